@@ -1,0 +1,152 @@
+# ipcreap: build, test, install. `make` builds build/ipcreapd and build/ipcreapctl;
+# `make check` runs every test; `make run` runs the daemon with the shipped policy.
+
+VERSION := 0.1.0
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+CATALOGDIR ?= /usr/lib/systemd/catalog
+DESTDIR ?=
+
+BUILD ?= build
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+LIBS_PKG := libsystemd inih jansson
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
+            -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -DIPCREAP_VERSION='"$(VERSION)"' $(WARNINGS) \
+             -Icommon -Idaemon -Iclient -MMD -MP $(CFLAGS) $(EXTRA_CFLAGS) \
+             $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null)
+LDLIBS_ALL = $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null) -lpthread
+
+COMMON_SRC := $(wildcard common/*.c)
+DAEMON_SRC := $(filter-out daemon/ipcreapd.c,$(wildcard daemon/*.c))
+CLIENT_SRC := $(filter-out client/ipcreapctl.c,$(wildcard client/*.c))
+TEST_SRC := $(wildcard tests/unit/test-*.c)
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+COMMON_LIB := $(BUILD)/libipcreap-common.a
+DAEMON_LIB := $(BUILD)/libipcreap-daemon.a
+CLIENT_LIB := $(BUILD)/libipcreap-client.a
+TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRC))
+
+DEPS_STAMP := $(BUILD)/.deps-build
+TEST_DEPS_STAMP := $(BUILD)/.deps-test
+
+.PHONY: all check unit-check sanitize-check valgrind-check integration-check lint format \
+        format-check man-check run install clean deps test-deps bench
+
+all: $(BUILD)/ipcreapd $(BUILD)/ipcreapctl
+
+# Build dependencies: installed with apt-get when missing and we are root on Debian.
+$(DEPS_STAMP):
+	@tests/deps.sh build
+	@mkdir -p $(@D) && touch $@
+$(TEST_DEPS_STAMP): $(DEPS_STAMP)
+	@tests/deps.sh test
+	@mkdir -p $(@D) && touch $@
+deps: $(DEPS_STAMP)
+test-deps: $(TEST_DEPS_STAMP)
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(COMMON_LIB): $(call obj,$(COMMON_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(DAEMON_LIB): $(call obj,$(DAEMON_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(CLIENT_LIB): $(call obj,$(CLIENT_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/ipcreapd: $(call obj,daemon/ipcreapd.c) $(DAEMON_LIB) $(COMMON_LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/ipcreapctl: $(call obj,client/ipcreapctl.c) $(CLIENT_LIB) $(COMMON_LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(DAEMON_LIB) $(CLIENT_LIB) $(COMMON_LIB) | $(TEST_DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+$(BUILD)/helpers/%: $(call obj,tests/helpers/%.c)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
+
+# ---- tests ----
+
+check: test-deps all
+	$(MAKE) unit-check
+	$(MAKE) sanitize-check
+	$(MAKE) valgrind-check
+	$(MAKE) lint
+	$(MAKE) man-check
+	$(MAKE) integration-check
+	@echo "make check: all passed"
+
+unit-check: $(TESTS)
+	@tests/run-unit.sh $(TESTS)
+
+# The unit tests again, built with clang's AddressSanitizer and UBSan.
+sanitize-check: | $(TEST_DEPS_STAMP)
+	$(MAKE) BUILD=$(BUILD)/asan CC=clang CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	        EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	        LDFLAGS="-fsanitize=address,undefined" unit-check
+
+valgrind-check: $(TESTS)
+	@tests/run-unit.sh --valgrind $(TESTS)
+
+integration-check: all $(HELPERS) | $(TEST_DEPS_STAMP)
+	@BUILD=$(abspath $(BUILD)) tests/integration/run.sh
+
+lint: | $(TEST_DEPS_STAMP)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	         --inline-suppr --std=c11 -D_GNU_SOURCE -DIPCREAP_VERSION='"lint"' \
+	         -Icommon -Idaemon -Iclient --suppress=missingIncludeSystem \
+	         common daemon client tests/helpers
+
+format:
+	clang-format -i $(wildcard common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/helpers/*.c bench/*.c)
+
+format-check:
+	clang-format --dry-run --Werror $(wildcard common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/helpers/*.c bench/*.c)
+
+man-check: | $(TEST_DEPS_STAMP)
+	@tests/man-check.sh man/*.[0-9]
+
+# ---- running ----
+
+run: all
+	@if [ "$$(id -u)" != 0 ]; then echo "make run: ipcreapd needs root (CAP_SYS_ADMIN) to remove other users' objects; run it as root." >&2; exit 1; fi
+	./$(BUILD)/ipcreapd --config etc/ipcreap.conf
+
+bench: all
+	bench/run.sh
+
+# ---- install ----
+
+install: all
+	install -Dm0755 $(BUILD)/ipcreapd $(DESTDIR)$(SBINDIR)/ipcreapd
+	install -Dm0755 $(BUILD)/ipcreapctl $(DESTDIR)$(BINDIR)/ipcreapctl
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ipcreap/ipcreap.conf ]; then \
+	        echo "Keeping existing $(DESTDIR)$(SYSCONFDIR)/ipcreap/ipcreap.conf"; \
+	else install -Dm0644 etc/ipcreap.conf $(DESTDIR)$(SYSCONFDIR)/ipcreap/ipcreap.conf; fi
+	install -d $(DESTDIR)$(SYSCONFDIR)/ipcreap/ipcreap.conf.d
+	for f in man/*.[0-9]; do \
+	        install -Dm0644 $$f $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}; done
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

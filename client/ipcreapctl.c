@@ -1,0 +1,2 @@
+/* placeholder until the client is written */
+int main(void) { return 0; }

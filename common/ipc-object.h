@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* The snapshot of one System V IPC object, as read from the kernel, and its names. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef enum IpcKind {
+        IPC_KIND_SHM,
+        IPC_KIND_SEM,
+        IPC_KIND_MSG,
+        _IPC_KIND_MAX,
+        _IPC_KIND_INVALID = -1,
+} IpcKind;
+
+#define IPC_KIND_ALL ((1u << IPC_KIND_SHM) | (1u << IPC_KIND_SEM) | (1u << IPC_KIND_MSG))
+
+typedef enum ObjectState {
+        OBJECT_IN_USE,
+        OBJECT_IDLE,
+        OBJECT_ORPHAN,
+        OBJECT_PROTECTED,
+        OBJECT_UNMATCHED,
+        _OBJECT_STATE_MAX,
+        _OBJECT_STATE_INVALID = -1,
+} ObjectState;
+
+/* Mode bits the kernel keeps in a segment's perms next to the permission bits. */
+#define IPC_SHM_DEST 01000
+#define IPC_SHM_LOCKED 02000
+
+typedef struct IpcPid {
+        pid_t pid;
+        bool alive;
+} IpcPid;
+
+typedef struct IpcObject {
+        IpcKind kind;
+        int id;
+        int32_t key; /* key_t; 0 is IPC_PRIVATE */
+        uint32_t mode;
+        uint32_t uid, gid, cuid, cgid;
+
+        uint64_t size;     /* shm: segment bytes; msg: bytes queued; sem: 0 */
+        uint64_t nattch;   /* shm */
+        uint64_t nsems;    /* sem */
+        uint64_t messages; /* msg */
+
+        /* Times in Unix seconds as the kernel keeps them; 0 means never. */
+        int64_t atime, dtime; /* shm attach and detach */
+        int64_t otime;        /* sem: last semop */
+        int64_t stime, rtime; /* msg: last send and receive */
+        int64_t ctime;        /* creation or last IPC_SET */
+
+        /* Raw pids from the table; the evaluator reads pids[] below. */
+        pid_t cpid, lpid;   /* shm creator and last attach/detach */
+        pid_t lspid, lrpid; /* msg last send and receive */
+
+        /* Distinct nonzero recorded pids, with liveness filled in by the scanner. */
+        IpcPid *pids;
+        size_t n_pids;
+        /* shm cpid 0: the creator is in a pid namespace we cannot see, so maybe alive. */
+        bool creator_unknown;
+
+        /* sem: sum of GETNCNT and GETZCNT over the set's semaphores. */
+        uint64_t sem_waiters;
+        /* sem: details could not be read (errno); waiters are then unknown. */
+        int sem_details_error;
+} IpcObject;
+
+const char *ipc_kind_to_string(IpcKind k);
+IpcKind ipc_kind_from_string(const char *s);
+const char *object_state_to_string(ObjectState s);
+ObjectState object_state_from_string(const char *s);
+
+int64_t ipc_object_last_activity(const IpcObject *o);
+/* Same object, not a new one that reused the id: (kind, id, key, ctime, cuid). */
+bool ipc_object_same_identity(const IpcObject *a, const IpcObject *b);
+
+/* Fills o->pids from the raw pid fields of shm and msg objects. */
+int ipc_object_collect_pids(IpcObject *o);
+int ipc_object_add_pid(IpcObject *o, pid_t pid);
+
+/* Frees what the object owns (not the object itself) and resets it. */
+void ipc_object_done(IpcObject *o);
+/* Deep copy. */
+int ipc_object_copy(IpcObject *dst, const IpcObject *src);

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* The policy file: [Daemon] settings and ordered [Rule NAME] sections, parsed with inih. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "ipc-object.h"
+
+#define POLICY_DEFAULT_PATH "/etc/ipcreap/ipcreap.conf"
+#define POLICY_DEFAULT_SOCKET "/run/ipcreap/io.ipcreap.Reaper"
+#define POLICY_DEFAULT_STATE_DIRECTORY "/var/lib/ipcreap"
+
+typedef enum RuleAction {
+        RULE_ACTION_REAP,
+        RULE_ACTION_REPORT,
+        RULE_ACTION_KEEP,
+        _RULE_ACTION_MAX,
+        _RULE_ACTION_INVALID = -1,
+} RuleAction;
+
+typedef struct IdRange {
+        uint32_t first, last;
+} IdRange;
+
+/* A matcher over uids, gids or keys. No text means "any". */
+typedef struct IdSet {
+        IdRange *ranges;
+        size_t n;
+        char *text; /* as written, for printing the effective policy */
+} IdSet;
+
+typedef struct Rule {
+        char *name;
+        char *file;
+        unsigned line;
+
+        unsigned kinds; /* bit (1 << IpcKind) */
+        IdSet owner, group, key;
+        char **creator; /* globs on the creator's comm; NULL means any */
+        uint64_t min_size;
+        uint64_t min_idle_sec;
+        bool require_dead_pids;
+        bool require_no_owner_processes;
+        RuleAction action;
+        bool quarantine;
+} Rule;
+
+typedef struct DaemonSettings {
+        uint64_t scan_interval_sec;
+        bool dry_run;
+        uint64_t max_reaps_per_scan; /* 0: no limit */
+        char *socket;
+        char *admin_group; /* as written; NULL: none */
+        gid_t admin_gid;
+        char *state_directory;
+        uint64_t history_size;
+        uint64_t quarantine_max_bytes;
+        uint64_t quarantine_keep_sec;
+        char *metrics_file; /* NULL: none */
+} DaemonSettings;
+
+typedef struct Policy {
+        unsigned n_ref;
+        DaemonSettings daemon;
+        Rule *rules;
+        size_t n_rules;
+        char **files; /* files read, in order */
+} Policy;
+
+const char *rule_action_to_string(RuleAction a);
+
+/* Loads path and the drop-ins in path.d/ (*.conf, lexical order). On invalid input returns
+ * -EINVAL with every problem in *ret_errors as "FILE:LINE: message"; ret_errors may be
+ * NULL. Other negative errnos are failures of the machine, not of the file. */
+int policy_load(const char *path, Policy **ret, char ***ret_errors);
+/* Parses policy text that did not come from a file (Simulate); name is for messages. */
+int policy_load_string(const char *text, const char *name, Policy **ret, char ***ret_errors);
+
+/* Policies are shared by the running daemon and the snapshots judged under them. */
+Policy *policy_ref(Policy *p);
+Policy *policy_free(Policy *p); /* drops one reference */
+static inline void policy_freep(Policy **p) {
+        policy_free(*p);
+}
+#define _cleanup_policy_free_ __attribute__((cleanup(policy_freep)))
+
+/* Command-line options that override [Daemon] settings; NULL/false: keep the file's. */
+typedef struct PolicyOverrides {
+        const char *socket;
+        const char *state_directory;
+        bool dry_run;
+} PolicyOverrides;
+
+int policy_apply_overrides(Policy *p, const PolicyOverrides *o);
+
+/* Prints the effective policy, every default spelled out, in the file's own syntax. */
+void policy_print(const Policy *p, FILE *f);
+
+bool id_set_contains(const IdSet *s, uint32_t id);
+static inline bool id_set_is_any(const IdSet *s) {
+        return !s->text;
+}
+/* Whether any rule needs to know if an owner has running processes. */
+bool policy_needs_owner_processes(const Policy *p);

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/* The policy evaluator: (object snapshot, policy, clock, liveness) -> state, rule, reasons.
+ * Pure: it never calls the kernel, so explain, simulate and dry runs all run this code. */
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "evaluate.h"
+#include "macro.h"
+#include "parse-util.h"
+#include "strv.h"
+
+unsigned ipc_object_in_use(const IpcObject *o) {
+        unsigned bits = 0;
+
+        switch (o->kind) {
+        case IPC_KIND_SHM:
+                if (o->nattch > 0)
+                        bits |= PENDING_ATTACHED;
+                if (o->mode & IPC_SHM_DEST)
+                        bits |= PENDING_DESTROY_MARKED;
+                break;
+        case IPC_KIND_SEM:
+                if (o->sem_details_error)
+                        bits |= PENDING_SEM_UNREADABLE;
+                else if (o->sem_waiters > 0)
+                        bits |= PENDING_SEM_WAITERS;
+                break;
+        default:
+                break; /* A queue's waiters are invisible from userspace. */
+        }
+        return bits;
+}
+
+uint64_t ipc_object_idle_sec(const IpcObject *o, int64_t now) {
+        int64_t last = ipc_object_last_activity(o);
+        /* A clock set backwards makes activity look like the future: not idle at all. */
+        return now > last ? (uint64_t) (now - last) : 0;
+}
+
+static bool set_why(char **ret_why, const char *format, ...) _printf_(2, 3);
+static bool set_why(char **ret_why, const char *format, ...) {
+        va_list ap;
+
+        if (!ret_why)
+                return false;
+        va_start(ap, format);
+        if (vasprintf(ret_why, format, ap) < 0)
+                *ret_why = NULL;
+        va_end(ap);
+        return false;
+}
+
+bool rule_matches(const Rule *r, const IpcObject *o, const char *creator_comm, char **ret_why) {
+        char a[FORMAT_SIZE_MAX], b[FORMAT_SIZE_MAX];
+
+        if (ret_why)
+                *ret_why = NULL;
+        if (!(r->kinds & (1u << o->kind)))
+                return set_why(ret_why, "Kind: %s is not selected", ipc_kind_to_string(o->kind));
+        if (!id_set_contains(&r->owner, o->uid))
+                return set_why(ret_why, "Owner: uid %" PRIu32 " is not in %s", o->uid,
+                               r->owner.text);
+        if (!id_set_contains(&r->group, o->gid))
+                return set_why(ret_why, "Group: gid %" PRIu32 " is not in %s", o->gid,
+                               r->group.text);
+        if (!id_set_contains(&r->key, (uint32_t) o->key))
+                return set_why(ret_why, "Key: 0x%08" PRIx32 " is not in %s", (uint32_t) o->key,
+                               r->key.text);
+        if (r->creator) {
+                bool found = false;
+                if (!creator_comm)
+                        return set_why(ret_why, "Creator: the creator is not known");
+                for (char **g = r->creator; *g && !found; g++)
+                        found = fnmatch(*g, creator_comm, 0) == 0;
+                if (!found) {
+                        _cleanup_free_ char *globs = strv_join(r->creator, " ");
+                        return set_why(ret_why, "Creator: \"%s\" matches none of %s", creator_comm,
+                                       strempty(globs));
+                }
+        }
+        /* A semaphore set has no byte size: MinSize above 0 never matches one. */
+        if (o->size < r->min_size)
+                return set_why(ret_why, "MinSize: %s is below %s",
+                               format_size(a, sizeof(a), o->size),
+                               format_size(b, sizeof(b), r->min_size));
+        if (ret_why)
+                *ret_why = strdup("matches");
+        return true;
+}
+
+Verdict policy_evaluate(const Policy *p, const IpcObject *o, const char *creator_comm,
+                        const EvaluationContext *ctx) {
+        Verdict v = { .state = OBJECT_UNMATCHED, .rule = -1 };
+        const Rule *r = NULL;
+
+        v.pending = ipc_object_in_use(o);
+        if (v.pending) {
+                v.state = OBJECT_IN_USE;
+                return v;
+        }
+        for (size_t i = 0; i < p->n_rules; i++)
+                if (rule_matches(&p->rules[i], o, creator_comm, NULL)) {
+                        r = &p->rules[i];
+                        v.rule = (int) i;
+                        break;
+                }
+        if (!r)
+                return v;
+        if (r->action == RULE_ACTION_KEEP) {
+                v.state = OBJECT_PROTECTED;
+                return v;
+        }
+
+        if (ipc_object_idle_sec(o, ctx->now) < r->min_idle_sec)
+                v.pending |= PENDING_TOO_YOUNG;
+        if (r->require_dead_pids) {
+                for (size_t i = 0; i < o->n_pids; i++)
+                        if (o->pids[i].alive)
+                                v.pending |= PENDING_PIDS_ALIVE;
+                if (o->creator_unknown)
+                        v.pending |= PENDING_CREATOR_UNSEEN;
+        }
+        if (r->require_no_owner_processes) {
+                int has = ctx->owner_has_processes
+                                  ? ctx->owner_has_processes(o->uid, ctx->userdata)
+                                  : -ENODATA;
+                if (has > 0)
+                        v.pending |= PENDING_OWNER_PROCESSES;
+                else if (has < 0)
+                        v.pending |= PENDING_OWNER_PROCESSES_UNKNOWN;
+        }
+        v.state = v.pending ? OBJECT_IDLE : OBJECT_ORPHAN;
+        return v;
+}
+
+int verdict_reasons(const Verdict *v, const IpcObject *o, const Policy *p, int64_t now,
+                    char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        char idle[FORMAT_TIMESPAN_MAX], need[FORMAT_TIMESPAN_MAX];
+        const Rule *r = v->rule >= 0 && (size_t) v->rule < p->n_rules ? &p->rules[v->rule] : NULL;
+        int k = 0;
+
+        if (!l)
+                return -ENOMEM;
+        if (v->pending & PENDING_ATTACHED)
+                k = strv_extendf(&l, "attached by %" PRIu64 " process%s", o->nattch,
+                                 o->nattch == 1 ? "" : "es");
+        if (k >= 0 && v->pending & PENDING_DESTROY_MARKED)
+                k = strv_extend(&l, "marked for destruction: the kernel frees it at the last "
+                                    "detach");
+        if (k >= 0 && v->pending & PENDING_SEM_WAITERS)
+                k = strv_extendf(&l, "%" PRIu64 " process%s waiting in semop", o->sem_waiters,
+                                 o->sem_waiters == 1 ? "" : "es");
+        if (k >= 0 && v->pending & PENDING_SEM_UNREADABLE)
+                k = strv_extendf(&l, "semaphore details unreadable (%s): waiters unknown",
+                                 strerror(o->sem_details_error));
+        if (k >= 0 && v->pending & PENDING_TOO_YOUNG)
+                k = strv_extendf(&l, "idle for %s, rule needs %s",
+                                 format_timespan(idle, sizeof(idle), ipc_object_idle_sec(o, now)),
+                                 format_timespan(need, sizeof(need), r ? r->min_idle_sec : 0));
+        if (k >= 0 && v->pending & PENDING_PIDS_ALIVE) {
+                char pids[256] = "";
+                size_t n = 0;
+                for (size_t i = 0; i < o->n_pids && n < sizeof(pids) - 16; i++)
+                        if (o->pids[i].alive)
+                                n += (size_t) snprintf(pids + n, sizeof(pids) - n, "%s%" PRIi32,
+                                                       n ? " " : "", (int32_t) o->pids[i].pid);
+                k = strv_extendf(&l, "pid %s alive", pids);
+        }
+        if (k >= 0 && v->pending & PENDING_CREATOR_UNSEEN)
+                k = strv_extend(&l, "creator pid unknown (another pid namespace): may be alive");
+        if (k >= 0 && v->pending & PENDING_OWNER_PROCESSES)
+                k = strv_extendf(&l, "owner uid %" PRIu32 " has running processes", o->uid);
+        if (k >= 0 && v->pending & PENDING_OWNER_PROCESSES_UNKNOWN)
+                k = strv_extendf(&l, "cannot tell whether owner uid %" PRIu32
+                                     " has running processes", o->uid);
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(l);
+        return 0;
+}

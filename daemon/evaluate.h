@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* The policy evaluator: (object snapshot, policy, clock, liveness) -> state, rule, reasons.
+ * Pure: it never calls the kernel, so explain, simulate and dry runs all run this code. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ipc-object.h"
+#include "policy.h"
+
+/* Why an object is kept: in use, or conditions of its rule not (yet) met. */
+typedef enum PendingReason {
+        PENDING_ATTACHED = 1u << 0,              /* shm nattch > 0 */
+        PENDING_DESTROY_MARKED = 1u << 1,        /* shm SHM_DEST: the kernel removes it */
+        PENDING_SEM_WAITERS = 1u << 2,           /* a process sleeps in semop */
+        PENDING_SEM_UNREADABLE = 1u << 3,        /* waiters unknown: cannot read the set */
+        PENDING_TOO_YOUNG = 1u << 4,             /* idle < MinIdleSec */
+        PENDING_PIDS_ALIVE = 1u << 5,            /* RequireDeadPids and a pid lives */
+        PENDING_CREATOR_UNSEEN = 1u << 6,        /* RequireDeadPids and shm cpid 0 */
+        PENDING_OWNER_PROCESSES = 1u << 7,       /* RequireNoOwnerProcesses and some run */
+        PENDING_OWNER_PROCESSES_UNKNOWN = 1u << 8,
+} PendingReason;
+
+#define PENDING_IN_USE \
+        (PENDING_ATTACHED | PENDING_DESTROY_MARKED | PENDING_SEM_WAITERS | PENDING_SEM_UNREADABLE)
+
+typedef struct Verdict {
+        ObjectState state;
+        int rule; /* index of the governing rule; -1 for none */
+        unsigned pending;
+} Verdict;
+
+typedef struct EvaluationContext {
+        int64_t now; /* Unix seconds */
+        /* 1: uid has running processes, 0: none, negative: cannot tell. May be NULL when no
+         * rule needs it; then "cannot tell". */
+        int (*owner_has_processes)(uint32_t uid, void *userdata);
+        void *userdata;
+} EvaluationContext;
+
+/* The in-use test of SPEC section 1: returns PENDING_* bits, 0 when not in use. */
+unsigned ipc_object_in_use(const IpcObject *o);
+
+uint64_t ipc_object_idle_sec(const IpcObject *o, int64_t now);
+
+/* Whether r's matchers (Kind, Owner, Group, Key, Creator, MinSize) all match. With
+ * ret_why, also says why in one line ("Owner: uid 1000 is not in 0-999"). creator_comm is
+ * the recorded creator's command name, NULL when unknown. */
+bool rule_matches(const Rule *r, const IpcObject *o, const char *creator_comm, char **ret_why);
+
+Verdict policy_evaluate(const Policy *p, const IpcObject *o, const char *creator_comm,
+                        const EvaluationContext *ctx);
+
+/* Renders v's pending bits as human sentences, for List, Explain and logs. */
+int verdict_reasons(const Verdict *v, const IpcObject *o, const Policy *p, int64_t now,
+                    char ***ret);

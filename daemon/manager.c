@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: MIT */
+/* The daemon: sd-event loop, scan timer and worker thread, reloads, sd_notify, socket. */
+#include <inttypes.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "journal.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "metrics.h"
+#include "strv.h"
+
+int manager_load_policy(const char *path, const PolicyOverrides *o, bool reload, Policy **ret,
+                        char ***ret_errors) {
+        _cleanup_strv_free_ char **errors = NULL;
+        Policy *p = NULL;
+        int r;
+
+        r = policy_load(path, &p, &errors);
+        if (r == -EINVAL) {
+                journal_log_policy_rejected(path, errors, reload);
+                if (ret_errors)
+                        *ret_errors = TAKE_PTR(errors);
+                return r;
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to load policy %s: %m", path);
+        if (policy_apply_overrides(p, o) < 0) {
+                policy_free(p);
+                return log_oom();
+        }
+        journal_log_policy_loaded(path, p->n_rules, reload);
+        *ret = p;
+        return 0;
+}
+
+static uint64_t interval_usec(const Manager *m) {
+        return m->policy->daemon.scan_interval_sec * 1000000ULL;
+}
+
+/* ---- the worker ---- */
+
+static void *worker_main(void *userdata) {
+        Manager *m = userdata;
+        ScanOptions opt = { .procfs = "/proc", .dry_run = m->worker_dry_run };
+        const DaemonSettings *d = &m->worker_policy->daemon;
+        ScanResult *res = calloc(1, sizeof(ScanResult));
+        uint64_t one = 1;
+
+        if (!res)
+                m->worker_error = -ENOMEM;
+        else {
+                m->worker_error = scan_run(m->worker_policy, &m->tracker, &opt, res);
+                if (m->worker_error >= 0) {
+                        res->n_ref = 1;
+                        m->worker_result = res;
+                } else
+                        free(res);
+        }
+        /* Disk work stays off the event loop too. */
+        if (m->persist && m->tracker.dirty)
+                (void) tracker_save(&m->tracker, d->state_directory);
+        if (d->metrics_file && m->worker_result) {
+                _cleanup_free_ char *text = NULL;
+                if (metrics_format(m->worker_result, &m->tracker, &text) >= 0)
+                        (void) metrics_write_file(d->metrics_file, text);
+        }
+        (void) write(m->worker_fd, &one, sizeof(one));
+        return NULL;
+}
+
+static int start_pass(Manager *m) {
+        sigset_t all, old;
+        int r;
+
+        m->worker_dry_run = m->policy->daemon.dry_run;
+        for (size_t i = 0; i < m->n_waiting; i++)
+                m->worker_dry_run |= m->waiting[i].dry_run;
+        m->worker_policy = policy_ref(m->policy);
+        m->worker_result = NULL;
+        m->worker_error = 0;
+
+        /* The worker must not take the signals sd-event reads from its signalfd. */
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        r = -pthread_create(&m->worker, NULL, worker_main, m);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (r < 0) {
+                m->worker_policy = policy_free(m->worker_policy);
+                return log_error_errno(r, "Failed to start a scan: %m");
+        }
+        m->scanning = true;
+        return 0;
+}
+
+json_t *scan_result_summary_json(const ScanResult *r) {
+        char summary[256];
+
+        scan_result_summary(r, summary, sizeof(summary));
+        return json_pack("{s:I, s:f, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "time",
+                         (json_int_t) r->time, "durationSec", r->duration_usec / 1e6, "dryRun",
+                         r->dry_run, "objects", (json_int_t) r->n_objects, "orphans",
+                         (json_int_t) r->n_orphans, "reaped", (json_int_t) r->reaped,
+                         "wouldReap", (json_int_t) r->would_reap, "deferred",
+                         (json_int_t) r->deferred, "skipped", (json_int_t) r->skipped, "failed",
+                         (json_int_t) r->failed, "reclaimedBytes",
+                         (json_int_t) r->reclaimed_bytes, "summary", summary);
+}
+
+static void answer_waiting(Manager *m, const ScanResult *res, int error) {
+        for (size_t i = 0; i < m->n_waiting; i++) {
+                Call *call = m->waiting[i].call;
+                if (!call)
+                        continue;
+                if (res)
+                        (void) call_reply(call, scan_result_summary_json(res));
+                else
+                        (void) call_error(call, "io.ipcreap.Reaper.ScanFailed",
+                                          json_pack("{s:s}", "message", strerror(-error)));
+                call_unref(call);
+        }
+        free(m->waiting);
+        m->waiting = NULL;
+        m->n_waiting = 0;
+}
+
+/* Moves queued requests that can share one pass (same dry-run choice) to the waiting list. */
+static void take_queued(Manager *m) {
+        size_t kept = 0;
+        bool dry_run;
+
+        if (m->n_queued == 0)
+                return;
+        dry_run = m->queued[0].dry_run;
+        m->waiting = calloc(m->n_queued, sizeof(ScanRequest));
+        if (!m->waiting) {
+                log_oom();
+                return;
+        }
+        for (size_t i = 0; i < m->n_queued; i++)
+                if (m->queued[i].dry_run == dry_run)
+                        m->waiting[m->n_waiting++] = m->queued[i];
+                else
+                        m->queued[kept++] = m->queued[i];
+        m->n_queued = kept;
+}
+
+static void schedule_next_pass(Manager *m) {
+        (void) sd_event_source_set_time_relative(m->scan_timer, interval_usec(m));
+        (void) sd_event_source_set_enabled(m->scan_timer, SD_EVENT_ONESHOT);
+}
+
+static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        char summary[256];
+        uint64_t v;
+
+        (void) read(fd, &v, sizeof(v));
+        if (!m->scanning)
+                return 0;
+        pthread_join(m->worker, NULL);
+        m->scanning = false;
+        m->worker_policy = policy_free(m->worker_policy);
+
+        if (m->worker_result) {
+                scan_result_unref(m->snapshot);
+                m->snapshot = TAKE_PTR(m->worker_result);
+                scan_result_summary(m->snapshot, summary, sizeof(summary));
+                log_debug("Scan done in %.3fs: %s.", m->snapshot->duration_usec / 1e6, summary);
+                (void) sd_notifyf(false, "%sSTATUS=%s", m->ready ? "" : "READY=1\n", summary);
+                answer_waiting(m, m->snapshot, 0);
+        } else {
+                log_error_errno(m->worker_error, "Scan failed, trying again at the next "
+                                                 "interval: %m");
+                (void) sd_notifyf(false, "%sSTATUS=Scan failed: %s", m->ready ? "" : "READY=1\n",
+                                  strerror(-m->worker_error));
+                answer_waiting(m, NULL, m->worker_error);
+        }
+        m->ready = true;
+
+        if (m->stopping)
+                return sd_event_exit(m->event, 0);
+
+        take_queued(m);
+        if (m->n_waiting > 0 && start_pass(m) < 0)
+                answer_waiting(m, NULL, -EAGAIN);
+        if (!m->scanning)
+                schedule_next_pass(m);
+        return 0;
+}
+
+static int on_scan_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->scanning || m->stopping)
+                return 0; /* The running pass reschedules when it ends. */
+        if (start_pass(m) < 0)
+                schedule_next_pass(m);
+        return 0;
+}
+
+int manager_request_scan(Manager *m, Call *call, bool dry_run) {
+        ScanRequest req = { .call = call_ref(call), .dry_run = dry_run };
+        ScanRequest *q;
+
+        if (m->scanning) {
+                q = realloc(m->queued, (m->n_queued + 1) * sizeof(ScanRequest));
+                if (!q) {
+                        call_unref(call);
+                        return -ENOMEM;
+                }
+                m->queued = q;
+                m->queued[m->n_queued++] = req;
+                return 0;
+        }
+        q = realloc(m->waiting, (m->n_waiting + 1) * sizeof(ScanRequest));
+        if (!q) {
+                call_unref(call);
+                return -ENOMEM;
+        }
+        m->waiting = q;
+        m->waiting[m->n_waiting++] = req;
+        if (start_pass(m) < 0) {
+                answer_waiting(m, NULL, -EAGAIN);
+                return 0;
+        }
+        (void) sd_event_source_set_enabled(m->scan_timer, SD_EVENT_OFF);
+        return 0;
+}
+
+/* ---- reload ---- */
+
+static uint64_t monotonic_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+int manager_reload(Manager *m, char ***ret_errors) {
+        Policy *p = NULL, *old = m->policy;
+        int r;
+
+        (void) sd_notifyf(false, "RELOADING=1\nSTATUS=Reloading policy\nMONOTONIC_USEC=%" PRIu64,
+                          monotonic_usec());
+        /* The new policy is built aside and swapped in only if all of it is valid. */
+        r = manager_load_policy(m->config_path, &m->overrides, true, &p, ret_errors);
+        if (r >= 0) {
+                if (!streq(p->daemon.socket, old->daemon.socket))
+                        log_warning("Socket= changed to %s; the daemon keeps serving on %s until "
+                                    "it is restarted.", p->daemon.socket, old->daemon.socket);
+                if (!streq(p->daemon.state_directory, old->daemon.state_directory))
+                        log_warning("StateDirectory= changed to %s; it takes effect at the next "
+                                    "start.", p->daemon.state_directory);
+                /* Keeps the running state directory until restart. */
+                char *dir = p->daemon.state_directory;
+                p->daemon.state_directory = old->daemon.state_directory;
+                old->daemon.state_directory = dir;
+
+                if (tracker_set_history_size(&m->tracker, p->daemon.history_size) < 0)
+                        log_oom();
+                m->policy = p;
+                policy_free(old);
+                if (!m->scanning)
+                        schedule_next_pass(m);
+        }
+        (void) sd_notifyf(false, "READY=1\nSTATUS=%s",
+                          r >= 0 ? "Policy reloaded" : "Reload failed, running the old policy");
+        return r;
+}
+
+/* ---- signals ---- */
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void) manager_reload(userdata, NULL);
+        return 0;
+}
+
+static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->stopping)
+                return 0;
+        m->stopping = true;
+        log_info("Stopping%s.", m->scanning ? " after the running pass" : "");
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        /* Never abandon a pass mid-removal: the worker's end exits the loop. */
+        if (!m->scanning)
+                return sd_event_exit(m->event, 0);
+        return 0;
+}
+
+/* ---- the socket ---- */
+
+static int open_socket(Manager *m, int *ret_fd) {
+        const char *path = m->policy->daemon.socket;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *dir = NULL;
+        struct stat st;
+        mode_t old_umask;
+        int n, r;
+
+        n = sd_listen_fds(true);
+        if (n < 0)
+                return log_error_errno(n, "Failed to read the sockets passed by systemd: %m");
+        if (n > 1)
+                return log_error_errno(EINVAL, "Expected one socket from systemd, got %d.", n);
+        if (n == 1) {
+                r = sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0);
+                if (r <= 0)
+                        return log_error_errno(r < 0 ? r : EINVAL, "The socket passed by systemd "
+                                                                   "is not a listening Unix stream "
+                                                                   "socket.");
+                *ret_fd = SD_LISTEN_FDS_START;
+                log_debug("Using the socket passed by systemd.");
+                return 0;
+        }
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return log_error_errno(ENAMETOOLONG, "Socket path %s is too long.", path);
+        strcpy(sa.sun_path, path);
+
+        dir = strdup(path);
+        if (!dir)
+                return log_oom();
+        for (char *p = dir + 1; *p; p++)
+                if (*p == '/') {
+                        *p = 0;
+                        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                                return log_error_errno(errno, "Failed to create %s: %m", dir);
+                        *p = '/';
+                }
+
+        if (lstat(path, &st) >= 0) {
+                int probe;
+                if (!S_ISSOCK(st.st_mode))
+                        return log_error_errno(EEXIST, "%s exists and is not a socket; not "
+                                                       "touching it.", path);
+                probe = varlink_connect(path);
+                if (probe >= 0) {
+                        close(probe);
+                        return log_error_errno(EADDRINUSE, "Another ipcreapd is serving %s.",
+                                               path);
+                }
+                /* A stale socket from a daemon that died: nobody listens, remove it. */
+                (void) unlink(path);
+        }
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to create a socket: %m");
+        /* Anyone may connect; each method decides who may call it. */
+        old_umask = umask(0);
+        r = bind(fd, (struct sockaddr *) &sa, sizeof(sa));
+        umask(old_umask);
+        if (r < 0)
+                return log_error_errno(errno, "Failed to bind %s: %m", path);
+        if (chmod(path, 0666) < 0)
+                return log_error_errno(errno, "Failed to make %s world-accessible: %m", path);
+        if (listen(fd, SOMAXCONN) < 0)
+                return log_error_errno(errno, "Failed to listen on %s: %m", path);
+        m->bound_socket = strdup(path);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* ---- the loop ---- */
+
+static void manager_done(Manager *m) {
+        if (m->scanning) {
+                pthread_join(m->worker, NULL);
+                m->scanning = false;
+                m->worker_policy = policy_free(m->worker_policy);
+                m->worker_result = scan_result_unref(m->worker_result);
+        }
+        if (m->persist && m->tracker.dirty)
+                (void) tracker_save(&m->tracker, m->policy->daemon.state_directory);
+        answer_waiting(m, NULL, -ECANCELED);
+        for (size_t i = 0; i < m->n_queued; i++)
+                call_unref(m->queued[i].call);
+        free(m->queued);
+        m->server = server_free(m->server);
+        if (m->bound_socket) {
+                (void) unlink(m->bound_socket);
+                free(m->bound_socket);
+        }
+        m->scan_timer = sd_event_source_disable_unref(m->scan_timer);
+        m->worker_source = sd_event_source_disable_unref(m->worker_source);
+        if (m->worker_fd >= 0)
+                close(m->worker_fd);
+        m->snapshot = scan_result_unref(m->snapshot);
+        tracker_done(&m->tracker);
+        pthread_mutex_destroy(&m->tracker_lock);
+        policy_free(m->policy);
+        sd_event_unref(m->event);
+}
+
+int manager_run(Policy *policy, const char *config_path, const PolicyOverrides *o) {
+        Manager m = {
+                .policy = policy,
+                .config_path = config_path,
+                .overrides = *o,
+                .worker_fd = -1,
+                .start_time = time(NULL),
+        };
+        int listen_fd = -1, r;
+        sigset_t mask;
+
+        pthread_mutex_init(&m.tracker_lock, NULL);
+        tracker_init(&m.tracker, policy->daemon.history_size);
+        m.persist = tracker_prepare_directory(policy->daemon.state_directory) >= 0;
+        if (m.persist)
+                (void) tracker_load(&m.tracker, policy->daemon.state_directory);
+        m.tracker.lock = &m.tracker_lock;
+
+        r = sd_event_default(&m.event);
+        if (r < 0) {
+                log_error_errno(r, "Failed to create the event loop: %m");
+                goto finish;
+        }
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        if ((r = sd_event_add_signal(m.event, NULL, SIGHUP, on_sighup, &m)) < 0 ||
+            (r = sd_event_add_signal(m.event, NULL, SIGTERM, on_terminate, &m)) < 0 ||
+            (r = sd_event_add_signal(m.event, NULL, SIGINT, on_terminate, &m)) < 0) {
+                log_error_errno(r, "Failed to watch signals: %m");
+                goto finish;
+        }
+        /* Pings the service manager's watchdog from the loop itself: a hung loop stops it. */
+        r = sd_event_set_watchdog(m.event, true);
+        if (r < 0)
+                log_warning_errno(r, "Failed to enable the watchdog, ignoring: %m");
+
+        m.worker_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (m.worker_fd < 0) {
+                r = log_error_errno(errno, "Failed to create an eventfd: %m");
+                goto finish;
+        }
+        r = sd_event_add_io(m.event, &m.worker_source, m.worker_fd, EPOLLIN, on_worker_done, &m);
+        if (r >= 0)
+                r = sd_event_add_time_relative(m.event, &m.scan_timer, CLOCK_MONOTONIC, 0,
+                                               10 * 1000, on_scan_timer, &m);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up the scan timer: %m");
+                goto finish;
+        }
+
+        r = open_socket(&m, &listen_fd);
+        if (r < 0)
+                goto finish;
+        r = server_new(m.event, listen_fd, manager_methods, &m, &m.server);
+        if (r < 0) {
+                close(listen_fd);
+                log_error_errno(r, "Failed to start the control server: %m");
+                goto finish;
+        }
+
+        log_info("ipcreapd " IPCREAP_VERSION " serving %s, scanning every %" PRIu64 "s%s.",
+                 policy->daemon.socket, policy->daemon.scan_interval_sec,
+                 policy->daemon.dry_run ? " (dry run)" : "");
+        /* The first pass starts at once (the timer is due now); READY=1 follows it. */
+        r = sd_event_loop(m.event);
+        if (r < 0)
+                log_error_errno(r, "Event loop failed: %m");
+
+finish:
+        manager_done(&m);
+        return r;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* The daemon: sd-event loop, scan timer and worker thread, reloads, sd_notify, socket. */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <systemd/sd-event.h>
+
+#include "policy.h"
+#include "scan.h"
+#include "tracker.h"
+#include "varlink-server.h"
+
+typedef struct ScanRequest {
+        Call *call; /* NULL for the timer's own passes */
+        bool dry_run;
+} ScanRequest;
+
+typedef struct Manager {
+        sd_event *event;
+        Policy *policy;
+        const char *config_path;
+        PolicyOverrides overrides;
+        int64_t start_time;
+
+        Tracker tracker;
+        pthread_mutex_t tracker_lock;
+        bool persist; /* the state directory is usable */
+
+        /* The last completed pass: every query is answered from it, so a running pass
+         * never stalls a client. */
+        ScanResult *snapshot;
+
+        /* The pass in progress, run by a worker thread that owns tracker.objects. */
+        bool scanning;
+        pthread_t worker;
+        int worker_fd; /* eventfd the worker signals when done */
+        sd_event_source *worker_source;
+        Policy *worker_policy;
+        ScanResult *worker_result;
+        int worker_error;
+        bool worker_dry_run;
+        ScanRequest *waiting; /* answered when the running pass ends */
+        size_t n_waiting;
+        ScanRequest *queued; /* arrived during the pass: served by the next one */
+        size_t n_queued;
+
+        sd_event_source *scan_timer;
+        Server *server;
+        char *bound_socket; /* set when we bound it ourselves (removed at exit) */
+        bool ready;
+        bool stopping;
+} Manager;
+
+/* Loads and validates the policy, logging every error; applies the overrides. With
+ * ret_errors, invalid input also hands back the messages. */
+int manager_load_policy(const char *path, const PolicyOverrides *o, bool reload, Policy **ret,
+                        char ***ret_errors);
+
+/* Runs until SIGTERM/SIGINT. Takes the policy reference. */
+int manager_run(Policy *policy, const char *config_path, const PolicyOverrides *o);
+
+/* Queues a pass; call (may be NULL) is answered with its summary when it ends. */
+int manager_request_scan(Manager *m, Call *call, bool dry_run);
+/* Reloads the policy; on invalid input keeps the old one and returns -EINVAL with the
+ * errors in *ret_errors. */
+int manager_reload(Manager *m, char ***ret_errors);
+
+json_t *scan_result_summary_json(const ScanResult *r);
+
+/* The method table of io.ipcreap.Reaper and org.varlink.service (methods.c). */
+extern const Method manager_methods[];

@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: MIT */
+/* The methods of io.ipcreap.Reaper and org.varlink.service, and the interface description.
+ * Queries answer from the last completed scan; mutating methods check the caller first. */
+#include "evaluate.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "metrics.h"
+#include "object-json.h"
+#include "strv.h"
+
+static const char interface_description[] =
+        "# Finds System V IPC objects that their programs leaked and removes them by policy.\n"
+        "# Queries answer from the last completed scan. See ipcreapctl(1) and ipcreapd(8).\n"
+        "interface io.ipcreap.Reaper\n"
+        "\n"
+        "# The process first seen alive among an object's recorded pids.\n"
+        "type Creator (\n"
+        "  pid: int,\n"
+        "  comm: ?string,\n"
+        "  cmdline: ?string,\n"
+        "  unit: ?string\n"
+        ")\n"
+        "\n"
+        "# One shared memory segment (shm), semaphore set (sem) or message queue (msg).\n"
+        "# key is unsigned; size is segment bytes (shm) or queued bytes (msg), 0 for sem.\n"
+        "# state is one of in-use, idle, orphan, protected, unmatched.\n"
+        "type Object (\n"
+        "  kind: string,\n"
+        "  id: int,\n"
+        "  key: int,\n"
+        "  mode: int,\n"
+        "  ownerUid: int,\n"
+        "  ownerGid: int,\n"
+        "  creatorUid: int,\n"
+        "  creatorGid: int,\n"
+        "  size: int,\n"
+        "  nattch: ?int,\n"
+        "  nsems: ?int,\n"
+        "  messages: ?int,\n"
+        "  pids: []int,\n"
+        "  alivePids: []int,\n"
+        "  lastActivity: int,\n"
+        "  firstSeen: int,\n"
+        "  idleSec: int,\n"
+        "  creator: ?Creator,\n"
+        "  state: string,\n"
+        "  rule: ?string,\n"
+        "  pending: []string\n"
+        ")\n"
+        "\n"
+        "# What one pass found and did; counts maps kind to state to number of objects.\n"
+        "type ScanSummary (\n"
+        "  time: int,\n"
+        "  durationSec: float,\n"
+        "  dryRun: bool,\n"
+        "  objects: int,\n"
+        "  orphans: int,\n"
+        "  reaped: int,\n"
+        "  wouldReap: int,\n"
+        "  deferred: int,\n"
+        "  skipped: int,\n"
+        "  failed: int,\n"
+        "  reclaimedBytes: int,\n"
+        "  summary: string,\n"
+        "  counts: ?[string][string]int\n"
+        ")\n"
+        "\n"
+        "# A kernel limit (shmmni, shmall, semmni, semmns, msgmni) and how much is used.\n"
+        "type Limit (\n"
+        "  name: string,\n"
+        "  used: int,\n"
+        "  max: int,\n"
+        "  ratio: float\n"
+        ")\n"
+        "\n"
+        "# How one rule judged the object, in policy order.\n"
+        "type RuleCheck (\n"
+        "  name: string,\n"
+        "  file: string,\n"
+        "  line: int,\n"
+        "  action: string,\n"
+        "  matched: bool,\n"
+        "  governs: bool,\n"
+        "  reason: string\n"
+        ")\n"
+        "\n"
+        "type RemovalEvent (\n"
+        "  time: int,\n"
+        "  kind: string,\n"
+        "  id: int,\n"
+        "  key: int,\n"
+        "  ownerUid: int,\n"
+        "  rule: string,\n"
+        "  size: int,\n"
+        "  idleSec: int,\n"
+        "  creator: ?Creator\n"
+        ")\n"
+        "\n"
+        "type Judgement (\n"
+        "  state: string,\n"
+        "  rule: ?string,\n"
+        "  pending: ?[]string\n"
+        ")\n"
+        "\n"
+        "# An object the candidate policy treats differently from the running one.\n"
+        "type Change (\n"
+        "  kind: string,\n"
+        "  id: int,\n"
+        "  key: int,\n"
+        "  ownerUid: int,\n"
+        "  size: int,\n"
+        "  idleSec: int,\n"
+        "  current: Judgement,\n"
+        "  simulated: Judgement\n"
+        ")\n"
+        "\n"
+        "method GetStatus() -> (\n"
+        "  version: string,\n"
+        "  startTime: int,\n"
+        "  dryRun: bool,\n"
+        "  scanIntervalSec: int,\n"
+        "  scanning: bool,\n"
+        "  lastScan: ?ScanSummary,\n"
+        "  reapedTotal: int,\n"
+        "  reclaimedBytesTotal: int,\n"
+        "  limits: []Limit\n"
+        ")\n"
+        "\n"
+        "# With 'more', one reply per object, each with a one-element list.\n"
+        "method List(kind: ?string, state: ?string) -> (objects: []Object)\n"
+        "\n"
+        "method Explain(kind: string, id: int) -> (\n"
+        "  object: Object,\n"
+        "  state: string,\n"
+        "  rule: ?string,\n"
+        "  pending: []string,\n"
+        "  rules: []RuleCheck\n"
+        ")\n"
+        "\n"
+        "# Newest first.\n"
+        "method History(limit: ?int) -> (events: []RemovalEvent)\n"
+        "\n"
+        "# The Prometheus text exposition.\n"
+        "method Metrics() -> (text: string)\n"
+        "\n"
+        "# Runs a pass now (after the running one, if any). Root or AdminGroup only.\n"
+        "method Scan(dryRun: ?bool) -> (\n"
+        "  time: int,\n"
+        "  durationSec: float,\n"
+        "  dryRun: bool,\n"
+        "  objects: int,\n"
+        "  orphans: int,\n"
+        "  reaped: int,\n"
+        "  wouldReap: int,\n"
+        "  deferred: int,\n"
+        "  skipped: int,\n"
+        "  failed: int,\n"
+        "  reclaimedBytes: int,\n"
+        "  summary: string\n"
+        ")\n"
+        "\n"
+        "# Re-reads the policy; an invalid one keeps the old in force. Root or AdminGroup only.\n"
+        "method Reload() -> ()\n"
+        "\n"
+        "# Judges the current objects under the given policy text; removes nothing.\n"
+        "# Root or AdminGroup only.\n"
+        "method Simulate(config: string) -> (\n"
+        "  objects: int,\n"
+        "  wouldReap: int,\n"
+        "  counts: [string][string]int,\n"
+        "  currentCounts: [string][string]int,\n"
+        "  changes: []Change\n"
+        ")\n"
+        "\n"
+        "error NoSuchObject (kind: string, id: int)\n"
+        "error PermissionDenied (method: string)\n"
+        "error InvalidConfig (errors: []string)\n"
+        "error ScanFailed (message: string)\n";
+
+static const char service_description[] =
+        "# The Varlink service interface\n"
+        "interface org.varlink.service\n"
+        "\n"
+        "method GetInfo() -> (\n"
+        "  vendor: string,\n"
+        "  product: string,\n"
+        "  version: string,\n"
+        "  url: string,\n"
+        "  interfaces: []string\n"
+        ")\n"
+        "\n"
+        "method GetInterfaceDescription(interface: string) -> (description: string)\n"
+        "\n"
+        "error InterfaceNotFound (interface: string)\n"
+        "error MethodNotFound (method: string)\n"
+        "error MethodNotImplemented (method: string)\n"
+        "error InvalidParameter (parameter: string)\n"
+        "error PermissionDenied ()\n"
+        "error ExpectedMore ()\n";
+
+static int64_t now_sec(void) {
+        return (int64_t) time(NULL);
+}
+
+static bool caller_is_admin(Manager *m, Call *call) {
+        const DaemonSettings *d = &m->policy->daemon;
+
+        if (call_uid(call) == 0)
+                return true;
+        return d->admin_group && call_has_group(call, d->admin_gid);
+}
+
+static int deny(Call *call, const char *method) {
+        log_info("Refused %s to uid " UID_FMT ": not root and not in AdminGroup.", method,
+                 call_uid(call));
+        return call_error(call, VARLINK_ERROR_PERMISSION_DENIED,
+                          json_pack("{s:s}", "method", method));
+}
+
+static json_t *counts_to_json(size_t counts[_IPC_KIND_MAX][_OBJECT_STATE_MAX]) {
+        json_t *all = json_object();
+
+        for (IpcKind k = 0; all && k < _IPC_KIND_MAX; k++) {
+                json_t *kind = json_object();
+                for (ObjectState s = 0; kind && s < _OBJECT_STATE_MAX; s++)
+                        json_object_set_new(kind, object_state_to_string(s),
+                                            json_integer((json_int_t) counts[k][s]));
+                json_object_set_new(all, ipc_kind_to_string(k), kind);
+        }
+        return all;
+}
+
+static int method_get_status(Call *call, json_t *parameters, void *userdata) {
+        Manager *m = userdata;
+        const ScanResult *r = m->snapshot;
+        json_t *reply, *last = NULL, *limits = json_array();
+        uint64_t total = 0, reclaimed;
+
+        if (r) {
+                last = scan_result_summary_json(r);
+                if (last)
+                        json_object_set_new(last, "counts",
+                                            counts_to_json(((ScanResult *) r)->counts));
+                for (IpcLimit l = 0; limits && l < _IPC_LIMIT_MAX; l++)
+                        json_array_append_new(
+                                limits,
+                                json_pack("{s:s, s:I, s:I, s:f}", "name", ipc_limit_to_string(l),
+                                          "used", (json_int_t) r->limits.used[l], "max",
+                                          (json_int_t) r->limits.max[l], "ratio",
+                                          r->limits.max[l] ? (double) r->limits.used[l] /
+                                                                     (double) r->limits.max[l]
+                                                           : 0.0));
+        }
+        tracker_lock(&m->tracker);
+        for (size_t i = 0; i < m->tracker.n_counters; i++)
+                total += m->tracker.counters[i].count;
+        reclaimed = m->tracker.reclaimed_bytes;
+        tracker_unlock(&m->tracker);
+
+        reply = json_pack("{s:s, s:I, s:b, s:I, s:b, s:o?, s:I, s:I, s:o}", "version",
+                          IPCREAP_VERSION, "startTime", (json_int_t) m->start_time, "dryRun",
+                          m->policy->daemon.dry_run, "scanIntervalSec",
+                          (json_int_t) m->policy->daemon.scan_interval_sec, "scanning",
+                          m->scanning, "lastScan", last, "reapedTotal", (json_int_t) total,
+                          "reclaimedBytesTotal", (json_int_t) reclaimed, "limits",
+                          limits ? limits : json_array());
+        if (!reply)
+                return -ENOMEM;
+        return call_reply(call, reply);
+}
+
+/* ---- List: streamed, so 100,000 objects never sit in memory as one reply ---- */
+
+typedef struct ListState {
+        ScanResult *snapshot;
+        IpcKind kind;      /* -1: any */
+        ObjectState state; /* -1: any */
+        bool more, started, first;
+        ssize_t current; /* next object to send, -1 when done */
+        int64_t now;
+} ListState;
+
+static void list_state_free(void *p) {
+        ListState *st = p;
+        scan_result_unref(st->snapshot);
+        free(st);
+}
+
+static ssize_t list_next(const ListState *st, size_t from) {
+        const ScanResult *r = st->snapshot;
+
+        for (size_t i = from; r && i < r->table.n; i++) {
+                if (st->kind >= 0 && r->table.objects[i].kind != st->kind)
+                        continue;
+                if (st->state >= 0 && r->info[i].verdict.state != st->state)
+                        continue;
+                return (ssize_t) i;
+        }
+        return -1;
+}
+
+static int append_text(VarlinkBuffer *out, const char *s) {
+        return varlink_buffer_append(out, s, strlen(s));
+}
+
+/* Appends j without the message terminator: the message goes on after it. */
+static int append_json(VarlinkBuffer *out, json_t *j) {
+        int r;
+
+        if (!j)
+                return -ENOMEM;
+        r = varlink_buffer_append_json(out, j);
+        json_decref(j);
+        if (r >= 0)
+                varlink_buffer_truncate_tail(out, 1);
+        return r;
+}
+
+static int end_message(VarlinkBuffer *out) {
+        return varlink_buffer_append(out, "", 1);
+}
+
+static int list_stream(VarlinkBuffer *out, void *userdata) {
+        ListState *st = userdata;
+        size_t start = varlink_buffer_pending(out);
+        int r = 0;
+
+        if (!st->started) {
+                st->started = st->first = true;
+                st->current = list_next(st, 0);
+                if (st->more && st->current < 0) {
+                        r = append_text(out, "{\"parameters\":{\"objects\":[]}}");
+                        return r < 0 ? r : end_message(out) < 0 ? -ENOMEM : 0;
+                }
+                if (!st->more)
+                        r = append_text(out, "{\"parameters\":{\"objects\":[");
+        }
+        while (r >= 0 && st->current >= 0 &&
+               varlink_buffer_pending(out) - start < SERVER_OUTPUT_LOW_WATER) {
+                ssize_t next = list_next(st, (size_t) st->current + 1);
+                json_t *j = object_to_json(st->snapshot, (size_t) st->current, st->now);
+
+                if (st->more)
+                        r = append_text(out, "{\"parameters\":{\"objects\":[");
+                else if (!st->first)
+                        r = append_text(out, ",");
+                if (r >= 0)
+                        r = append_json(out, j);
+                else
+                        json_decref(j);
+                if (r >= 0 && st->more) {
+                        r = append_text(out, next >= 0 ? "]},\"continues\":true}" : "]}}");
+                        if (r >= 0)
+                                r = end_message(out);
+                }
+                st->first = false;
+                st->current = next;
+        }
+        if (r < 0)
+                return r;
+        if (st->current >= 0)
+                return 1;
+        if (!st->more) {
+                r = append_text(out, "]}}");
+                if (r >= 0)
+                        r = end_message(out);
+        }
+        return r < 0 ? r : 0;
+}
+
+static int method_list(Call *call, json_t *parameters, void *userdata) {
+        Manager *m = userdata;
+        const char *kind = NULL, *state = NULL;
+        ListState *st;
+
+        (void) json_unpack(parameters, "{s?s, s?s}", "kind", &kind, "state", &state);
+        st = calloc(1, sizeof(ListState));
+        if (!st)
+                return -ENOMEM;
+        *st = (ListState){ .kind = -1, .state = -1, .more = call_wants_more(call),
+                           .now = now_sec(), .snapshot = scan_result_ref(m->snapshot) };
+        if (kind && (st->kind = ipc_kind_from_string(kind)) < 0) {
+                list_state_free(st);
+                return call_error_invalid_parameter(call, "kind");
+        }
+        if (state && (st->state = object_state_from_string(state)) < 0) {
+                list_state_free(st);
+                return call_error_invalid_parameter(call, "state");
+        }
+        return call_stream(call, list_stream, st, list_state_free);
+}
+
+static ssize_t find_object(const ScanResult *r, IpcKind kind, int id) {
+        for (size_t i = 0; r && i < r->table.n; i++)
+                if (r->table.objects[i].kind == kind && r->table.objects[i].id == id)
+                        return (ssize_t) i;
+        return -1;
+}
+
+static json_t *strv_to_json(char **l) {
+        json_t *a = json_array();
+        for (char **s = l; a && s && *s; s++)
+                json_array_append_new(a, json_string(*s));
+        return a;
+}
+
+static int method_explain(Call *call, json_t *parameters, void *userdata) {
+        Manager *m = userdata;
+        const ScanResult *r = m->snapshot;
+        _cleanup_strv_free_ char **reasons = NULL;
+        const char *kind_name;
+        json_int_t id;
+        json_t *rules, *reply;
+        const IpcObject *o;
+        const ObjectInfo *info;
+        IpcKind kind;
+        ssize_t i;
+
+        if (json_unpack(parameters, "{s:s, s:I}", "kind", &kind_name, "id", &id) < 0)
+                return call_error_invalid_parameter(call, "kind");
+        kind = ipc_kind_from_string(kind_name);
+        if (kind < 0)
+                return call_error_invalid_parameter(call, "kind");
+        if (id < 0 || id > INT32_MAX)
+                return call_error_invalid_parameter(call, "id");
+        i = find_object(r, kind, (int) id);
+        if (i < 0)
+                return call_error(call, VARLINK_ERROR_NO_SUCH_OBJECT,
+                                  json_pack("{s:s, s:I}", "kind", kind_name, "id", id));
+        o = &r->table.objects[i];
+        info = &r->info[i];
+
+        rules = json_array();
+        if (!rules)
+                return -ENOMEM;
+        for (size_t k = 0; k < r->policy->n_rules; k++) {
+                const Rule *rule = &r->policy->rules[k];
+                _cleanup_free_ char *why = NULL;
+                bool matched = rule_matches(rule, o, info->creator.comm, &why);
+                json_array_append_new(
+                        rules, json_pack("{s:s, s:s, s:i, s:s, s:b, s:b, s:s}", "name", rule->name,
+                                         "file", rule->file, "line", (int) rule->line, "action",
+                                         rule_action_to_string(rule->action), "matched", matched,
+                                         "governs", info->verdict.rule == (int) k, "reason",
+                                         why ? why : "?"));
+        }
+        if (verdict_reasons(&info->verdict, o, r->policy, now_sec(), &reasons) < 0) {
+                json_decref(rules);
+                return -ENOMEM;
+        }
+        reply = json_pack("{s:o, s:s, s:s?, s:o, s:o}", "object",
+                          object_to_json(r, (size_t) i, now_sec()), "state",
+                          object_state_to_string(info->verdict.state), "rule",
+                          info->verdict.rule >= 0 ? r->policy->rules[info->verdict.rule].name
+                                                  : NULL,
+                          "pending", strv_to_json(reasons), "rules", rules);
+        if (!reply)
+                return -ENOMEM;
+        return call_reply(call, reply);
+}
+
+static int method_history(Call *call, json_t *parameters, void *userdata) {
+        Manager *m = userdata;
+        json_int_t limit = -1;
+        json_t *events = json_array();
+        size_t n;
+
+        if (!events)
+                return -ENOMEM;
+        (void) json_unpack(parameters, "{s?I}", "limit", &limit);
+        if (json_object_get(parameters, "limit") && !json_is_null(json_object_get(parameters, "limit")) &&
+            limit < 0) {
+                json_decref(events);
+                return call_error_invalid_parameter(call, "limit");
+        }
+        tracker_lock(&m->tracker);
+        n = m->tracker.n_history;
+        if (limit >= 0 && (size_t) limit < n)
+                n = (size_t) limit;
+        for (size_t i = 0; i < n; i++)
+                json_array_append_new(events,
+                                      removal_event_to_json(tracker_history_get(&m->tracker, i)));
+        tracker_unlock(&m->tracker);
+        return call_reply(call, json_pack("{s:o}", "events", events));
+}
+
+static int method_metrics(Call *call, json_t *parameters, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = metrics_format(m->snapshot, &m->tracker, &text);
+        if (r < 0)
+                return r;
+        return call_reply(call, json_pack("{s:s}", "text", text));
+}
+
+static int method_scan(Call *call, json_t *parameters, void *userdata) {
+        Manager *m = userdata;
+        int dry_run = 0;
+
+        if (!caller_is_admin(m, call))
+                return deny(call, "Scan");
+        (void) json_unpack(parameters, "{s?b}", "dryRun", &dry_run);
+        return manager_request_scan(m, call, dry_run);
+}
+
+static int reply_invalid_config(Call *call, char **errors) {
+        return call_error(call, VARLINK_ERROR_INVALID_CONFIG,
+                          json_pack("{s:o}", "errors", strv_to_json(errors)));
+}
+
+static int method_reload(Call *call, json_t *parameters, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_strv_free_ char **errors = NULL;
+        int r;
+
+        if (!caller_is_admin(m, call))
+                return deny(call, "Reload");
+        r = manager_reload(m, &errors);
+        if (r == -EINVAL)
+                return reply_invalid_config(call, errors);
+        if (r < 0)
+                return r;
+        return call_reply(call, NULL);
+}
+
+static json_t *judgement_to_json(const Verdict *v, const Policy *p, const IpcObject *o,
+                                 int64_t now, bool with_pending) {
+        _cleanup_strv_free_ char **reasons = NULL;
+        json_t *j = json_pack("{s:s, s:s?}", "state", object_state_to_string(v->state), "rule",
+                              v->rule >= 0 ? p->rules[v->rule].name : NULL);
+
+        if (j && with_pending && verdict_reasons(v, o, p, now, &reasons) >= 0)
+                json_object_set_new(j, "pending", strv_to_json(reasons));
+        return j;
+}
+
+static int method_simulate(Call *call, json_t *parameters, void *userdata) {
+        Manager *m = userdata;
+        const ScanResult *r = m->snapshot;
+        _cleanup_strv_free_ char **errors = NULL;
+        _cleanup_policy_free_ Policy *candidate = NULL;
+        size_t counts[_IPC_KIND_MAX][_OBJECT_STATE_MAX] = { 0 };
+        size_t current[_IPC_KIND_MAX][_OBJECT_STATE_MAX] = { 0 };
+        ProcessCache cache = { 0 };
+        EvaluationContext ctx = { .now = now_sec() };
+        json_t *changes;
+        const char *text;
+        size_t would_reap = 0, n = r ? r->table.n : 0;
+        int k;
+
+        if (!caller_is_admin(m, call))
+                return deny(call, "Simulate");
+        if (json_unpack(parameters, "{s:s}", "config", &text) < 0)
+                return call_error_invalid_parameter(call, "config");
+        k = policy_load_string(text, "(simulated policy)", &candidate, &errors);
+        if (k == -EINVAL)
+                return reply_invalid_config(call, errors);
+        if (k < 0)
+                return k;
+
+        /* Owner processes are read fresh, and only if the candidate asks about them. */
+        if (policy_needs_owner_processes(candidate) && process_cache_init(&cache, "/proc") >= 0) {
+                ctx.owner_has_processes = scan_owner_has_processes;
+                ctx.userdata = &cache;
+        }
+        changes = json_array();
+        for (size_t i = 0; changes && i < n; i++) {
+                const IpcObject *o = &r->table.objects[i];
+                const ObjectInfo *info = &r->info[i];
+                Verdict v = policy_evaluate(candidate, o, info->creator.comm, &ctx);
+                const char *old_rule = info->verdict.rule >= 0
+                                               ? r->policy->rules[info->verdict.rule].name
+                                               : "";
+                const char *new_rule = v.rule >= 0 ? candidate->rules[v.rule].name : "";
+
+                counts[o->kind][v.state]++;
+                current[o->kind][info->verdict.state]++;
+                if (v.state == OBJECT_ORPHAN && candidate->rules[v.rule].action == RULE_ACTION_REAP)
+                        would_reap++;
+                if (v.state == info->verdict.state && streq(old_rule, new_rule))
+                        continue;
+                json_array_append_new(
+                        changes,
+                        json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:o, s:o}", "kind",
+                                  ipc_kind_to_string(o->kind), "id", o->id, "key",
+                                  key_to_json(o->key), "ownerUid", (json_int_t) o->uid, "size",
+                                  (json_int_t) o->size, "idleSec",
+                                  (json_int_t) ipc_object_idle_sec(o, ctx.now), "current",
+                                  judgement_to_json(&info->verdict, r->policy, o, ctx.now, false),
+                                  "simulated", judgement_to_json(&v, candidate, o, ctx.now, true)));
+        }
+        if (ctx.userdata)
+                process_cache_done(&cache);
+        if (!changes)
+                return -ENOMEM;
+        return call_reply(call, json_pack("{s:I, s:I, s:o, s:o, s:o}", "objects", (json_int_t) n,
+                                          "wouldReap", (json_int_t) would_reap, "counts",
+                                          counts_to_json(counts), "currentCounts",
+                                          counts_to_json(current), "changes", changes));
+}
+
+static int method_get_info(Call *call, json_t *parameters, void *userdata) {
+        return call_reply(call, json_pack("{s:s, s:s, s:s, s:s, s:[s, s]}", "vendor", "ipcreap",
+                                          "product", "ipcreapd", "version", IPCREAP_VERSION, "url",
+                                          "man:ipcreapd(8)", "interfaces",
+                                          VARLINK_SERVICE_INTERFACE, VARLINK_INTERFACE));
+}
+
+static int method_get_interface_description(Call *call, json_t *parameters, void *userdata) {
+        const char *name;
+
+        if (json_unpack(parameters, "{s:s}", "interface", &name) < 0)
+                return call_error_invalid_parameter(call, "interface");
+        if (streq(name, VARLINK_INTERFACE))
+                return call_reply(call, json_pack("{s:s}", "description", interface_description));
+        if (streq(name, VARLINK_SERVICE_INTERFACE))
+                return call_reply(call, json_pack("{s:s}", "description", service_description));
+        return call_error(call, VARLINK_ERROR_INTERFACE_NOT_FOUND,
+                          json_pack("{s:s}", "interface", name));
+}
+
+static const MethodParam no_params[] = { { NULL } };
+static const MethodParam list_params[] = {
+        { "kind", PARAM_STRING, false },
+        { "state", PARAM_STRING, false },
+        { NULL },
+};
+static const MethodParam explain_params[] = {
+        { "kind", PARAM_STRING, true },
+        { "id", PARAM_INT, true },
+        { NULL },
+};
+static const MethodParam history_params[] = { { "limit", PARAM_INT, false }, { NULL } };
+static const MethodParam scan_params[] = { { "dryRun", PARAM_BOOL, false }, { NULL } };
+static const MethodParam simulate_params[] = { { "config", PARAM_STRING, true }, { NULL } };
+static const MethodParam describe_params[] = { { "interface", PARAM_STRING, true }, { NULL } };
+
+const Method manager_methods[] = {
+        { VARLINK_INTERFACE ".GetStatus", method_get_status, no_params },
+        { VARLINK_INTERFACE ".List", method_list, list_params },
+        { VARLINK_INTERFACE ".Explain", method_explain, explain_params },
+        { VARLINK_INTERFACE ".History", method_history, history_params },
+        { VARLINK_INTERFACE ".Metrics", method_metrics, no_params },
+        { VARLINK_INTERFACE ".Scan", method_scan, scan_params },
+        { VARLINK_INTERFACE ".Reload", method_reload, no_params },
+        { VARLINK_INTERFACE ".Simulate", method_simulate, simulate_params },
+        { VARLINK_SERVICE_INTERFACE ".GetInfo", method_get_info, no_params },
+        { VARLINK_SERVICE_INTERFACE ".GetInterfaceDescription", method_get_interface_description,
+          describe_params },
+        {},
+};

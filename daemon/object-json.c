@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/* JSON forms of objects, creators and removal events: the Varlink replies and state.json
+ * share them, so a field has one name everywhere. */
+#include "evaluate.h"
+#include "macro.h"
+#include "object-json.h"
+#include "strv.h"
+
+int key_from_json(json_int_t v, int32_t *ret) {
+        if (v < 0 || v > UINT32_MAX)
+                return -ERANGE;
+        *ret = (int32_t) (uint32_t) v;
+        return 0;
+}
+
+json_t *creator_to_json(const Creator *c) {
+        return json_pack("{s:I, s:s?, s:s?, s:s?}", "pid", (json_int_t) c->pid, "comm", c->comm,
+                         "cmdline", c->cmdline, "unit", c->unit);
+}
+
+int creator_from_json(json_t *j, Creator *ret) {
+        const char *comm = NULL, *cmdline = NULL, *unit = NULL;
+        json_int_t pid = 0;
+
+        if (!j || json_is_null(j)) {
+                *ret = (Creator){ 0 };
+                return 0;
+        }
+        if (json_unpack(j, "{s:I, s?s, s?s, s?s}", "pid", &pid, "comm", &comm, "cmdline",
+                        &cmdline, "unit", &unit) < 0 ||
+            pid < 0 || pid > INT32_MAX)
+                return -EBADMSG;
+        return creator_copy(ret, &(Creator){ .pid = (pid_t) pid, .comm = (char *) comm,
+                                             .cmdline = (char *) cmdline, .unit = (char *) unit });
+}
+
+json_t *removal_event_to_json(const RemovalEvent *ev) {
+        json_t *j = json_pack("{s:I, s:s, s:i, s:I, s:I, s:s, s:I, s:I}", "time",
+                              (json_int_t) ev->time, "kind", ipc_kind_to_string(ev->kind), "id",
+                              ev->id, "key", key_to_json(ev->key), "ownerUid",
+                              (json_int_t) ev->owner_uid, "rule", strempty(ev->rule), "size",
+                              (json_int_t) ev->size, "idleSec", (json_int_t) ev->idle_sec);
+        if (j && ev->creator.pid > 0 &&
+            json_object_set_new(j, "creator", creator_to_json(&ev->creator)) < 0) {
+                json_decref(j);
+                return NULL;
+        }
+        return j;
+}
+
+int removal_event_from_json(json_t *j, RemovalEvent *ret) {
+        json_int_t time, id, key, uid, size, idle;
+        const char *kind, *rule;
+        RemovalEvent ev = { 0 };
+
+        if (json_unpack(j, "{s:I, s:s, s:I, s:I, s:I, s:s, s:I, s:I}", "time", &time, "kind",
+                        &kind, "id", &id, "key", &key, "ownerUid", &uid, "rule", &rule, "size",
+                        &size, "idleSec", &idle) < 0)
+                return -EBADMSG;
+        ev.kind = ipc_kind_from_string(kind);
+        if (ev.kind < 0 || id < 0 || id > INT32_MAX || key_from_json(key, &ev.key) < 0 ||
+            uid < 0 || uid > UINT32_MAX || size < 0 || idle < 0)
+                return -EBADMSG;
+        ev.time = time;
+        ev.id = (int) id;
+        ev.owner_uid = (uint32_t) uid;
+        ev.size = (uint64_t) size;
+        ev.idle_sec = (uint64_t) idle;
+        ev.rule = strdup(rule);
+        if (!ev.rule)
+                return -ENOMEM;
+        if (creator_from_json(json_object_get(j, "creator"), &ev.creator) < 0) {
+                removal_event_done(&ev);
+                return -EBADMSG;
+        }
+        *ret = ev;
+        return 0;
+}
+
+static json_t *pids_to_json(const IpcObject *o, bool only_alive) {
+        json_t *a = json_array();
+
+        for (size_t i = 0; a && i < o->n_pids; i++)
+                if (!only_alive || o->pids[i].alive)
+                        json_array_append_new(a, json_integer(o->pids[i].pid));
+        return a;
+}
+
+json_t *object_to_json(const ScanResult *r, size_t index, int64_t now) {
+        const IpcObject *o = &r->table.objects[index];
+        const ObjectInfo *info = &r->info[index];
+        const Verdict *v = &info->verdict;
+        _cleanup_strv_free_ char **reasons = NULL;
+        json_t *j, *pending;
+
+        j = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:I, "
+                      "s:s}",
+                      "kind", ipc_kind_to_string(o->kind), "id", o->id, "key", key_to_json(o->key),
+                      "mode", (json_int_t) (o->mode & 0777), "ownerUid", (json_int_t) o->uid,
+                      "ownerGid", (json_int_t) o->gid, "creatorUid", (json_int_t) o->cuid,
+                      "creatorGid", (json_int_t) o->cgid, "size", (json_int_t) o->size, "pids",
+                      pids_to_json(o, false), "alivePids", pids_to_json(o, true), "lastActivity",
+                      (json_int_t) ipc_object_last_activity(o), "firstSeen",
+                      (json_int_t) info->first_seen, "idleSec",
+                      (json_int_t) ipc_object_idle_sec(o, now), "state",
+                      object_state_to_string(v->state));
+        if (!j)
+                return NULL;
+
+        switch (o->kind) {
+        case IPC_KIND_SHM:
+                json_object_set_new(j, "nattch", json_integer((json_int_t) o->nattch));
+                break;
+        case IPC_KIND_SEM:
+                json_object_set_new(j, "nsems", json_integer((json_int_t) o->nsems));
+                break;
+        case IPC_KIND_MSG:
+                json_object_set_new(j, "messages", json_integer((json_int_t) o->messages));
+                break;
+        default:
+                break;
+        }
+        if (info->creator.pid > 0)
+                json_object_set_new(j, "creator", creator_to_json(&info->creator));
+        json_object_set_new(j, "rule", v->rule >= 0 ? json_string(r->policy->rules[v->rule].name)
+                                                    : json_null());
+
+        pending = json_array();
+        if (!pending || verdict_reasons(v, o, r->policy, now, &reasons) < 0) {
+                json_decref(pending);
+                json_decref(j);
+                return NULL;
+        }
+        for (char **s = reasons; *s; s++)
+                json_array_append_new(pending, json_string(*s));
+        json_object_set_new(j, "pending", pending);
+        return j;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* One scan-and-reap pass: read the kernel's tables, judge liveness, track, evaluate every
+ * object under the policy, and remove the orphans of reap rules. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "evaluate.h"
+#include "object-table.h"
+#include "policy.h"
+#include "process.h"
+#include "sysvipc.h"
+#include "tracker.h"
+
+/* What a query needs of one object beyond its kernel snapshot. */
+typedef struct ObjectInfo {
+        Verdict verdict;
+        int64_t first_seen;
+        Creator creator; /* a copy; pid 0 when unknown */
+} ObjectInfo;
+
+typedef struct ScanResult {
+        unsigned n_ref; /* heap results are shared by the daemon and streaming replies */
+        Policy *policy; /* a reference: verdict.rule indexes its rules */
+        int64_t time;   /* Unix seconds when the pass began */
+        uint64_t duration_usec;
+        bool dry_run;
+
+        /* The objects that remain after the pass, with their verdicts. */
+        ObjectTable table;
+        ObjectInfo *info;
+
+        /* The remaining objects by kind and state. */
+        size_t counts[_IPC_KIND_MAX][_OBJECT_STATE_MAX];
+        /* As found, before removal. */
+        size_t n_objects, n_orphans;
+        size_t reaped, would_reap, deferred, skipped, failed;
+        uint64_t reclaimed_bytes;
+        IpcLimits limits; /* after removal */
+} ScanResult;
+
+typedef struct ScanOptions {
+        const char *procfs;
+        bool dry_run;
+        /* Log each orphan of a report rule (and each dry-run would-remove) every pass, not
+         * just the first time it is seen: for --once. */
+        bool announce_every_pass;
+} ScanOptions;
+
+int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResult *ret);
+void scan_result_done(ScanResult *r);
+ScanResult *scan_result_ref(ScanResult *r);
+/* Drops a reference to a heap ScanResult, freeing it with the last. */
+ScanResult *scan_result_unref(ScanResult *r);
+
+/* "12 objects, 2 orphans, 1 reaped" and the like, for STATUS= and --once. */
+void scan_result_summary(const ScanResult *r, char *buf, size_t size);
+
+/* Owner-process lookups through a ProcessCache, for EvaluationContext. */
+int scan_owner_has_processes(uint32_t uid, void *userdata);

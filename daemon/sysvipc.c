@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: MIT */
+/* Reads the kernel's System V IPC tables: /proc/sysvipc/{shm,sem,msg}, or *_STAT_ANY. */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+
+#include "log.h"
+#include "macro.h"
+#include "sysvipc.h"
+
+typedef enum ColumnType {
+        COLUMN_I32,    /* key, id, pids: signed decimal */
+        COLUMN_U32,    /* uids and gids */
+        COLUMN_OCTAL,  /* perms */
+        COLUMN_U64,    /* sizes and counts */
+        COLUMN_I64,    /* times */
+} ColumnType;
+
+typedef struct Column {
+        const char *name;
+        size_t offset;
+        ColumnType type;
+} Column;
+
+#define COLUMN(n, field, t) { n, offsetof(IpcObject, field), t }
+
+/* The id column is named after the kind; everything else is shared vocabulary. Columns the
+ * kernel prints that are not listed here (shm rss and swap) are read past. */
+static const Column shm_columns[] = {
+        COLUMN("key", key, COLUMN_I32),       COLUMN("shmid", id, COLUMN_I32),
+        COLUMN("perms", mode, COLUMN_OCTAL),  COLUMN("size", size, COLUMN_U64),
+        COLUMN("cpid", cpid, COLUMN_I32),     COLUMN("lpid", lpid, COLUMN_I32),
+        COLUMN("nattch", nattch, COLUMN_U64), COLUMN("uid", uid, COLUMN_U32),
+        COLUMN("gid", gid, COLUMN_U32),       COLUMN("cuid", cuid, COLUMN_U32),
+        COLUMN("cgid", cgid, COLUMN_U32),     COLUMN("atime", atime, COLUMN_I64),
+        COLUMN("dtime", dtime, COLUMN_I64),   COLUMN("ctime", ctime, COLUMN_I64),
+};
+
+static const Column sem_columns[] = {
+        COLUMN("key", key, COLUMN_I32),     COLUMN("semid", id, COLUMN_I32),
+        COLUMN("perms", mode, COLUMN_OCTAL), COLUMN("nsems", nsems, COLUMN_U64),
+        COLUMN("uid", uid, COLUMN_U32),     COLUMN("gid", gid, COLUMN_U32),
+        COLUMN("cuid", cuid, COLUMN_U32),   COLUMN("cgid", cgid, COLUMN_U32),
+        COLUMN("otime", otime, COLUMN_I64), COLUMN("ctime", ctime, COLUMN_I64),
+};
+
+static const Column msg_columns[] = {
+        COLUMN("key", key, COLUMN_I32),       COLUMN("msqid", id, COLUMN_I32),
+        COLUMN("perms", mode, COLUMN_OCTAL),  COLUMN("cbytes", size, COLUMN_U64),
+        COLUMN("qnum", messages, COLUMN_U64), COLUMN("lspid", lspid, COLUMN_I32),
+        COLUMN("lrpid", lrpid, COLUMN_I32),   COLUMN("uid", uid, COLUMN_U32),
+        COLUMN("gid", gid, COLUMN_U32),       COLUMN("cuid", cuid, COLUMN_U32),
+        COLUMN("cgid", cgid, COLUMN_U32),     COLUMN("stime", stime, COLUMN_I64),
+        COLUMN("rtime", rtime, COLUMN_I64),   COLUMN("ctime", ctime, COLUMN_I64),
+};
+
+static const struct {
+        const char *file;
+        const Column *columns;
+        size_t n_columns;
+} tables[_IPC_KIND_MAX] = {
+        [IPC_KIND_SHM] = { "shm", shm_columns, ELEMENTSOF(shm_columns) },
+        [IPC_KIND_SEM] = { "sem", sem_columns, ELEMENTSOF(sem_columns) },
+        [IPC_KIND_MSG] = { "msg", msg_columns, ELEMENTSOF(msg_columns) },
+};
+
+/* More columns than any kernel prints; a header wider than this is not a sysvipc table. */
+#define SYSVIPC_COLUMNS_MAX 32
+
+static int parse_column_value(const char *s, ColumnType type, void *field) {
+        char *end;
+
+        errno = 0;
+        switch (type) {
+        case COLUMN_I32: {
+                long long v = strtoll(s, &end, 10);
+                if (errno || *end || end == s || v < INT32_MIN || v > INT32_MAX)
+                        return -EINVAL;
+                *(int32_t *) field = (int32_t) v;
+                return 0;
+        }
+        case COLUMN_U32:
+        case COLUMN_OCTAL: {
+                if (!isdigit((unsigned char) *s))
+                        return -EINVAL;
+                unsigned long long v = strtoull(s, &end, type == COLUMN_OCTAL ? 8 : 10);
+                if (errno || *end || v > UINT32_MAX)
+                        return -EINVAL;
+                *(uint32_t *) field = (uint32_t) v;
+                return 0;
+        }
+        case COLUMN_U64: {
+                if (!isdigit((unsigned char) *s))
+                        return -EINVAL;
+                unsigned long long v = strtoull(s, &end, 10);
+                if (errno || *end)
+                        return -EINVAL;
+                *(uint64_t *) field = v;
+                return 0;
+        }
+        case COLUMN_I64: {
+                long long v = strtoll(s, &end, 10);
+                if (errno || *end || end == s)
+                        return -EINVAL;
+                *(int64_t *) field = v;
+                return 0;
+        }
+        }
+        return -EINVAL;
+}
+
+/* Splits line in place on blanks; returns the number of words, or -E2BIG past max. */
+static int split_words(char *line, char **words, size_t max) {
+        size_t n = 0;
+        char *p = line;
+
+        for (;;) {
+                while (*p == ' ' || *p == '\t' || *p == '\n')
+                        p++;
+                if (!*p)
+                        break;
+                if (n >= max)
+                        return -E2BIG;
+                words[n++] = p;
+                while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+                        p++;
+                if (*p)
+                        *p++ = 0;
+        }
+        return (int) n;
+}
+
+int sysvipc_parse(IpcKind kind, FILE *f, const char *name, ObjectTable *t,
+                  unsigned *ret_bad_lines) {
+        const Column *map[SYSVIPC_COLUMNS_MAX] = { 0 };
+        char *words[SYSVIPC_COLUMNS_MAX];
+        _cleanup_free_ char *line = NULL;
+        size_t line_size = 0, n_header;
+        unsigned line_no = 1, bad = 0;
+        const char *id_name;
+        ssize_t l;
+        int n, r;
+
+        if (kind < 0 || kind >= _IPC_KIND_MAX)
+                return -EINVAL;
+        id_name = tables[kind].columns[1].name;
+
+        l = getline(&line, &line_size, f);
+        if (l < 0)
+                return ferror(f) ? -EIO : log_warning_errno(EBADMSG, "%s: empty table.", name);
+        n = split_words(line, words, ELEMENTSOF(words));
+        if (n <= 0)
+                return log_warning_errno(EBADMSG, "%s:1: unusable header line.", name);
+        n_header = (size_t) n;
+
+        for (size_t c = 0; c < tables[kind].n_columns; c++) {
+                const Column *col = &tables[kind].columns[c];
+                bool found = false;
+                for (size_t w = 0; w < n_header; w++)
+                        if (streq(words[w], col->name)) {
+                                map[w] = col;
+                                found = true;
+                                break;
+                        }
+                if (!found)
+                        return log_warning_errno(EBADMSG, "%s:1: header lacks column \"%s\".",
+                                                 name, col->name);
+        }
+
+        while ((l = getline(&line, &line_size, f)) >= 0) {
+                IpcObject *o;
+
+                line_no++;
+                n = split_words(line, words, ELEMENTSOF(words));
+                if (n == 0)
+                        continue;
+                if (n < 0 || (size_t) n != n_header) {
+                        log_warning("%s:%u: expected %zu columns, found %s%d, ignoring row.", name,
+                                    line_no, n_header, n < 0 ? "over " : "",
+                                    n < 0 ? SYSVIPC_COLUMNS_MAX : n);
+                        bad++;
+                        continue;
+                }
+
+                o = object_table_append(t);
+                if (!o)
+                        return -ENOMEM;
+                o->kind = kind;
+                r = 0;
+                for (size_t w = 0; w < n_header; w++) {
+                        if (!map[w])
+                                continue;
+                        r = parse_column_value(words[w], map[w]->type, (char *) o + map[w]->offset);
+                        if (r < 0)
+                                break;
+                }
+                if (r >= 0 && o->id < 0)
+                        r = -EINVAL;
+                if (r < 0) {
+                        log_warning("%s:%u: malformed %s row (%s %s), ignoring row.", name, line_no,
+                                    tables[kind].file, id_name, n > 1 ? words[1] : "?");
+                        object_table_drop_last(t);
+                        bad++;
+                        continue;
+                }
+                r = ipc_object_collect_pids(o);
+                if (r < 0)
+                        return r;
+        }
+        if (ferror(f))
+                return -EIO;
+
+        if (ret_bad_lines)
+                *ret_bad_lines = bad;
+        return 0;
+}
+
+union semun {
+        int val;
+        struct semid_ds *buf;
+        unsigned short *array;
+        struct seminfo *__buf;
+};
+
+static int compare_pid(const void *a, const void *b) {
+        pid_t x = *(const pid_t *) a, y = *(const pid_t *) b;
+        return (x > y) - (x < y);
+}
+
+int sysvipc_read_sem_details(IpcObject *o) {
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+
+        o->sem_waiters = 0;
+        o->sem_details_error = 0;
+        free(o->pids);
+        o->pids = NULL;
+        o->n_pids = 0;
+
+        if (o->nsems > 0) {
+                pids = malloc(o->nsems * sizeof(pid_t));
+                if (!pids)
+                        return -ENOMEM;
+        }
+        for (uint64_t i = 0; i < o->nsems; i++) {
+                int pid = semctl(o->id, (int) i, GETPID);
+                int ncnt = pid >= 0 ? semctl(o->id, (int) i, GETNCNT) : -1;
+                int zcnt = ncnt >= 0 ? semctl(o->id, (int) i, GETZCNT) : -1;
+
+                if (zcnt < 0) {
+                        if (errno == EIDRM || errno == EINVAL)
+                                return -errno;
+                        /* Without the details its waiters are unknown: the caller keeps it. */
+                        o->sem_details_error = errno ? errno : EIO;
+                        return 0;
+                }
+                if (pid > 0)
+                        pids[n++] = pid;
+                o->sem_waiters += (uint64_t) ncnt + (uint64_t) zcnt;
+        }
+
+        /* A large set can record thousands of pids: sort and drop repeats, not O(n^2). */
+        qsort(pids, n, sizeof(pid_t), compare_pid);
+        for (size_t i = 0; i < n; i++)
+                if (i == 0 || pids[i] != pids[i - 1]) {
+                        int r = ipc_object_add_pid(o, pids[i]);
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
+}
+
+/* Converts the kernel's *_ds structures; shared by the index walk and the by-id stat. */
+static void shm_from_ds(IpcObject *o, int id, const struct shmid_ds *ds) {
+        *o = (IpcObject){
+                .kind = IPC_KIND_SHM, .id = id, .key = ds->shm_perm.__key,
+                .mode = ds->shm_perm.mode, .uid = ds->shm_perm.uid, .gid = ds->shm_perm.gid,
+                .cuid = ds->shm_perm.cuid, .cgid = ds->shm_perm.cgid, .size = ds->shm_segsz,
+                .nattch = ds->shm_nattch, .atime = ds->shm_atime, .dtime = ds->shm_dtime,
+                .ctime = ds->shm_ctime, .cpid = ds->shm_cpid, .lpid = ds->shm_lpid,
+        };
+}
+
+static void sem_from_ds(IpcObject *o, int id, const struct semid_ds *ds) {
+        *o = (IpcObject){
+                .kind = IPC_KIND_SEM, .id = id, .key = ds->sem_perm.__key,
+                .mode = ds->sem_perm.mode, .uid = ds->sem_perm.uid, .gid = ds->sem_perm.gid,
+                .cuid = ds->sem_perm.cuid, .cgid = ds->sem_perm.cgid, .nsems = ds->sem_nsems,
+                .otime = ds->sem_otime, .ctime = ds->sem_ctime,
+        };
+}
+
+static void msg_from_ds(IpcObject *o, int id, const struct msqid_ds *ds) {
+        *o = (IpcObject){
+                .kind = IPC_KIND_MSG, .id = id, .key = ds->msg_perm.__key,
+                .mode = ds->msg_perm.mode, .uid = ds->msg_perm.uid, .gid = ds->msg_perm.gid,
+                .cuid = ds->msg_perm.cuid, .cgid = ds->msg_perm.cgid, .size = ds->__msg_cbytes,
+                .messages = ds->msg_qnum, .stime = ds->msg_stime, .rtime = ds->msg_rtime,
+                .ctime = ds->msg_ctime, .lspid = ds->msg_lspid, .lrpid = ds->msg_lrpid,
+        };
+}
+
+/* One *ctl call for kind: by index with *_STAT_ANY, or by id with IPC_STAT. */
+static int stat_one(IpcKind kind, int index_or_id, int cmd_stat_any, IpcObject *o) {
+        int id;
+
+        switch (kind) {
+        case IPC_KIND_SHM: {
+                struct shmid_ds ds;
+                id = shmctl(index_or_id, cmd_stat_any ? SHM_STAT_ANY : IPC_STAT, &ds);
+                if (id < 0)
+                        return -errno;
+                shm_from_ds(o, cmd_stat_any ? id : index_or_id, &ds);
+                break;
+        }
+        case IPC_KIND_SEM: {
+                struct semid_ds ds;
+                id = semctl(index_or_id, 0, cmd_stat_any ? SEM_STAT_ANY : IPC_STAT,
+                            (union semun){ .buf = &ds });
+                if (id < 0)
+                        return -errno;
+                sem_from_ds(o, cmd_stat_any ? id : index_or_id, &ds);
+                break;
+        }
+        case IPC_KIND_MSG: {
+                struct msqid_ds ds;
+                id = msgctl(index_or_id, cmd_stat_any ? MSG_STAT_ANY : IPC_STAT, &ds);
+                if (id < 0)
+                        return -errno;
+                msg_from_ds(o, cmd_stat_any ? id : index_or_id, &ds);
+                break;
+        }
+        default:
+                return -EINVAL;
+        }
+        return ipc_object_collect_pids(o);
+}
+
+static int max_index(IpcKind kind) {
+        /* *_INFO returns the highest used index of the kernel's array. */
+        switch (kind) {
+        case IPC_KIND_SHM: {
+                struct shm_info info;
+                return shmctl(0, SHM_INFO, (struct shmid_ds *) &info);
+        }
+        case IPC_KIND_SEM: {
+                struct seminfo info;
+                return semctl(0, 0, SEM_INFO, (union semun){ .__buf = &info });
+        }
+        case IPC_KIND_MSG: {
+                struct msginfo info;
+                return msgctl(0, MSG_INFO, (struct msqid_ds *) &info);
+        }
+        default:
+                errno = EINVAL;
+                return -1;
+        }
+}
+
+int sysvipc_read_stat_any(IpcKind kind, ObjectTable *t) {
+        int max = max_index(kind);
+
+        if (max < 0)
+                return -errno;
+        for (int i = 0; i <= max; i++) {
+                IpcObject *o = object_table_append(t);
+                int r;
+
+                if (!o)
+                        return -ENOMEM;
+                r = stat_one(kind, i, true, o);
+                if (r < 0) {
+                        object_table_drop_last(t);
+                        if (r == -EINVAL || r == -EIDRM)
+                                continue; /* An unused slot, or removed meanwhile. */
+                        return r;
+                }
+        }
+        return 0;
+}
+
+int sysvipc_stat(IpcKind kind, int id, IpcObject *ret) {
+        IpcObject o = { 0 };
+        int r;
+
+        r = stat_one(kind, id, false, &o);
+        if (r >= 0 && kind == IPC_KIND_SEM)
+                r = sysvipc_read_sem_details(&o);
+        if (r < 0) {
+                ipc_object_done(&o);
+                return r;
+        }
+        *ret = o;
+        return 0;
+}
+
+int sysvipc_read_all(const char *procfs, ObjectTable *t) {
+        for (IpcKind k = 0; k < _IPC_KIND_MAX; k++) {
+                _cleanup_free_ char *path = NULL;
+                _cleanup_fclose_ FILE *f = NULL;
+                size_t first = t->n;
+                int r;
+
+                if (asprintf(&path, "%s/sysvipc/%s", procfs, tables[k].file) < 0)
+                        return -ENOMEM;
+                f = fopen(path, "re");
+                if (f) {
+                        r = sysvipc_parse(k, f, path, t, NULL);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to read %s: %m", path);
+                } else if (errno == ENOENT) {
+                        log_debug("%s is missing, walking the kernel's index instead.", path);
+                        r = sysvipc_read_stat_any(k, t);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to read %s objects: %m",
+                                                       tables[k].file);
+                } else
+                        return log_error_errno(errno, "Failed to open %s: %m", path);
+
+                if (k != IPC_KIND_SEM)
+                        continue;
+                size_t kept = first;
+                for (size_t i = first; i < t->n; i++) {
+                        r = sysvipc_read_sem_details(&t->objects[i]);
+                        if (r == -EIDRM || r == -EINVAL) {
+                                /* Removed since the table was read: drop it. */
+                                ipc_object_done(&t->objects[i]);
+                                continue;
+                        }
+                        if (r < 0) {
+                                /* Keep the table consistent for the caller's cleanup. */
+                                for (size_t j = i; j < t->n; j++)
+                                        t->objects[kept++] = t->objects[j];
+                                t->n = kept;
+                                return r;
+                        }
+                        t->objects[kept++] = t->objects[i];
+                }
+                t->n = kept;
+        }
+        return 0;
+}
+
+static const char *const limit_names[_IPC_LIMIT_MAX] = {
+        [IPC_LIMIT_SHMMNI] = "shmmni", [IPC_LIMIT_SHMALL] = "shmall",
+        [IPC_LIMIT_SEMMNI] = "semmni", [IPC_LIMIT_SEMMNS] = "semmns",
+        [IPC_LIMIT_MSGMNI] = "msgmni",
+};
+
+const char *ipc_limit_to_string(IpcLimit l) {
+        return l >= 0 && l < _IPC_LIMIT_MAX ? limit_names[l] : NULL;
+}
+
+/* Reads up to n unsigned numbers from a /proc/sys file; returns how many were read. */
+static size_t read_sysctl(const char *procfs, const char *name, uint64_t *ret, size_t n) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        size_t i = 0;
+
+        if (asprintf(&path, "%s/sys/kernel/%s", procfs, name) < 0)
+                return 0;
+        f = fopen(path, "re");
+        if (!f)
+                return 0;
+        for (unsigned long long v; i < n && fscanf(f, "%llu", &v) == 1; i++)
+                ret[i] = v;
+        return i;
+}
+
+void sysvipc_read_limits(const char *procfs, const ObjectTable *t, IpcLimits *ret) {
+        uint64_t sem[4], page = (uint64_t) sysconf(_SC_PAGESIZE);
+        IpcLimits l = { 0 };
+
+        (void) read_sysctl(procfs, "shmmni", &l.max[IPC_LIMIT_SHMMNI], 1);
+        (void) read_sysctl(procfs, "shmall", &l.max[IPC_LIMIT_SHMALL], 1);
+        (void) read_sysctl(procfs, "msgmni", &l.max[IPC_LIMIT_MSGMNI], 1);
+        /* kernel.sem is "SEMMSL SEMMNS SEMOPM SEMMNI". */
+        if (read_sysctl(procfs, "sem", sem, 4) == 4) {
+                l.max[IPC_LIMIT_SEMMNS] = sem[1];
+                l.max[IPC_LIMIT_SEMMNI] = sem[3];
+        }
+        for (size_t i = 0; i < t->n; i++) {
+                const IpcObject *o = &t->objects[i];
+                switch (o->kind) {
+                case IPC_KIND_SHM:
+                        l.used[IPC_LIMIT_SHMMNI]++;
+                        l.used[IPC_LIMIT_SHMALL] += (o->size + page - 1) / page;
+                        break;
+                case IPC_KIND_SEM:
+                        l.used[IPC_LIMIT_SEMMNI]++;
+                        l.used[IPC_LIMIT_SEMMNS] += o->nsems;
+                        break;
+                case IPC_KIND_MSG:
+                        l.used[IPC_LIMIT_MSGMNI]++;
+                        break;
+                default:
+                        break;
+                }
+        }
+        *ret = l;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* Reads the kernel's System V IPC tables: /proc/sysvipc/{shm,sem,msg}, or *_STAT_ANY. */
+#pragma once
+
+#include <stdio.h>
+
+#include "ipc-object.h"
+#include "object-table.h"
+
+/* Parses one /proc/sysvipc table from f and appends its rows to t. The header line names
+ * the columns, so older layouts (the 14-column shm table) parse too. A malformed row is
+ * logged with its line number and skipped; *ret_bad_lines counts them. name is for
+ * messages. Returns -EBADMSG when the header itself is unusable. */
+int sysvipc_parse(IpcKind kind, FILE *f, const char *name, ObjectTable *t,
+                  unsigned *ret_bad_lines);
+
+/* Reads all three kinds from PROCFS/sysvipc, falling back to *_STAT_ANY for a kind whose
+ * table is missing, and reads every semaphore set's per-semaphore pids and waiters. */
+int sysvipc_read_all(const char *procfs, ObjectTable *t);
+
+/* Reads one kind's objects by walking the kernel's index with *_STAT_ANY. */
+int sysvipc_read_stat_any(IpcKind kind, ObjectTable *t);
+
+/* Fills a semaphore set's pids (GETPID) and waiters (GETNCNT + GETZCNT). Returns -EIDRM
+ * or -EINVAL when the set is gone; permission trouble is recorded in sem_details_error. */
+int sysvipc_read_sem_details(IpcObject *o);
+
+/* Re-reads one object by kind and id (IPC_STAT, plus the sem details), for the check
+ * right before removal. Returns -EIDRM/-EINVAL when it is gone. */
+int sysvipc_stat(IpcKind kind, int id, IpcObject *ret);
+
+typedef enum IpcLimit {
+        IPC_LIMIT_SHMMNI, /* segments */
+        IPC_LIMIT_SHMALL, /* pages of shared memory in all */
+        IPC_LIMIT_SEMMNI, /* semaphore sets */
+        IPC_LIMIT_SEMMNS, /* semaphores in all */
+        IPC_LIMIT_MSGMNI, /* queues */
+        _IPC_LIMIT_MAX,
+} IpcLimit;
+
+typedef struct IpcLimits {
+        uint64_t used[_IPC_LIMIT_MAX];
+        uint64_t max[_IPC_LIMIT_MAX]; /* 0: unknown */
+} IpcLimits;
+
+const char *ipc_limit_to_string(IpcLimit l);
+/* Reads the limits from PROCFS/sys/kernel and counts what the objects in t use. */
+void sysvipc_read_limits(const char *procfs, const ObjectTable *t, IpcLimits *ret);

@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: MIT */
+/* Tracking across scans: each object's first-seen time and creator, the removal history and
+ * the reap counters, persisted atomically in StateDirectory/state.json. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "log.h"
+#include "macro.h"
+#include "object-json.h"
+#include "tracker.h"
+
+static uint64_t tracker_key(IpcKind kind, int id) {
+        return ((uint64_t) kind << 32) | (uint32_t) id;
+}
+
+static void tracked_object_free(void *p) {
+        TrackedObject *o = p;
+        creator_done(&o->creator);
+        free(o);
+}
+
+void removal_event_done(RemovalEvent *ev) {
+        free(ev->rule);
+        creator_done(&ev->creator);
+        *ev = (RemovalEvent){ 0 };
+}
+
+void tracker_lock(Tracker *t) {
+        if (t->lock)
+                pthread_mutex_lock(t->lock);
+}
+
+void tracker_unlock(Tracker *t) {
+        if (t->lock)
+                pthread_mutex_unlock(t->lock);
+}
+
+void tracker_init(Tracker *t, size_t history_size) {
+        *t = (Tracker){ .history_capacity = history_size };
+        if (history_size > 0) {
+                t->history = calloc(history_size, sizeof(RemovalEvent));
+                if (!t->history)
+                        t->history_capacity = 0; /* Degrades to no history, never fails. */
+        }
+}
+
+void tracker_done(Tracker *t) {
+        hashmap_done(&t->objects, tracked_object_free);
+        for (size_t i = 0; i < t->n_history; i++)
+                removal_event_done(&t->history[(t->history_head + i) % t->history_capacity]);
+        free(t->history);
+        for (size_t i = 0; i < t->n_counters; i++)
+                free(t->counters[i].rule);
+        free(t->counters);
+        *t = (Tracker){ .lock = t->lock };
+}
+
+const RemovalEvent *tracker_history_get(const Tracker *t, size_t i) {
+        if (i >= t->n_history)
+                return NULL;
+        return &t->history[(t->history_head + t->n_history - 1 - i) % t->history_capacity];
+}
+
+int tracker_set_history_size(Tracker *t, size_t history_size) {
+        RemovalEvent *h = NULL;
+        size_t keep;
+
+        if (history_size == t->history_capacity)
+                return 0;
+        if (history_size > 0) {
+                h = calloc(history_size, sizeof(RemovalEvent));
+                if (!h)
+                        return -ENOMEM;
+        }
+        tracker_lock(t);
+        keep = MIN(t->n_history, history_size);
+        /* Keeps the newest events, oldest first in the new ring. */
+        for (size_t i = 0; i < t->n_history; i++) {
+                RemovalEvent *ev = &t->history[(t->history_head + i) % t->history_capacity];
+                if (i < t->n_history - keep)
+                        removal_event_done(ev);
+                else
+                        h[i - (t->n_history - keep)] = *ev;
+        }
+        free(t->history);
+        t->history = h;
+        t->history_capacity = history_size;
+        t->history_head = 0;
+        t->n_history = keep;
+        tracker_unlock(t);
+        return 0;
+}
+
+void tracker_begin_pass(Tracker *t) {
+        void *v;
+        for (size_t i = 0; hashmap_next(&t->objects, &i, NULL, &v);)
+                ((TrackedObject *) v)->seen = false;
+}
+
+TrackedObject *tracker_observe(Tracker *t, const IpcObject *o, int64_t now) {
+        uint64_t key = tracker_key(o->kind, o->id);
+        TrackedObject *tracked = hashmap_get(&t->objects, key);
+
+        if (tracked && (tracked->key != o->key || tracked->ctime != o->ctime ||
+                        tracked->cuid != o->cuid)) {
+                /* The id was reused, or the object was changed with IPC_SET (ctime moved):
+                 * either way what we knew no longer describes it. */
+                tracked_object_free(hashmap_remove(&t->objects, key));
+                tracked = NULL;
+        }
+        if (!tracked) {
+                tracked = calloc(1, sizeof(TrackedObject));
+                if (!tracked)
+                        return NULL;
+                *tracked = (TrackedObject){
+                        .kind = o->kind, .id = o->id, .key = o->key,
+                        .ctime = o->ctime, .cuid = o->cuid, .first_seen = now,
+                };
+                if (hashmap_put(&t->objects, key, tracked, NULL) < 0) {
+                        free(tracked);
+                        return NULL;
+                }
+                t->dirty = true;
+        }
+        tracked->seen = true;
+        return tracked;
+}
+
+void tracker_end_pass(Tracker *t) {
+        uint64_t key;
+        void *v;
+
+        for (size_t i = 0; hashmap_next(&t->objects, &i, &key, &v);) {
+                if (((TrackedObject *) v)->seen)
+                        continue;
+                tracked_object_free(hashmap_remove(&t->objects, key));
+                t->dirty = true;
+                /* Removal shifts later entries back into this slot: look at it again. */
+                i--;
+        }
+}
+
+void tracker_forget(Tracker *t, IpcKind kind, int id) {
+        TrackedObject *o = hashmap_remove(&t->objects, tracker_key(kind, id));
+        if (o) {
+                tracked_object_free(o);
+                t->dirty = true;
+        }
+}
+
+static int count_removal(Tracker *t, IpcKind kind, const char *rule, uint64_t count) {
+        ReapCounter *c;
+
+        for (size_t i = 0; i < t->n_counters; i++)
+                if (t->counters[i].kind == kind && streq(t->counters[i].rule, rule)) {
+                        t->counters[i].count += count;
+                        return 0;
+                }
+        c = realloc(t->counters, (t->n_counters + 1) * sizeof(ReapCounter));
+        if (!c)
+                return -ENOMEM;
+        t->counters = c;
+        c[t->n_counters] = (ReapCounter){ .kind = kind, .rule = strdup(rule), .count = count };
+        if (!c[t->n_counters].rule)
+                return -ENOMEM;
+        t->n_counters++;
+        return 0;
+}
+
+int tracker_record_removal(Tracker *t, RemovalEvent *ev) {
+        int r;
+
+        tracker_lock(t);
+        r = count_removal(t, ev->kind, strempty(ev->rule), 1);
+        t->reclaimed_bytes += ev->size;
+        t->dirty = true;
+        if (t->history_capacity == 0) {
+                tracker_unlock(t);
+                removal_event_done(ev);
+                return r;
+        }
+        if (t->n_history == t->history_capacity) {
+                removal_event_done(&t->history[t->history_head]);
+                t->history_head = (t->history_head + 1) % t->history_capacity;
+                t->n_history--;
+        }
+        t->history[(t->history_head + t->n_history) % t->history_capacity] = *ev;
+        t->n_history++;
+        tracker_unlock(t);
+        *ev = (RemovalEvent){ 0 };
+        return r;
+}
+
+/* ---- state.json ---- */
+
+static json_t *state_to_json(const Tracker *t) {
+        json_t *root = json_object(), *objects = json_array(), *history = json_array(),
+               *counters = json_array();
+        void *v;
+
+        if (!root || !objects || !history || !counters) {
+                json_decref(root);
+                json_decref(objects);
+                json_decref(history);
+                json_decref(counters);
+                return NULL;
+        }
+        json_object_set_new(root, "version", json_integer(TRACKER_STATE_VERSION));
+        json_object_set_new(root, "objects", objects);
+        json_object_set_new(root, "history", history);
+        json_object_set_new(root, "reaped", counters);
+        json_object_set_new(root, "reclaimedBytes", json_integer((json_int_t) t->reclaimed_bytes));
+
+        for (size_t i = 0; hashmap_next(&t->objects, &i, NULL, &v);) {
+                const TrackedObject *o = v;
+                json_t *j = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I}", "kind",
+                                      ipc_kind_to_string(o->kind), "id", o->id, "key",
+                                      key_to_json(o->key),
+                                      "ctime", (json_int_t) o->ctime, "cuid", (json_int_t) o->cuid,
+                                      "firstSeen", (json_int_t) o->first_seen);
+                if (j && o->creator.pid > 0)
+                        json_object_set_new(j, "creator", creator_to_json(&o->creator));
+                if (!j || json_array_append_new(objects, j) < 0)
+                        goto fail;
+        }
+        /* Oldest first, so a load replays them in order. */
+        for (size_t i = t->n_history; i > 0; i--) {
+                json_t *j = removal_event_to_json(tracker_history_get(t, i - 1));
+                if (!j || json_array_append_new(history, j) < 0)
+                        goto fail;
+        }
+        for (size_t i = 0; i < t->n_counters; i++) {
+                json_t *j = json_pack("{s:s, s:s, s:I}", "kind",
+                                      ipc_kind_to_string(t->counters[i].kind), "rule",
+                                      t->counters[i].rule, "count",
+                                      (json_int_t) t->counters[i].count);
+                if (!j || json_array_append_new(counters, j) < 0)
+                        goto fail;
+        }
+        return root;
+fail:
+        json_decref(root);
+        return NULL;
+}
+
+static int kind_from_json(const char *s, IpcKind *ret) {
+        IpcKind k = s ? ipc_kind_from_string(s) : _IPC_KIND_INVALID;
+        if (k < 0)
+                return -EBADMSG;
+        *ret = k;
+        return 0;
+}
+
+/* Fills t from root; on malformed input returns -EBADMSG and leaves t partly filled (the
+ * caller throws it away). */
+static int state_from_json(Tracker *t, json_t *root) {
+        json_t *objects, *history, *counters, *j;
+        json_int_t version, reclaimed = 0;
+        size_t i;
+
+        if (json_unpack(root, "{s:I, s:o, s:o, s?o, s?I}", "version", &version, "objects",
+                        &objects, "history", &history, "reaped", &counters, "reclaimedBytes",
+                        &reclaimed) < 0)
+                return -EBADMSG;
+        if (version != TRACKER_STATE_VERSION || !json_is_array(objects) ||
+            !json_is_array(history) || reclaimed < 0)
+                return -EBADMSG;
+        t->reclaimed_bytes = (uint64_t) reclaimed;
+
+        json_array_foreach(objects, i, j) {
+                json_int_t id, key, ctime, cuid, first_seen;
+                const char *kind;
+                TrackedObject *o;
+                IpcObject probe = { 0 };
+
+                if (json_unpack(j, "{s:s, s:I, s:I, s:I, s:I, s:I}", "kind", &kind, "id", &id,
+                                "key", &key, "ctime", &ctime, "cuid", &cuid, "firstSeen",
+                                &first_seen) < 0 ||
+                    kind_from_json(kind, &probe.kind) < 0 || id < 0 || id > INT32_MAX ||
+                    key_from_json(key, &probe.key) < 0 || cuid < 0 || cuid > UINT32_MAX)
+                        return -EBADMSG;
+                probe.id = (int) id;
+                probe.ctime = ctime;
+                probe.cuid = (uint32_t) cuid;
+                o = tracker_observe(t, &probe, first_seen);
+                if (!o)
+                        return -ENOMEM;
+                o->first_seen = first_seen;
+                creator_done(&o->creator);
+                if (creator_from_json(json_object_get(j, "creator"), &o->creator) < 0)
+                        return -EBADMSG;
+        }
+        json_array_foreach(history, i, j) {
+                RemovalEvent ev;
+                int r = removal_event_from_json(j, &ev);
+                if (r < 0)
+                        return r;
+                /* Replays the event without counting it again. */
+                if (t->history_capacity == 0) {
+                        removal_event_done(&ev);
+                        continue;
+                }
+                if (t->n_history == t->history_capacity) {
+                        removal_event_done(&t->history[t->history_head]);
+                        t->history_head = (t->history_head + 1) % t->history_capacity;
+                        t->n_history--;
+                }
+                t->history[(t->history_head + t->n_history++) % t->history_capacity] = ev;
+        }
+        if (counters) {
+                if (!json_is_array(counters))
+                        return -EBADMSG;
+                json_array_foreach(counters, i, j) {
+                        const char *kind, *rule;
+                        json_int_t count;
+                        IpcKind k;
+                        if (json_unpack(j, "{s:s, s:s, s:I}", "kind", &kind, "rule", &rule,
+                                        "count", &count) < 0 ||
+                            kind_from_json(kind, &k) < 0 || count < 0)
+                                return -EBADMSG;
+                        if (count_removal(t, k, rule, (uint64_t) count) < 0)
+                                return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+int tracker_load(Tracker *t, const char *dir) {
+        _cleanup_free_ char *path = NULL, *aside = NULL;
+        json_error_t error;
+        Tracker loaded;
+        json_t *root;
+        int r;
+
+        if (asprintf(&path, "%s/" TRACKER_STATE_FILE, dir) < 0)
+                return -ENOMEM;
+        root = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
+        if (!root && access(path, F_OK) < 0 && errno == ENOENT)
+                return 0;
+
+        tracker_init(&loaded, t->history_capacity);
+        if (root) {
+                r = state_from_json(&loaded, root);
+                json_decref(root);
+                if (r == -ENOMEM) {
+                        tracker_done(&loaded);
+                        return log_oom();
+                }
+        } else
+                r = -EBADMSG;
+        if (r < 0) {
+                tracker_done(&loaded);
+                if (asprintf(&aside, "%s.corrupt", path) < 0)
+                        return -ENOMEM;
+                if (rename(path, aside) < 0)
+                        log_warning_errno(errno, "State file %s is unreadable (%s) and could not "
+                                                 "be set aside, starting afresh: %m",
+                                          path, root ? "bad contents" : error.text);
+                else
+                        log_warning("State file %s is unreadable (%s), moved to %s, starting "
+                                    "afresh.", path, root ? "bad contents" : error.text, aside);
+                return 0;
+        }
+        loaded.lock = t->lock;
+        tracker_done(t);
+        *t = loaded;
+        t->dirty = false;
+        return 1;
+}
+
+static int dump_to_fd(const char *data, size_t size, int fd) {
+        while (size > 0) {
+                ssize_t l = write(fd, data, size);
+                if (l < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                data += l;
+                size -= (size_t) l;
+        }
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
+int tracker_save(Tracker *t, const char *dir) {
+        _cleanup_free_ char *path = NULL, *tmp = NULL, *data = NULL;
+        _cleanup_close_ int fd = -1, dir_fd = -1;
+        json_t *root;
+        int r;
+
+        tracker_lock(t);
+        root = state_to_json(t);
+        tracker_unlock(t);
+        if (!root)
+                return log_oom();
+        data = json_dumps(root, JSON_COMPACT);
+        json_decref(root);
+        if (!data)
+                return log_oom();
+
+        if (asprintf(&path, "%s/" TRACKER_STATE_FILE, dir) < 0 ||
+            asprintf(&tmp, "%s/." TRACKER_STATE_FILE ".tmp", dir) < 0)
+                return log_oom();
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to create %s, state not saved: %m", tmp);
+        r = dump_to_fd(data, strlen(data), fd);
+        if (r < 0) {
+                (void) unlink(tmp);
+                return log_error_errno(r, "Failed to write %s, keeping the previous state: %m",
+                                       tmp);
+        }
+        if (rename(tmp, path) < 0) {
+                r = -errno;
+                (void) unlink(tmp);
+                return log_error_errno(r, "Failed to replace %s, keeping the previous state: %m",
+                                       path);
+        }
+        /* The rename is durable only once the directory itself is synced. */
+        dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd >= 0)
+                (void) fsync(dir_fd);
+        t->dirty = false;
+        return 0;
+}
+
+int tracker_prepare_directory(const char *dir) {
+        _cleanup_free_ char *path = strdup(dir);
+
+        if (!path)
+                return -ENOMEM;
+        for (char *p = path + 1; *p; p++)
+                if (*p == '/') {
+                        *p = 0;
+                        (void) mkdir(path, 0755);
+                        *p = '/';
+                }
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                return log_warning_errno(errno, "Failed to create state directory %s, tracking "
+                                                "and history will not be kept: %m", dir);
+        return 0;
+}

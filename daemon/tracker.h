@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/* Tracking across scans: each object's first-seen time and creator, the removal history and
+ * the reap counters, persisted atomically in StateDirectory/state.json. */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hashmap.h"
+#include "ipc-object.h"
+#include "process.h"
+
+#define TRACKER_STATE_FILE "state.json"
+#define TRACKER_STATE_VERSION 1
+
+typedef struct TrackedObject {
+        /* Identity (SPEC section 1): a reused id with another identity is a new object. */
+        IpcKind kind;
+        int id;
+        int32_t key;
+        int64_t ctime;
+        uint32_t cuid;
+
+        int64_t first_seen;
+        Creator creator; /* pid 0: not known (yet) */
+        bool seen;       /* in the current pass */
+        bool announced;  /* its orphan (dry-run or report) was logged: once per lifetime */
+} TrackedObject;
+
+typedef struct RemovalEvent {
+        int64_t time;
+        IpcKind kind;
+        int id;
+        int32_t key;
+        uint32_t owner_uid;
+        char *rule;
+        uint64_t size;
+        uint64_t idle_sec;
+        Creator creator;
+} RemovalEvent;
+
+typedef struct ReapCounter {
+        IpcKind kind;
+        char *rule;
+        uint64_t count;
+} ReapCounter;
+
+typedef struct Tracker {
+        Hashmap objects;
+
+        /* Removal history as a ring buffer: oldest at history_head. */
+        RemovalEvent *history;
+        size_t history_capacity, history_head, n_history;
+
+        ReapCounter *counters;
+        size_t n_counters;
+        uint64_t reclaimed_bytes;
+
+        bool dirty; /* changed since the last save */
+
+        /* Guards history and counters, which queries read while a pass appends to them; the
+         * objects map belongs to whoever runs the pass. NULL: single-threaded use. */
+        pthread_mutex_t *lock;
+} Tracker;
+
+void tracker_lock(Tracker *t);
+void tracker_unlock(Tracker *t);
+
+void tracker_init(Tracker *t, size_t history_size);
+void tracker_done(Tracker *t);
+/* Changes how many removal events are kept, dropping the oldest if it shrinks. */
+int tracker_set_history_size(Tracker *t, size_t history_size);
+
+void tracker_begin_pass(Tracker *t);
+/* Finds the object's record, or starts one first seen at now. NULL on OOM. */
+TrackedObject *tracker_observe(Tracker *t, const IpcObject *o, int64_t now);
+/* Forgets objects not observed since tracker_begin_pass(): they are gone. */
+void tracker_end_pass(Tracker *t);
+void tracker_forget(Tracker *t, IpcKind kind, int id);
+
+/* Takes ownership of the event's strings. */
+int tracker_record_removal(Tracker *t, RemovalEvent *ev);
+/* i = 0 is the newest event. */
+const RemovalEvent *tracker_history_get(const Tracker *t, size_t i);
+void removal_event_done(RemovalEvent *ev);
+
+/* state.json in dir: load returns 0 when there is none; a corrupt file is logged, renamed
+ * to state.json.corrupt and ignored (never a reason not to start). Save is atomic: a
+ * temporary file, fsync, rename; on failure (full disk) the old file stays. */
+int tracker_load(Tracker *t, const char *dir);
+/* Creates dir (and parents) as systemd's StateDirectory= would; logs on failure. */
+int tracker_prepare_directory(const char *dir);
+int tracker_save(Tracker *t, const char *dir);

@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: MIT */
+/* The Varlink server on sd-event: accepts connections, frames requests, enforces limits
+ * (request size, stalls, connection count), dispatches methods and streams replies. */
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "macro.h"
+#include "varlink-server.h"
+
+typedef struct Connection Connection;
+
+struct Call {
+        unsigned n_ref;
+        Connection *connection; /* NULL once the client is gone */
+        bool more, oneway;
+        bool answered;
+};
+
+struct Connection {
+        Server *server;
+        Connection *prev, *next;
+        int fd;
+        sd_event_source *io, *timer;
+        VarlinkBuffer in, out;
+        struct ucred cred;
+        gid_t *groups;
+        size_t n_groups;
+
+        Call *call; /* the request being answered; requests are answered in order */
+        StreamFunction stream;
+        void *stream_state;
+        void (*stream_free)(void *);
+        bool close_after_flush;
+        bool dispatching; /* inside connection_process(): replies must not recurse into it */
+};
+
+struct Server {
+        sd_event *event;
+        int listen_fd;
+        sd_event_source *listen_source;
+        const Method *methods;
+        void *userdata;
+        Connection *connections;
+        size_t n_connections;
+};
+
+static void connection_update(Connection *c);
+static void connection_process(Connection *c);
+
+size_t server_connections(const Server *s) {
+        return s->n_connections;
+}
+
+Call *call_ref(Call *c) {
+        if (c)
+                c->n_ref++;
+        return c;
+}
+
+Call *call_unref(Call *c) {
+        if (c && --c->n_ref == 0)
+                free(c);
+        return NULL;
+}
+
+uid_t call_uid(const Call *c) {
+        return c->connection ? c->connection->cred.uid : (uid_t) -1;
+}
+
+bool call_has_group(const Call *c, gid_t gid) {
+        const Connection *conn = c->connection;
+
+        if (!conn)
+                return false;
+        if (conn->cred.gid == gid)
+                return true;
+        for (size_t i = 0; i < conn->n_groups; i++)
+                if (conn->groups[i] == gid)
+                        return true;
+        return false;
+}
+
+bool call_wants_more(const Call *c) {
+        return c->more;
+}
+
+bool call_is_connected(const Call *c) {
+        return c->connection;
+}
+
+static void connection_stream_done(Connection *c) {
+        if (c->stream_free)
+                c->stream_free(c->stream_state);
+        c->stream = NULL;
+        c->stream_state = NULL;
+        c->stream_free = NULL;
+}
+
+static void connection_free(Connection *c) {
+        Server *s = c->server;
+
+        if (c->call) {
+                c->call->connection = NULL;
+                c->call = call_unref(c->call);
+        }
+        connection_stream_done(c);
+        sd_event_source_disable_unref(c->io);
+        sd_event_source_disable_unref(c->timer);
+        if (c->fd >= 0)
+                close(c->fd);
+        varlink_buffer_done(&c->in);
+        varlink_buffer_done(&c->out);
+        free(c->groups);
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                s->connections = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        s->n_connections--;
+        free(c);
+        /* A slot is free again: take waiting clients from the backlog. */
+        if (s->listen_source)
+                sd_event_source_set_enabled(s->listen_source, SD_EVENT_ON);
+}
+
+/* Ends the current call (its reply is complete in c->out) and moves on to the next request. */
+static void connection_finish_call(Connection *c) {
+        if (c->call) {
+                c->call->answered = true;
+                c->call->connection = NULL;
+                c->call = call_unref(c->call);
+        }
+}
+
+static int reply_message(Call *call, const char *error, json_t *parameters, bool continues) {
+        Connection *c = call->connection;
+        json_t *m;
+        int r;
+
+        if (!c || call->answered) {
+                json_decref(parameters);
+                return 0;
+        }
+        if (call->oneway) {
+                json_decref(parameters);
+                if (!continues)
+                        connection_finish_call(c);
+                return 0;
+        }
+        m = json_object();
+        if (!m) {
+                json_decref(parameters);
+                return -ENOMEM;
+        }
+        if (error)
+                json_object_set_new(m, "error", json_string(error));
+        json_object_set_new(m, "parameters", parameters ? parameters : json_object());
+        if (continues)
+                json_object_set_new(m, "continues", json_true());
+        r = varlink_buffer_append_json(&c->out, m);
+        json_decref(m);
+        if (r < 0)
+                return r;
+        if (!continues)
+                connection_finish_call(c);
+        connection_update(c);
+        return 0;
+}
+
+/* A deferred call (Scan) is answered from outside the connection's handler: go on with the
+ * client's next request, or hang up if it asked for that. */
+static void connection_after_deferred_reply(Connection *c) {
+        if (!c || c->dispatching || c->call)
+                return;
+        connection_process(c);
+}
+
+int call_reply(Call *c, json_t *parameters) {
+        Connection *conn = c->connection;
+        int r = reply_message(c, NULL, parameters, false);
+        if (r >= 0)
+                connection_after_deferred_reply(conn);
+        return r;
+}
+
+int call_error(Call *c, const char *error, json_t *parameters) {
+        Connection *conn = c->connection;
+        int r = reply_message(c, error, parameters, false);
+        if (r >= 0)
+                connection_after_deferred_reply(conn);
+        return r;
+}
+
+int call_error_invalid_parameter(Call *c, const char *parameter) {
+        return call_error(c, VARLINK_ERROR_INVALID_PARAMETER,
+                          json_pack("{s:s}", "parameter", parameter));
+}
+
+int call_stream(Call *c, StreamFunction fn, void *state, void (*free_state)(void *)) {
+        Connection *conn = c->connection;
+
+        if (!conn || c->oneway) {
+                if (free_state)
+                        free_state(state);
+                if (conn)
+                        connection_finish_call(conn);
+                return 0;
+        }
+        conn->stream = fn;
+        conn->stream_state = state;
+        conn->stream_free = free_state;
+        connection_update(conn);
+        return 0;
+}
+
+static const Method *find_method(const Server *s, const char *name) {
+        for (const Method *m = s->methods; m->name; m++)
+                if (streq(m->name, name))
+                        return m;
+        return NULL;
+}
+
+static bool known_interface(const Server *s, const char *method) {
+        const char *dot = strrchr(method, '.');
+        if (!dot)
+                return false;
+        for (const Method *m = s->methods; m->name; m++)
+                if (strncmp(m->name, method, (size_t) (dot - method + 1)) == 0)
+                        return true;
+        return false;
+}
+
+/* Checks parameters against the method's list: unknown names and wrong types are refused
+ * with InvalidParameter naming the parameter. */
+static const char *check_parameters(const Method *m, json_t *parameters) {
+        const char *key;
+        json_t *value;
+
+        json_object_foreach(parameters, key, value) {
+                const MethodParam *p;
+                for (p = m->params; p && p->name; p++)
+                        if (streq(p->name, key))
+                                break;
+                if (!p || !p->name)
+                        return key;
+                if (json_is_null(value) && !p->required)
+                        continue;
+                if ((p->type == PARAM_STRING && !json_is_string(value)) ||
+                    (p->type == PARAM_INT && !json_is_integer(value)) ||
+                    (p->type == PARAM_BOOL && !json_is_boolean(value)))
+                        return key;
+        }
+        for (const MethodParam *p = m->params; p && p->name; p++) {
+                json_t *v = json_object_get(parameters, p->name);
+                if (p->required && (!v || json_is_null(v)))
+                        return p->name;
+        }
+        return NULL;
+}
+
+static void connection_dispatch(Connection *c, const char *message, size_t length) {
+        Server *s = c->server;
+        json_t *request, *parameters = NULL, *more = NULL, *oneway = NULL;
+        const char *method_name = NULL, *bad;
+        json_error_t error;
+        const Method *m;
+        Call *call;
+        int r;
+
+        c->call = call = calloc(1, sizeof(Call));
+        if (!call) {
+                log_oom();
+                c->close_after_flush = true;
+                return;
+        }
+        call->n_ref = 1;
+        call->connection = c;
+
+        request = json_loadb(message, length, JSON_REJECT_DUPLICATES, &error);
+        if (!request || json_unpack(request, "{s:s, s?o, s?o, s?o}", "method", &method_name,
+                                    "parameters", &parameters, "more", &more, "oneway",
+                                    &oneway) < 0 ||
+            (parameters && !json_is_object(parameters) && !json_is_null(parameters)) ||
+            (more && !json_is_boolean(more)) || (oneway && !json_is_boolean(oneway))) {
+                /* The stream can no longer be trusted: say why, then hang up. */
+                log_debug("Dropping client (pid " PID_FMT "): malformed request: %s",
+                          c->cred.pid, request ? "not a Varlink call" : error.text);
+                (void) call_error(call, VARLINK_ERROR_INVALID_PARAMETER,
+                                  json_pack("{s:s, s:s}", "parameter", "(request)", "message",
+                                            request ? "not a Varlink call object"
+                                                    : error.text));
+                c->close_after_flush = true;
+                json_decref(request);
+                return;
+        }
+        call->more = more && json_is_true(more);
+        call->oneway = oneway && json_is_true(oneway);
+        if (!parameters || json_is_null(parameters))
+                parameters = NULL;
+
+        m = find_method(s, method_name);
+        if (!m) {
+                if (known_interface(s, method_name))
+                        r = call_error(call, VARLINK_ERROR_METHOD_NOT_FOUND,
+                                       json_pack("{s:s}", "method", method_name));
+                else {
+                        _cleanup_free_ char *iface = strdup(method_name);
+                        char *dot = iface ? strrchr(iface, '.') : NULL;
+                        if (dot)
+                                *dot = 0;
+                        r = call_error(call, VARLINK_ERROR_INTERFACE_NOT_FOUND,
+                                       json_pack("{s:s}", "interface", iface ? iface : ""));
+                }
+        } else {
+                json_t *p = parameters ? json_incref(parameters) : json_object();
+                bad = p ? check_parameters(m, p) : NULL;
+                if (!p)
+                        r = -ENOMEM;
+                else if (bad)
+                        r = call_error_invalid_parameter(call, bad);
+                else
+                        r = m->handler(call, p, s->userdata);
+                json_decref(p);
+        }
+        json_decref(request);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to answer %s, dropping the client: %m", method_name);
+                c->close_after_flush = true;
+        }
+}
+
+/* Frames and dispatches requests while no call is in progress. */
+static void connection_process(Connection *c) {
+        c->dispatching = true;
+        while (!c->call && !c->close_after_flush) {
+                const char *message;
+                size_t length;
+                int r;
+
+                r = varlink_buffer_message(&c->in, VARLINK_MESSAGE_MAX, &message, &length);
+                if (r == -EMSGSIZE) {
+                        log_warning("Dropping client (pid " PID_FMT ", uid " UID_FMT "): request "
+                                    "larger than %u bytes.",
+                                    c->cred.pid, c->cred.uid, VARLINK_MESSAGE_MAX);
+                        c->close_after_flush = true;
+                        varlink_buffer_consume(&c->in, varlink_buffer_pending(&c->in));
+                        break;
+                }
+                if (r <= 0)
+                        break;
+                /* Copy out: the handler may append to buffers that move c->in's memory. */
+                _cleanup_free_ char *copy = strndup(message, length);
+                varlink_buffer_consume(&c->in, length + 1);
+                if (!copy) {
+                        log_oom();
+                        c->close_after_flush = true;
+                        break;
+                }
+                connection_dispatch(c, copy, length);
+        }
+        c->dispatching = false;
+        connection_update(c);
+}
+
+static void connection_close(Connection *c) {
+        connection_free(c);
+}
+
+/* Arms the io events and the timer for what the connection is waiting for. */
+static void connection_update(Connection *c) {
+        uint32_t events = 0;
+        uint64_t timeout = 0;
+
+        if (!c->io)
+                return;
+        if (varlink_buffer_pending(&c->out) > 0 || c->stream)
+                events |= EPOLLOUT;
+        if (!c->call && !c->close_after_flush)
+                events |= EPOLLIN;
+        (void) sd_event_source_set_io_events(c->io, events);
+
+        if (events & EPOLLOUT)
+                timeout = SERVER_STALL_TIMEOUT_USEC; /* re-armed on each write */
+        else if (c->call)
+                timeout = 0; /* waiting for us (a deferred Scan): no deadline */
+        else if (varlink_buffer_pending(&c->in) > 0)
+                timeout = SERVER_STALL_TIMEOUT_USEC;
+        else
+                timeout = SERVER_IDLE_TIMEOUT_USEC;
+
+        /* Re-armed on every event: the deadlines count silence, not total time. */
+        if (timeout == 0)
+                (void) sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
+        else {
+                (void) sd_event_source_set_time_relative(c->timer, timeout);
+                (void) sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
+        }
+}
+
+static int connection_write(Connection *c) {
+        for (;;) {
+                size_t pending = varlink_buffer_pending(&c->out);
+                ssize_t l;
+
+                if (pending < SERVER_OUTPUT_LOW_WATER && c->stream) {
+                        int r = c->stream(&c->out, c->stream_state);
+                        if (r < 0)
+                                return r;
+                        if (r == 0) {
+                                connection_stream_done(c);
+                                connection_finish_call(c);
+                        }
+                        continue;
+                }
+                if (pending == 0)
+                        return 0;
+                l = send(c->fd, varlink_buffer_head(&c->out), pending,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (l < 0)
+                        return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+                varlink_buffer_consume(&c->out, (size_t) l);
+        }
+}
+
+static int connection_on_io(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
+        Connection *c = userdata;
+        int r;
+
+        if (revents & EPOLLOUT) {
+                r = connection_write(c);
+                if (r < 0) {
+                        log_debug_errno(r, "Dropping client (pid " PID_FMT "): write failed: %m",
+                                        c->cred.pid);
+                        connection_close(c);
+                        return 0;
+                }
+        }
+        if (revents & EPOLLIN && !c->call && !c->close_after_flush) {
+                ssize_t l = varlink_buffer_fill(&c->in, c->fd, VARLINK_MESSAGE_MAX + 1);
+                if (l == 0 || (l < 0 && l != -EAGAIN && l != -ENOBUFS)) {
+                        connection_close(c); /* EOF or error: the client is gone. */
+                        return 0;
+                }
+                connection_process(c);
+        } else if (revents & (EPOLLHUP | EPOLLERR) && varlink_buffer_pending(&c->out) == 0 &&
+                   !c->call) {
+                connection_close(c);
+                return 0;
+        }
+
+        if (c->close_after_flush && varlink_buffer_pending(&c->out) == 0 && !c->stream) {
+                connection_close(c);
+                return 0;
+        }
+        connection_update(c);
+        return 0;
+}
+
+static int connection_on_timeout(sd_event_source *source, uint64_t usec, void *userdata) {
+        Connection *c = userdata;
+
+        log_info("Dropping client (pid " PID_FMT ", uid " UID_FMT "): %s.", c->cred.pid,
+                 c->cred.uid,
+                 varlink_buffer_pending(&c->out) > 0 || c->stream ? "not reading its replies"
+                 : varlink_buffer_pending(&c->in) > 0             ? "stalled mid-request"
+                                                                  : "idle");
+        connection_close(c);
+        return 0;
+}
+
+static void read_peer_groups(Connection *c) {
+        socklen_t len = 0;
+
+        /* SO_PEERGROUPS reports the supplementary groups the peer had at connect time. */
+        if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) < 0 && errno != ERANGE)
+                return;
+        if (len == 0)
+                return;
+        c->groups = malloc(len);
+        if (!c->groups)
+                return;
+        if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, c->groups, &len) < 0) {
+                c->groups = (free(c->groups), NULL);
+                return;
+        }
+        c->n_groups = len / sizeof(gid_t);
+}
+
+static int server_on_accept(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
+        Server *s = userdata;
+
+        while (s->n_connections < SERVER_CONNECTIONS_MAX) {
+                socklen_t len = sizeof(struct ucred);
+                Connection *c;
+                int cfd, r;
+
+                cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (cfd < 0) {
+                        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                                log_warning_errno(errno, "Failed to accept a client: %m");
+                        return 0;
+                }
+                c = calloc(1, sizeof(Connection));
+                if (!c) {
+                        close(cfd);
+                        return log_oom(), 0;
+                }
+                c->server = s;
+                c->fd = cfd;
+                /* Without credentials nobody is authorized for anything but reading. */
+                if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0)
+                        c->cred = (struct ucred){ .pid = 0, .uid = (uid_t) -1, .gid = (gid_t) -1 };
+                read_peer_groups(c);
+
+                c->next = s->connections;
+                if (c->next)
+                        c->next->prev = c;
+                s->connections = c;
+                s->n_connections++;
+
+                r = sd_event_add_io(s->event, &c->io, cfd, EPOLLIN, connection_on_io, c);
+                if (r >= 0)
+                        r = sd_event_add_time_relative(s->event, &c->timer, CLOCK_MONOTONIC,
+                                                       SERVER_IDLE_TIMEOUT_USEC, 0,
+                                                       connection_on_timeout, c);
+                if (r < 0) {
+                        log_warning_errno(r, "Failed to watch a client: %m");
+                        connection_close(c);
+                        continue;
+                }
+                connection_update(c);
+        }
+        /* At the cap: leave the rest in the listen backlog until a slot frees up. */
+        log_debug("%d connections open, not accepting more for now.", SERVER_CONNECTIONS_MAX);
+        return sd_event_source_set_enabled(s->listen_source, SD_EVENT_OFF);
+}
+
+int server_new(sd_event *event, int listen_fd, const Method *methods, void *userdata,
+               Server **ret) {
+        Server *s = calloc(1, sizeof(Server));
+        int r;
+
+        if (!s)
+                return -ENOMEM;
+        *s = (Server){ .event = sd_event_ref(event), .listen_fd = listen_fd,
+                       .methods = methods, .userdata = userdata };
+        r = sd_event_add_io(event, &s->listen_source, listen_fd, EPOLLIN, server_on_accept, s);
+        if (r < 0) {
+                server_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+Server *server_free(Server *s) {
+        if (!s)
+                return NULL;
+        while (s->connections)
+                connection_free(s->connections);
+        s->listen_source = sd_event_source_disable_unref(s->listen_source);
+        if (s->listen_fd >= 0)
+                close(s->listen_fd);
+        sd_event_unref(s->event);
+        free(s);
+        return NULL;
+}
