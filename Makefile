@@ -114,6 +114,8 @@ lint: | $(TEST_DEPS_STAMP)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	         --inline-suppr --std=c11 -D_GNU_SOURCE -DIPCREAP_VERSION='"lint"' \
 	         -Icommon -Idaemon -Iclient --suppress=missingIncludeSystem \
+	         "-Djson_array_foreach(a,i,v)=for(i=0;(v=json_array_get(a,i));i++)" \
+	         "-Djson_object_foreach(o,k,v)=for(k=0;(v=0);)" \
 	         common daemon client tests/helpers
 
 format:
@@ -148,5 +150,7 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+.SECONDARY:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,2 +1,745 @@
-/* placeholder until the client is written */
-int main(void) { return 0; }
+/* SPDX-License-Identifier: MIT */
+/* ipcreapctl: asks ipcreapd what it sees and why, triggers scans, reloads and simulations,
+ * and checks policy files offline. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "macro.h"
+#include "parse-util.h"
+#include "policy.h"
+#include "strv.h"
+#include "table.h"
+#include "varlink-client.h"
+#include "varlink.h"
+
+/* Exit codes of SPEC section 5. */
+#define EXIT_DAEMON_SAID_NO 1
+#define EXIT_USAGE 2
+#define EXIT_UNREACHABLE 3
+
+static const char *arg_socket = POLICY_DEFAULT_SOCKET;
+static bool arg_json;
+static bool arg_no_pager;
+static const char *arg_kind;
+static const char *arg_state;
+static long long arg_lines = -1;
+static bool arg_dry_run;
+
+static pid_t pager_pid;
+
+static void help(void) {
+        printf("ipcreapctl [OPTIONS...] COMMAND ...\n\n"
+               "Query and control ipcreapd, the System V IPC reaper.\n\n"
+               "Commands:\n"
+               "  status                       The daemon's state, last scan, limits\n"
+               "  list [--kind K] [--state S]  Table of objects\n"
+               "  explain KIND ID              Why an object is kept or reaped\n"
+               "  history [-n N]               Past removals, newest first\n"
+               "  scan [--dry-run]             Run a pass now\n"
+               "  reload                       Reload the policy\n"
+               "  simulate FILE                What a candidate policy would do to today's objects\n"
+               "  check-config [FILE]          Validate a policy offline (no daemon needed)\n"
+               "  metrics                      Prometheus text\n\n"
+               "Options:\n"
+               "     --socket PATH   The daemon's socket (default %s)\n"
+               "     --json          Print the reply as one JSON document\n"
+               "     --no-pager      Do not pipe tables into a pager\n"
+               "  -h --help          Show this help\n"
+               "     --version       Show the version\n\n"
+               "Exit status: 0 success, 1 the daemon said no or failed, 2 usage error,\n"
+               "3 daemon not reachable. See ipcreapctl(1).\n",
+               POLICY_DEFAULT_SOCKET);
+}
+
+static int usage_error(const char *format, ...) _printf_(1, 2);
+static int usage_error(const char *format, ...) {
+        va_list ap;
+
+        fputs("ipcreapctl: ", stderr);
+        va_start(ap, format);
+        vfprintf(stderr, format, ap);
+        va_end(ap);
+        fputs(" Try 'ipcreapctl --help'.\n", stderr);
+        return EXIT_USAGE;
+}
+
+/* ---- pager: long tables go through less on a terminal, as in systemctl ---- */
+
+static void pager_open(void) {
+        const char *pager = getenv("SYSTEMD_PAGER");
+        int fds[2];
+
+        if (arg_no_pager || arg_json || !isatty(STDOUT_FILENO))
+                return;
+        if (!pager)
+                pager = getenv("PAGER");
+        if (!pager)
+                pager = "less";
+        if (!*pager || streq(pager, "cat"))
+                return;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return;
+        fflush(stdout);
+        pager_pid = fork();
+        if (pager_pid < 0) {
+                close(fds[0]);
+                close(fds[1]);
+                pager_pid = 0;
+                return;
+        }
+        if (pager_pid == 0) {
+                dup2(fds[0], STDIN_FILENO);
+                setenv("LESS", "FRSXMK", 0);
+                execlp("sh", "sh", "-c", pager, (char *) NULL);
+                _exit(EXIT_FAILURE);
+        }
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+}
+
+static void pager_close(void) {
+        if (pager_pid <= 0)
+                return;
+        fflush(stdout);
+        fclose(stdout);
+        (void) waitpid(pager_pid, NULL, 0);
+}
+
+/* ---- talking to the daemon ---- */
+
+static int print_daemon_error(const char *command, const VarlinkError *e) {
+        const char *name = e->name;
+
+        if (streq(name, VARLINK_ERROR_PERMISSION_DENIED))
+                fprintf(stderr, "ipcreapctl: permission denied: '%s' needs root or membership in "
+                                "the AdminGroup= of ipcreap.conf.\n", command);
+        else if (streq(name, VARLINK_ERROR_NO_SUCH_OBJECT)) {
+                const char *kind = "?";
+                json_int_t id = -1;
+                (void) json_unpack(e->parameters, "{s?s, s?I}", "kind", &kind, "id", &id);
+                fprintf(stderr, "ipcreapctl: the daemon knows no %s with id %" JSON_INTEGER_FORMAT
+                                " (as of its last scan); see 'ipcreapctl list'.\n", kind, id);
+        } else if (streq(name, VARLINK_ERROR_INVALID_CONFIG)) {
+                json_t *errors = json_object_get(e->parameters, "errors"), *v;
+                size_t i;
+                json_array_foreach(errors, i, v)
+                        fprintf(stderr, "%s\n", json_string_value(v) ? json_string_value(v) : "?");
+                fprintf(stderr, "ipcreapctl: the policy is invalid; %s.\n",
+                        streq(command, "reload") ? "the daemon keeps running the old one"
+                                                 : "fix it and try again");
+        } else if (streq(name, VARLINK_ERROR_INVALID_PARAMETER)) {
+                const char *p = "?";
+                (void) json_unpack(e->parameters, "{s?s}", "parameter", &p);
+                fprintf(stderr, "ipcreapctl: the daemon refused parameter '%s'.\n", p);
+        } else if (streq(name, VARLINK_ERROR_METHOD_NOT_FOUND) ||
+                   streq(name, VARLINK_ERROR_INTERFACE_NOT_FOUND))
+                fprintf(stderr, "ipcreapctl: the daemon does not know '%s'; is it an older "
+                                "version than this client?\n", command);
+        else {
+                _cleanup_free_ char *p = json_dumps(e->parameters, JSON_COMPACT);
+                fprintf(stderr, "ipcreapctl: %s failed: %s %s\n", command, name, strempty(p));
+        }
+        return EXIT_DAEMON_SAID_NO;
+}
+
+/* Calls method and maps every failure to an exit code with a one-line message. */
+static int call_daemon(const char *command, const char *method, json_t *parameters, bool more,
+                       ReplyCallback callback, void *userdata) {
+        VarlinkError error = { 0 };
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        fd = varlink_connect(arg_socket);
+        if (fd < 0) {
+                json_decref(parameters);
+                fprintf(stderr, "ipcreapctl: cannot reach ipcreapd at %s: %s. Is it running? "
+                                "Start it with 'systemctl start ipcreapd.socket'.\n",
+                        arg_socket, strerror(-fd));
+                return EXIT_UNREACHABLE;
+        }
+        r = varlink_client_call(fd, method, parameters, more, callback, userdata, &error);
+        if (r < 0) {
+                fprintf(stderr, "ipcreapctl: lost the connection to ipcreapd at %s: %s.\n",
+                        arg_socket, strerror(-r));
+                return EXIT_UNREACHABLE;
+        }
+        if (r > 0) {
+                r = print_daemon_error(command, &error);
+                varlink_error_done(&error);
+                return r;
+        }
+        return 0;
+}
+
+static int print_json(json_t *parameters, void *userdata) {
+        if (json_dumpf(parameters, stdout, JSON_COMPACT) < 0)
+                return -EIO;
+        putchar('\n');
+        return 0;
+}
+
+static int keep_reply(json_t *parameters, void *userdata) {
+        json_t **ret = userdata;
+        *ret = json_incref(parameters);
+        return 0;
+}
+
+/* ---- status ---- */
+
+static json_int_t get_int(json_t *o, const char *key) {
+        return json_integer_value(json_object_get(o, key));
+}
+
+static const char *get_str(json_t *o, const char *key) {
+        const char *s = json_string_value(json_object_get(o, key));
+        return s ? s : "-";
+}
+
+static void print_counts(json_t *counts) {
+        static const char *const headers[] = { "", ">in-use", ">idle", ">orphan", ">protected",
+                                                ">unmatched", NULL };
+        Table *t = table_new(headers);
+        const char *kind;
+        json_t *states;
+
+        if (!t)
+                return;
+        json_object_foreach(counts, kind, states) {
+                char cells[5][24];
+                const char *row[7] = { kind };
+                for (size_t i = 0; i < 5; i++) {
+                        snprintf(cells[i], sizeof(cells[i]), "%" JSON_INTEGER_FORMAT,
+                                 get_int(states, headers[i + 1] + 1));
+                        row[i + 1] = cells[i];
+                }
+                (void) table_add_row(t, row);
+        }
+        /* Indent the table under its label. */
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+        if (f) {
+                table_print(t, f);
+                fclose(f);
+                for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+                        printf("             %s\n", line);
+                free(text);
+        }
+        table_free(t);
+}
+
+static int command_status(void) {
+        json_t *reply = NULL, *last, *limits, *limit;
+        char a[64], b[FORMAT_TIMESPAN_MAX], c[FORMAT_SIZE_MAX];
+        int64_t now = time(NULL);
+        size_t i;
+        int r;
+
+        r = call_daemon("status", VARLINK_INTERFACE ".GetStatus", NULL, false,
+                        arg_json ? print_json : keep_reply, &reply);
+        if (r != 0 || arg_json)
+                return r;
+
+        printf("ipcreapd %s, running since %s (%s)\n", get_str(reply, "version"),
+               format_timestamp(a, sizeof(a), get_int(reply, "startTime")),
+               format_timespan(b, sizeof(b), (uint64_t) MAX(now - get_int(reply, "startTime"), 0)));
+        printf("      Policy: scan every %s%s\n",
+               format_timespan(b, sizeof(b), (uint64_t) get_int(reply, "scanIntervalSec")),
+               json_is_true(json_object_get(reply, "dryRun")) ? ", dry run (removes nothing)" : "");
+        last = json_object_get(reply, "lastScan");
+        if (json_is_object(last)) {
+                printf("   Last scan: %s (%s ago), took %.3fs%s\n",
+                       format_timestamp(a, sizeof(a), get_int(last, "time")),
+                       format_timespan(b, sizeof(b), (uint64_t) MAX(now - get_int(last, "time"), 0)),
+                       json_real_value(json_object_get(last, "durationSec")),
+                       json_is_true(json_object_get(reply, "scanning")) ? "; a pass is running now"
+                                                                         : "");
+                printf("             %s\n", get_str(last, "summary"));
+                printf("     Objects:\n");
+                print_counts(json_object_get(last, "counts"));
+        } else
+                printf("   Last scan: none yet%s\n",
+                       json_is_true(json_object_get(reply, "scanning")) ? " (the first is running)"
+                                                                         : "");
+        printf("      Totals: %" JSON_INTEGER_FORMAT " removed, %s reclaimed\n",
+               get_int(reply, "reapedTotal"),
+               format_size(c, sizeof(c), (uint64_t) get_int(reply, "reclaimedBytesTotal")));
+        limits = json_object_get(reply, "limits");
+        json_array_foreach(limits, i, limit) {
+                printf("%s %-6s %" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT " (%.1f%%)\n",
+                       i == 0 ? "      Limits:" : "             ", get_str(limit, "name"),
+                       get_int(limit, "used"), get_int(limit, "max"),
+                       json_real_value(json_object_get(limit, "ratio")) * 100);
+        }
+        json_decref(reply);
+        return 0;
+}
+
+/* ---- list ---- */
+
+typedef struct ListContext {
+        Table *table;
+        size_t n;
+        int64_t now;
+} ListContext;
+
+static const char *creator_text(char *buf, size_t size, json_t *creator) {
+        if (!json_is_object(creator))
+                return NULL;
+        snprintf(buf, size, "%s[%" JSON_INTEGER_FORMAT "]", get_str(creator, "comm"),
+                 get_int(creator, "pid"));
+        return buf;
+}
+
+static int list_object(json_t *o, ListContext *ctx) {
+        char id[24], key[16], owner[32], size[FORMAT_SIZE_MAX], idle[FORMAT_TIMESPAN_MAX],
+                creator[64];
+        json_t *pending = json_object_get(o, "pending");
+        const char *rule = json_string_value(json_object_get(o, "rule"));
+        const char *row[] = {
+                get_str(o, "kind"),
+                (snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, get_int(o, "id")), id),
+                format_key(key, sizeof(key), (uint32_t) get_int(o, "key")),
+                format_user(owner, sizeof(owner), (uint32_t) get_int(o, "ownerUid")),
+                format_size(size, sizeof(size), (uint64_t) get_int(o, "size")),
+                format_timespan(idle, sizeof(idle), (uint64_t) get_int(o, "idleSec")),
+                get_str(o, "state"),
+                rule,
+                creator_text(creator, sizeof(creator), json_object_get(o, "creator")),
+                json_string_value(json_array_get(pending, 0)),
+        };
+        return table_add_row(ctx->table, row);
+}
+
+static int list_reply(json_t *parameters, void *userdata) {
+        ListContext *ctx = userdata;
+        json_t *objects = json_object_get(parameters, "objects"), *o;
+        size_t i;
+
+        json_array_foreach(objects, i, o) {
+                if (arg_json) {
+                        /* Streamed replies are stitched into the one document of List. */
+                        fputs(ctx->n++ ? "," : "", stdout);
+                        if (json_dumpf(o, stdout, JSON_COMPACT) < 0)
+                                return -EIO;
+                } else if (list_object(o, ctx) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int command_list(void) {
+        static const char *const headers[] = { "KIND", ">ID", "KEY", "OWNER", ">SIZE", ">IDLE",
+                                                "STATE", "RULE", "CREATOR", "PENDING", NULL };
+        ListContext ctx = { .now = time(NULL) };
+        json_t *params = json_object();
+        int r;
+
+        if (!params)
+                return -ENOMEM;
+        if (arg_kind)
+                json_object_set_new(params, "kind", json_string(arg_kind));
+        if (arg_state)
+                json_object_set_new(params, "state", json_string(arg_state));
+        if (arg_json)
+                fputs("{\"objects\":[", stdout);
+        else if (!(ctx.table = table_new(headers)))
+                return -ENOMEM;
+
+        r = call_daemon("list", VARLINK_INTERFACE ".List", params, true, list_reply, &ctx);
+        if (arg_json) {
+                puts(r == 0 ? "]}" : "");
+                return r;
+        }
+        if (r == 0) {
+                pager_open();
+                table_print(ctx.table, stdout);
+                printf("\n%zu object%s listed.\n", table_rows(ctx.table),
+                       table_rows(ctx.table) == 1 ? "" : "s");
+        }
+        table_free(ctx.table);
+        return r;
+}
+
+/* ---- explain ---- */
+
+static int command_explain(char **args) {
+        char owner[32], key[16], size[FORMAT_SIZE_MAX], idle[FORMAT_TIMESPAN_MAX], seen[64];
+        json_t *reply = NULL, *o, *rules, *rule, *pending, *creator, *v;
+        int32_t id32;
+        size_t i;
+        int r;
+
+        if (strv_length(args) != 2)
+                return usage_error("explain needs KIND and ID, as in 'explain shm 32769'.");
+        if (ipc_kind_from_string(args[0]) < 0)
+                return usage_error("unknown kind \"%s\" (use shm, sem or msg).", args[0]);
+        if (parse_uint32(args[1], (uint32_t *) &id32) < 0 || id32 < 0)
+                return usage_error("\"%s\" is not an IPC id.", args[1]);
+
+        r = call_daemon("explain", VARLINK_INTERFACE ".Explain",
+                        json_pack("{s:s, s:i}", "kind", args[0], "id", id32), false,
+                        arg_json ? print_json : keep_reply, &reply);
+        if (r != 0 || arg_json)
+                return r;
+
+        o = json_object_get(reply, "object");
+        printf("%s %s (key %s), owner %s, %s, idle %s\n", get_str(o, "kind"), args[1],
+               format_key(key, sizeof(key), (uint32_t) get_int(o, "key")),
+               format_user(owner, sizeof(owner), (uint32_t) get_int(o, "ownerUid")),
+               format_size(size, sizeof(size), (uint64_t) get_int(o, "size")),
+               format_timespan(idle, sizeof(idle), (uint64_t) get_int(o, "idleSec")));
+        printf("     State: %s", get_str(reply, "state"));
+        if (json_is_string(json_object_get(reply, "rule")))
+                printf(" under rule %s", get_str(reply, "rule"));
+        printf("\nFirst seen: %s\n",
+               format_timestamp(seen, sizeof(seen), get_int(o, "firstSeen")));
+        creator = json_object_get(o, "creator");
+        if (json_is_object(creator))
+                printf("   Creator: %s[%" JSON_INTEGER_FORMAT "] %s%s%s\n",
+                       get_str(creator, "comm"), get_int(creator, "pid"),
+                       json_is_string(json_object_get(creator, "unit")) ? "in " : "",
+                       json_is_string(json_object_get(creator, "unit")) ? get_str(creator, "unit")
+                                                                         : "",
+                       json_is_string(json_object_get(creator, "cmdline")) ? "" : "");
+        if (json_is_object(creator) && json_is_string(json_object_get(creator, "cmdline")))
+                printf("            %s\n", get_str(creator, "cmdline"));
+        pending = json_object_get(reply, "pending");
+        json_array_foreach(pending, i, v)
+                printf("%s %s\n", i == 0 ? "   Pending:" : "           ", json_string_value(v));
+
+        rules = json_object_get(reply, "rules");
+        printf("     Rules:%s\n", json_array_size(rules) == 0 ? " none (the object is unmatched)"
+                                                              : "");
+        json_array_foreach(rules, i, rule) {
+                bool governs = json_is_true(json_object_get(rule, "governs"));
+                printf("           %s %-24s %-6s %s\n", governs ? "->" : "  ",
+                       get_str(rule, "name"), get_str(rule, "action"),
+                       get_str(rule, "reason"));
+        }
+        json_decref(reply);
+        return 0;
+}
+
+/* ---- history ---- */
+
+static int command_history(void) {
+        static const char *const headers[] = { "TIME", "KIND", ">ID", "KEY", "OWNER", ">SIZE",
+                                                ">IDLE", "RULE", "CREATOR", NULL };
+        json_t *reply = NULL, *params = json_object(), *events, *e;
+        Table *t;
+        size_t i;
+        int r;
+
+        if (!params)
+                return -ENOMEM;
+        if (arg_lines >= 0)
+                json_object_set_new(params, "limit", json_integer(arg_lines));
+        r = call_daemon("history", VARLINK_INTERFACE ".History", params, false,
+                        arg_json ? print_json : keep_reply, &reply);
+        if (r != 0 || arg_json)
+                return r;
+
+        t = table_new(headers);
+        events = json_object_get(reply, "events");
+        json_array_foreach(events, i, e) {
+                char time[64], id[24], key[16], owner[32], size[FORMAT_SIZE_MAX],
+                        idle[FORMAT_TIMESPAN_MAX], creator[64];
+                const char *row[] = {
+                        format_timestamp(time, sizeof(time), get_int(e, "time")),
+                        get_str(e, "kind"),
+                        (snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, get_int(e, "id")), id),
+                        format_key(key, sizeof(key), (uint32_t) get_int(e, "key")),
+                        format_user(owner, sizeof(owner), (uint32_t) get_int(e, "ownerUid")),
+                        format_size(size, sizeof(size), (uint64_t) get_int(e, "size")),
+                        format_timespan(idle, sizeof(idle), (uint64_t) get_int(e, "idleSec")),
+                        get_str(e, "rule"),
+                        creator_text(creator, sizeof(creator), json_object_get(e, "creator")),
+                };
+                if (t)
+                        (void) table_add_row(t, row);
+        }
+        if (t && table_rows(t) > 0) {
+                pager_open();
+                table_print(t, stdout);
+        } else
+                printf("No removals recorded.\n");
+        table_free(t);
+        json_decref(reply);
+        return 0;
+}
+
+/* ---- scan, reload, metrics ---- */
+
+static int command_scan(void) {
+        json_t *reply = NULL, *params = json_pack("{s:b}", "dryRun", arg_dry_run);
+        int r;
+
+        r = call_daemon("scan", VARLINK_INTERFACE ".Scan", params, false,
+                        arg_json ? print_json : keep_reply, &reply);
+        if (r != 0 || arg_json)
+                return r;
+        printf("%s (%.3fs)\n", get_str(reply, "summary"),
+               json_real_value(json_object_get(reply, "durationSec")));
+        json_decref(reply);
+        return 0;
+}
+
+static int command_reload(void) {
+        int r = call_daemon("reload", VARLINK_INTERFACE ".Reload", NULL, false,
+                            arg_json ? print_json : NULL, NULL);
+        if (r == 0 && !arg_json)
+                printf("Policy reloaded.\n");
+        return r;
+}
+
+static int command_metrics(void) {
+        json_t *reply = NULL;
+        int r = call_daemon("metrics", VARLINK_INTERFACE ".Metrics", NULL, false,
+                            arg_json ? print_json : keep_reply, &reply);
+        if (r != 0 || arg_json)
+                return r;
+        fputs(get_str(reply, "text"), stdout);
+        json_decref(reply);
+        return 0;
+}
+
+/* ---- simulate, check-config ---- */
+
+static int read_policy_file(const char *path, char **ret) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        char *text;
+        size_t n;
+
+        if (!f)
+                return -errno;
+        /* The request carrying it must stay under the daemon's 64 KiB limit. */
+        text = malloc(VARLINK_MESSAGE_MAX);
+        if (!text)
+                return -ENOMEM;
+        n = fread(text, 1, VARLINK_MESSAGE_MAX - 1024, f);
+        if (ferror(f) || !feof(f)) {
+                free(text);
+                return ferror(f) ? -EIO : -EFBIG;
+        }
+        text[n] = 0;
+        *ret = text;
+        return 0;
+}
+
+static const char *judgement_text(char *buf, size_t size, json_t *j) {
+        const char *rule = json_string_value(json_object_get(j, "rule"));
+        snprintf(buf, size, "%s%s%s", get_str(j, "state"), rule ? "/" : "", rule ? rule : "");
+        return buf;
+}
+
+static int command_simulate(char **args) {
+        static const char *const headers[] = { "KIND", ">ID", "KEY", "OWNER", ">SIZE", ">IDLE",
+                                                "NOW", "SIMULATED", "PENDING", NULL };
+        _cleanup_free_ char *text = NULL;
+        json_t *reply = NULL, *changes, *c;
+        Table *t;
+        size_t i;
+        int r;
+
+        if (strv_length(args) != 1)
+                return usage_error("simulate needs one FILE, the candidate policy.");
+        r = read_policy_file(args[0], &text);
+        if (r < 0) {
+                fprintf(stderr, "ipcreapctl: cannot read %s: %s.\n", args[0],
+                        r == -EFBIG ? "larger than a request may be (about 63 KiB)"
+                                    : strerror(-r));
+                return EXIT_USAGE;
+        }
+        r = call_daemon("simulate", VARLINK_INTERFACE ".Simulate",
+                        json_pack("{s:s}", "config", text), false,
+                        arg_json ? print_json : keep_reply, &reply);
+        if (r != 0 || arg_json)
+                return r;
+
+        changes = json_object_get(reply, "changes");
+        printf("Under %s: %" JSON_INTEGER_FORMAT " objects, %" JSON_INTEGER_FORMAT
+               " would be reaped; %zu judged differently from the running policy.\n",
+               args[0], get_int(reply, "objects"), get_int(reply, "wouldReap"),
+               json_array_size(changes));
+        t = table_new(headers);
+        json_array_foreach(changes, i, c) {
+                char id[24], key[16], owner[32], size[FORMAT_SIZE_MAX], idle[FORMAT_TIMESPAN_MAX],
+                        now[96], sim[96];
+                json_t *pending = json_object_get(json_object_get(c, "simulated"), "pending");
+                const char *row[] = {
+                        get_str(c, "kind"),
+                        (snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, get_int(c, "id")), id),
+                        format_key(key, sizeof(key), (uint32_t) get_int(c, "key")),
+                        format_user(owner, sizeof(owner), (uint32_t) get_int(c, "ownerUid")),
+                        format_size(size, sizeof(size), (uint64_t) get_int(c, "size")),
+                        format_timespan(idle, sizeof(idle), (uint64_t) get_int(c, "idleSec")),
+                        judgement_text(now, sizeof(now), json_object_get(c, "current")),
+                        judgement_text(sim, sizeof(sim), json_object_get(c, "simulated")),
+                        json_string_value(json_array_get(pending, 0)),
+                };
+                if (t)
+                        (void) table_add_row(t, row);
+        }
+        if (t && table_rows(t) > 0) {
+                putchar('\n');
+                pager_open();
+                table_print(t, stdout);
+        }
+        table_free(t);
+        json_decref(reply);
+        return 0;
+}
+
+static int command_check_config(char **args) {
+        const char *path = args[0] ? args[0] : POLICY_DEFAULT_PATH;
+        _cleanup_strv_free_ char **errors = NULL;
+        Policy *p = NULL;
+        int r;
+
+        if (strv_length(args) > 1)
+                return usage_error("check-config takes at most one FILE.");
+        r = policy_load(path, &p, &errors);
+        if (r == -EINVAL) {
+                for (char **e = errors; *e; e++)
+                        fprintf(stderr, "%s\n", *e);
+                fprintf(stderr, "ipcreapctl: %s is invalid (%zu error%s).\n", path,
+                        strv_length(errors), strv_length(errors) == 1 ? "" : "s");
+                return EXIT_DAEMON_SAID_NO;
+        }
+        if (r < 0) {
+                fprintf(stderr, "ipcreapctl: cannot load %s: %s.\n", path, strerror(-r));
+                return EXIT_DAEMON_SAID_NO;
+        }
+        policy_print(p, stdout);
+        policy_free(p);
+        return 0;
+}
+
+/* ---- main ---- */
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_SOCKET = 0x100, ARG_JSON, ARG_NO_PAGER, ARG_VERSION, ARG_KIND, ARG_STATE,
+               ARG_DRY_RUN };
+        static const struct option options[] = {
+                { "socket", required_argument, NULL, ARG_SOCKET },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "no-pager", no_argument, NULL, ARG_NO_PAGER },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "kind", required_argument, NULL, ARG_KIND },
+                { "state", required_argument, NULL, ARG_STATE },
+                { "lines", required_argument, NULL, 'n' },
+                { "dry-run", no_argument, NULL, ARG_DRY_RUN },
+                {},
+        };
+        uint64_t n;
+        int c;
+
+        /* GNU getopt permutes: options may follow the command ("list --kind shm"), and the
+         * words end up in argv[optind..]. */
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "hn:", options, NULL)) >= 0)
+                switch (c) {
+                case ARG_SOCKET:
+                        arg_socket = optarg;
+                        break;
+                case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_NO_PAGER:
+                        arg_no_pager = true;
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("ipcreapctl " IPCREAP_VERSION "\n");
+                        return 0;
+                case ARG_KIND:
+                        if (ipc_kind_from_string(optarg) < 0)
+                                return -usage_error("unknown kind \"%s\" (use shm, sem or msg).",
+                                                    optarg);
+                        arg_kind = optarg;
+                        break;
+                case ARG_STATE:
+                        if (object_state_from_string(optarg) < 0)
+                                return -usage_error("unknown state \"%s\" (use in-use, idle, "
+                                                    "orphan, protected or unmatched).", optarg);
+                        arg_state = optarg;
+                        break;
+                case 'n':
+                        if (parse_uint64(optarg, &n) < 0 || n > INT32_MAX)
+                                return -usage_error("-n needs a number, not \"%s\".", optarg);
+                        arg_lines = (long long) n;
+                        break;
+                case ARG_DRY_RUN:
+                        arg_dry_run = true;
+                        break;
+                case '?':
+                default:
+                        return -usage_error("unknown option \"%s\", or it lacks its value.",
+                                            argv[optind - 1]);
+                }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        const char *command;
+        char **words;
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return -r;
+        words = argv + optind;
+        if (!words[0])
+                return usage_error("missing COMMAND.");
+        command = words[0];
+
+        if ((arg_kind || arg_state) && !streq(command, "list"))
+                return usage_error("--kind and --state go with 'list'.");
+        if (arg_lines >= 0 && !streq(command, "history"))
+                return usage_error("-n goes with 'history'.");
+        if (arg_dry_run && !streq(command, "scan"))
+                return usage_error("--dry-run goes with 'scan'.");
+
+        /* A pager that quits early must not kill us mid-write. */
+        signal(SIGPIPE, SIG_IGN);
+
+        if (streq(command, "check-config"))
+                r = command_check_config(words + 1);
+        else if (streq(command, "explain"))
+                r = command_explain(words + 1);
+        else if (streq(command, "simulate"))
+                r = command_simulate(words + 1);
+        else if (words[1])
+                r = usage_error("'%s' takes no arguments.", command);
+        else if (streq(command, "status"))
+                r = command_status();
+        else if (streq(command, "list"))
+                r = command_list();
+        else if (streq(command, "history"))
+                r = command_history();
+        else if (streq(command, "scan"))
+                r = command_scan();
+        else if (streq(command, "reload"))
+                r = command_reload();
+        else if (streq(command, "metrics"))
+                r = command_metrics();
+        else
+                r = usage_error("unknown command \"%s\".", command);
+
+        if (r < 0) {
+                fprintf(stderr, "ipcreapctl: %s\n", strerror(-r));
+                r = EXIT_DAEMON_SAID_NO;
+        }
+        pager_close();
+        return r;
+}

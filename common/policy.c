@@ -812,6 +812,20 @@ int policy_apply_overrides(Policy *p, const PolicyOverrides *o) {
         return 0;
 }
 
+bool policy_is_admin(const DaemonSettings *d, uid_t uid, gid_t gid, const gid_t *groups,
+                     size_t n_groups) {
+        if (uid == 0)
+                return true;
+        if (uid == (uid_t) -1 || !d->admin_group)
+                return false;
+        if (gid == d->admin_gid)
+                return true;
+        for (size_t i = 0; i < n_groups; i++)
+                if (groups[i] == d->admin_gid)
+                        return true;
+        return false;
+}
+
 bool id_set_contains(const IdSet *s, uint32_t id) {
         if (id_set_is_any(s))
                 return true;

@@ -99,6 +99,11 @@ int policy_apply_overrides(Policy *p, const PolicyOverrides *o);
 /* Prints the effective policy, every default spelled out, in the file's own syntax. */
 void policy_print(const Policy *p, FILE *f);
 
+/* Who may call the mutating methods: root, and members (primary or supplementary group) of
+ * AdminGroup=. uid -1 (unknown credentials) never may. */
+bool policy_is_admin(const DaemonSettings *d, uid_t uid, gid_t gid, const gid_t *groups,
+                     size_t n_groups);
+
 bool id_set_contains(const IdSet *s, uint32_t id);
 static inline bool id_set_is_any(const IdSet *s) {
         return !s->text;

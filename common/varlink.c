@@ -51,7 +51,7 @@ void varlink_buffer_truncate_tail(VarlinkBuffer *b, size_t n) {
                 b->data[b->size] = 0;
 }
 
-ssize_t varlink_buffer_fill(VarlinkBuffer *b, int fd, size_t max_pending) {
+ssize_t varlink_buffer_fill(VarlinkBuffer *b, int fd, size_t max_pending, bool nonblocking) {
         size_t room, pending = varlink_buffer_pending(b);
         ssize_t l;
         int r;
@@ -62,7 +62,7 @@ ssize_t varlink_buffer_fill(VarlinkBuffer *b, int fd, size_t max_pending) {
         r = buffer_reserve(b, room);
         if (r < 0)
                 return r;
-        l = recv(fd, b->data + b->size, room, MSG_DONTWAIT);
+        l = recv(fd, b->data + b->size, room, nonblocking ? MSG_DONTWAIT : 0);
         if (l < 0)
                 return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN
                                                                                   : -errno;

@@ -39,8 +39,8 @@ void varlink_buffer_consume(VarlinkBuffer *b, size_t n);
 /* Drops the last n bytes appended. */
 void varlink_buffer_truncate_tail(VarlinkBuffer *b, size_t n);
 /* Reads what the fd has into b, at most max_pending bytes held in all. Returns bytes read,
- * 0 at EOF, -EAGAIN when nothing is there now. */
-ssize_t varlink_buffer_fill(VarlinkBuffer *b, int fd, size_t max_pending);
+ * 0 at EOF, -EAGAIN when nothing is there now (nonblocking), -ENOBUFS when b is full. */
+ssize_t varlink_buffer_fill(VarlinkBuffer *b, int fd, size_t max_pending, bool nonblocking);
 
 /* Looks for one complete message at the head of b. Returns 1 and sets *ret_message (NUL
  * terminated, inside the buffer) and *ret_length (without the NUL); 0 when more bytes are

@@ -204,11 +204,13 @@ static int64_t now_sec(void) {
 }
 
 static bool caller_is_admin(Manager *m, Call *call) {
-        const DaemonSettings *d = &m->policy->daemon;
+        return policy_is_admin(&m->policy->daemon, call_uid(call), call_gid(call),
+                               call_groups(call), call_n_groups(call));
+}
 
-        if (call_uid(call) == 0)
-                return true;
-        return d->admin_group && call_has_group(call, d->admin_gid);
+/* JSON integers are signed 64-bit; the kernel's "unlimited" shmall is not. */
+static json_int_t clamp_json(uint64_t v) {
+        return v > INT64_MAX ? INT64_MAX : (json_int_t) v;
 }
 
 static int deny(Call *call, const char *method) {
@@ -246,8 +248,8 @@ static int method_get_status(Call *call, json_t *parameters, void *userdata) {
                         json_array_append_new(
                                 limits,
                                 json_pack("{s:s, s:I, s:I, s:f}", "name", ipc_limit_to_string(l),
-                                          "used", (json_int_t) r->limits.used[l], "max",
-                                          (json_int_t) r->limits.max[l], "ratio",
+                                          "used", clamp_json(r->limits.used[l]), "max",
+                                          clamp_json(r->limits.max[l]), "ratio",
                                           r->limits.max[l] ? (double) r->limits.used[l] /
                                                                      (double) r->limits.max[l]
                                                            : 0.0));
@@ -622,21 +624,21 @@ static int method_get_interface_description(Call *call, json_t *parameters, void
                           json_pack("{s:s}", "interface", name));
 }
 
-static const MethodParam no_params[] = { { NULL } };
+static const MethodParam no_params[] = { {} };
 static const MethodParam list_params[] = {
         { "kind", PARAM_STRING, false },
         { "state", PARAM_STRING, false },
-        { NULL },
+        {},
 };
 static const MethodParam explain_params[] = {
         { "kind", PARAM_STRING, true },
         { "id", PARAM_INT, true },
-        { NULL },
+        {},
 };
-static const MethodParam history_params[] = { { "limit", PARAM_INT, false }, { NULL } };
-static const MethodParam scan_params[] = { { "dryRun", PARAM_BOOL, false }, { NULL } };
-static const MethodParam simulate_params[] = { { "config", PARAM_STRING, true }, { NULL } };
-static const MethodParam describe_params[] = { { "interface", PARAM_STRING, true }, { NULL } };
+static const MethodParam history_params[] = { { "limit", PARAM_INT, false }, {} };
+static const MethodParam scan_params[] = { { "dryRun", PARAM_BOOL, false }, {} };
+static const MethodParam simulate_params[] = { { "config", PARAM_STRING, true }, {} };
+static const MethodParam describe_params[] = { { "interface", PARAM_STRING, true }, {} };
 
 const Method manager_methods[] = {
         { VARLINK_INTERFACE ".GetStatus", method_get_status, no_params },

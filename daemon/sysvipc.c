@@ -265,7 +265,8 @@ int sysvipc_read_sem_details(IpcObject *o) {
         }
 
         /* A large set can record thousands of pids: sort and drop repeats, not O(n^2). */
-        qsort(pids, n, sizeof(pid_t), compare_pid);
+        if (n > 1)
+                qsort(pids, n, sizeof(pid_t), compare_pid);
         for (size_t i = 0; i < n; i++)
                 if (i == 0 || pids[i] != pids[i - 1]) {
                         int r = ipc_object_add_pid(o, pids[i]);

@@ -68,17 +68,16 @@ uid_t call_uid(const Call *c) {
         return c->connection ? c->connection->cred.uid : (uid_t) -1;
 }
 
-bool call_has_group(const Call *c, gid_t gid) {
-        const Connection *conn = c->connection;
+gid_t call_gid(const Call *c) {
+        return c->connection ? c->connection->cred.gid : (gid_t) -1;
+}
 
-        if (!conn)
-                return false;
-        if (conn->cred.gid == gid)
-                return true;
-        for (size_t i = 0; i < conn->n_groups; i++)
-                if (conn->groups[i] == gid)
-                        return true;
-        return false;
+const gid_t *call_groups(const Call *c) {
+        return c->connection ? c->connection->groups : NULL;
+}
+
+size_t call_n_groups(const Call *c) {
+        return c->connection ? c->connection->n_groups : 0;
 }
 
 bool call_wants_more(const Call *c) {
@@ -306,12 +305,11 @@ static void connection_dispatch(Connection *c, const char *message, size_t lengt
                         r = call_error(call, VARLINK_ERROR_METHOD_NOT_FOUND,
                                        json_pack("{s:s}", "method", method_name));
                 else {
-                        _cleanup_free_ char *iface = strdup(method_name);
-                        char *dot = iface ? strrchr(iface, '.') : NULL;
-                        if (dot)
-                                *dot = 0;
+                        const char *dot = strrchr(method_name, '.');
+                        int len = dot ? (int) (dot - method_name) : (int) strlen(method_name);
                         r = call_error(call, VARLINK_ERROR_INTERFACE_NOT_FOUND,
-                                       json_pack("{s:s}", "interface", iface ? iface : ""));
+                                       json_pack("{s:s%}", "interface", method_name,
+                                                 (size_t) len));
                 }
         } else {
                 json_t *p = parameters ? json_incref(parameters) : json_object();
@@ -438,7 +436,7 @@ static int connection_on_io(sd_event_source *source, int fd, uint32_t revents, v
                 }
         }
         if (revents & EPOLLIN && !c->call && !c->close_after_flush) {
-                ssize_t l = varlink_buffer_fill(&c->in, c->fd, VARLINK_MESSAGE_MAX + 1);
+                ssize_t l = varlink_buffer_fill(&c->in, c->fd, VARLINK_MESSAGE_MAX + 1, true);
                 if (l == 0 || (l < 0 && l != -EAGAIN && l != -ENOBUFS)) {
                         connection_close(c); /* EOF or error: the client is gone. */
                         return 0;

@@ -51,8 +51,10 @@ size_t server_connections(const Server *s);
 Call *call_ref(Call *c);
 Call *call_unref(Call *c);
 uid_t call_uid(const Call *c);
-/* Whether the caller is root or a member (primary or supplementary) of gid. */
-bool call_has_group(const Call *c, gid_t gid);
+/* The caller's credentials from SO_PEERCRED and SO_PEERGROUPS; -1 once disconnected. */
+gid_t call_gid(const Call *c);
+const gid_t *call_groups(const Call *c);
+size_t call_n_groups(const Call *c);
 bool call_wants_more(const Call *c);
 /* False once the client went away; replies are then dropped. */
 bool call_is_connected(const Call *c);
