@@ -8,9 +8,9 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
-UNITDIR ?= /lib/systemd/system
-SYSUSERSDIR ?= /usr/lib/sysusers.d
-CATALOGDIR ?= /usr/lib/systemd/catalog
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
 DESTDIR ?=
 
 BUILD ?= build
@@ -44,7 +44,7 @@ DEPS_STAMP := $(BUILD)/.deps-build
 TEST_DEPS_STAMP := $(BUILD)/.deps-test
 
 .PHONY: all check unit-check sanitize-check valgrind-check integration-check lint format \
-        format-check man-check run install clean deps test-deps bench
+        format-check man-check units-check run install clean deps test-deps bench
 
 all: $(BUILD)/ipcreapd $(BUILD)/ipcreapctl
 
@@ -92,6 +92,7 @@ check: test-deps all
 	$(MAKE) valgrind-check
 	$(MAKE) lint
 	$(MAKE) man-check
+	$(MAKE) units-check
 	$(MAKE) integration-check
 	@echo "make check: all passed"
 
@@ -125,7 +126,11 @@ format-check:
 	clang-format --dry-run --Werror $(wildcard common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/helpers/*.c bench/*.c)
 
 man-check: | $(TEST_DEPS_STAMP)
-	@tests/man-check.sh man/*.[0-9]
+	@tests/man-check.sh $(wildcard man/*.[0-9])
+
+# The units as installed, but pointing at build/: systemd-analyze verify and security.
+units-check: all | $(TEST_DEPS_STAMP)
+	@tests/units-check.sh $(abspath $(BUILD))
 
 # ---- running ----
 
@@ -138,15 +143,33 @@ bench: all
 
 # ---- install ----
 
-install: all
+$(BUILD)/ipcreapd.service: systemd/ipcreapd.service.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' $< >$@
+
+install: all $(BUILD)/ipcreapd.service
 	install -Dm0755 $(BUILD)/ipcreapd $(DESTDIR)$(SBINDIR)/ipcreapd
 	install -Dm0755 $(BUILD)/ipcreapctl $(DESTDIR)$(BINDIR)/ipcreapctl
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ipcreap/ipcreap.conf ]; then \
-	        echo "Keeping existing $(DESTDIR)$(SYSCONFDIR)/ipcreap/ipcreap.conf"; \
-	else install -Dm0644 etc/ipcreap.conf $(DESTDIR)$(SYSCONFDIR)/ipcreap/ipcreap.conf; fi
+	        echo "Keeping the existing $(DESTDIR)$(SYSCONFDIR)/ipcreap/ipcreap.conf"; \
+	else \
+	        echo "install -Dm0644 etc/ipcreap.conf $(DESTDIR)$(SYSCONFDIR)/ipcreap/ipcreap.conf"; \
+	        install -Dm0644 etc/ipcreap.conf $(DESTDIR)$(SYSCONFDIR)/ipcreap/ipcreap.conf; \
+	fi
 	install -d $(DESTDIR)$(SYSCONFDIR)/ipcreap/ipcreap.conf.d
-	for f in man/*.[0-9]; do \
+	install -Dm0644 $(BUILD)/ipcreapd.service $(DESTDIR)$(UNITDIR)/ipcreapd.service
+	install -Dm0644 systemd/ipcreapd.socket $(DESTDIR)$(UNITDIR)/ipcreapd.socket
+	install -Dm0644 systemd/ipcreap.sysusers $(DESTDIR)$(SYSUSERSDIR)/ipcreap.conf
+	install -Dm0644 systemd/ipcreap.catalog $(DESTDIR)$(CATALOGDIR)/ipcreap.catalog
+	for f in $(wildcard man/*.[0-9]); do \
 	        install -Dm0644 $$f $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}; done
+	@# On the live system (no DESTDIR) create the user and tell systemd and journald.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	        ! command -v systemd-sysusers >/dev/null || systemd-sysusers $(SYSUSERSDIR)/ipcreap.conf; \
+	        ! command -v journalctl >/dev/null || journalctl --update-catalog || true; \
+	        [ ! -d /run/systemd/system ] || systemctl daemon-reload; \
+	        echo "Installed. Start it with: systemctl enable --now ipcreapd.socket ipcreapd.service"; \
+	fi
 
 clean:
 	rm -rf $(BUILD)
