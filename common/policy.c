@@ -43,6 +43,7 @@ typedef struct ParseState {
         unsigned line;
         SectionType section;
         size_t rule; /* index into policy->rules while in a [Rule] */
+        bool kinds_assigned; /* the current rule's Kind= holds a list, not the default "any" */
         bool oom;
 } ParseState;
 
@@ -189,6 +190,7 @@ static int parse_kind_value(ParseState *s, const char *key, const char *value, v
         }
         if (!words[0]) {
                 *kinds = IPC_KIND_ALL;
+                s->kinds_assigned = false;
                 return 0;
         }
         for (char **w = words; *w; w++) {
@@ -200,7 +202,8 @@ static int parse_kind_value(ParseState *s, const char *key, const char *value, v
                 parsed |= 1u << k;
         }
         /* Repeated assignments add to the list, as in systemd; an empty one resets. */
-        *kinds = *kinds == IPC_KIND_ALL ? parsed : *kinds | parsed;
+        *kinds = s->kinds_assigned ? *kinds | parsed : parsed;
+        s->kinds_assigned = true;
         return 0;
 }
 
@@ -245,10 +248,13 @@ static int parse_numeric_range(const char *word, uint32_t *ret_first, uint32_t *
         const char *dash = strchr(word, '-');
         _cleanup_free_ char *first = NULL;
 
-        if (parse_uint32(word, ret_first) >= 0) {
+        int r = parse_uint32(word, ret_first);
+        if (r >= 0) {
                 *ret_last = *ret_first;
                 return 0;
         }
+        if (r == -ERANGE)
+                return r; /* All digits, too large: not a name either. */
         if (!dash || !isdigit((unsigned char) word[0]))
                 return -ENOENT; /* Not numeric at all: a name. */
         first = strndup(word, (size_t) (dash - word));
@@ -546,6 +552,23 @@ static void begin_section(ParseState *s, const char *line) {
         }
         s->section = SECTION_RULE;
         s->rule = p->n_rules - 1;
+        s->kinds_assigned = false;
+}
+
+/* inih reports only the first malformed line; the reader finds them all, the way inih does:
+ * no "=" or ":" (no "]" in a header) before the end or an inline " ;" comment. */
+static bool line_is_malformed(const char *p) {
+        const char *stop = *p == '[' ? "]" : "=:";
+
+        if (!*p || strchr("\r\n#;", *p))
+                return false;
+        for (const char *c = p + (*p == '['); *c; c++) {
+                if (strchr(stop, *c))
+                        return false;
+                if (*c == ';' && c > p && isspace((unsigned char) c[-1]))
+                        return true;
+        }
+        return true;
 }
 
 /* inih reads through this, so every line's number is known and section headers are seen
@@ -561,12 +584,21 @@ static char *policy_reader(char *str, int num, void *stream) {
         if (l < 0)
                 return NULL;
         s->line++;
-        p = s->buf + strspn(s->buf, " \t");
+        p = s->buf;
+        /* inih skips a UTF-8 byte order mark on the first line; so must the section tracking. */
+        if (s->line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+                p += 3;
+        p += strspn(p, " \t");
         n = strlen(p);
         if (n >= (size_t) num) {
                 if (*p != '#' && *p != ';')
                         config_error(s, "line too long (at most %d characters; lists may be split "
                                         "over several assignments of the same key)", num - 2);
+                snprintf(str, (size_t) num, "\n");
+                return str;
+        }
+        if (line_is_malformed(p)) {
+                config_error(s, "syntax error (expected [Section], Key=Value, or a # comment)");
                 snprintf(str, (size_t) num, "\n");
                 return str;
         }
@@ -765,14 +797,15 @@ int policy_load_string(const char *text, const char *name, Policy **ret, char **
         return policy_finish(&s, r, ret, ret_errors);
 }
 
+/* Atomic: the scan worker and the event loop share policies. */
 Policy *policy_ref(Policy *p) {
         if (p)
-                p->n_ref++;
+                __atomic_add_fetch(&p->n_ref, 1, __ATOMIC_RELAXED);
         return p;
 }
 
 Policy *policy_free(Policy *p) {
-        if (!p || --p->n_ref > 0)
+        if (!p || __atomic_sub_fetch(&p->n_ref, 1, __ATOMIC_ACQ_REL) > 0)
                 return NULL;
         for (size_t i = 0; i < p->n_rules; i++) {
                 Rule *r = &p->rules[i];
@@ -843,6 +876,32 @@ bool policy_needs_owner_processes(const Policy *p) {
         return false;
 }
 
+/* Keeps printed lines well within inih's limit (INI_MAX_LINE, 200 bytes). */
+#define PRINT_LIST_WIDTH 150
+
+/* Prints a list as as many assignments as it takes to keep lines short: assignments add up,
+ * so the printout reads back as the same list. */
+static void print_list(FILE *f, const char *key, const char *text) {
+        _cleanup_strv_free_ char **words = strv_split_blanks(strempty(text));
+        size_t width = 0;
+
+        if (!words || !words[0]) {
+                fprintf(f, "%s=%s\n", key, words ? "" : strempty(text));
+                return;
+        }
+        for (char **w = words; *w; w++) {
+                if (width > 0 && width + 1 + strlen(*w) > PRINT_LIST_WIDTH) {
+                        fputc('\n', f);
+                        width = 0;
+                }
+                if (width == 0)
+                        width = (size_t) fprintf(f, "%s=%s", key, *w);
+                else
+                        width += (size_t) fprintf(f, " %s", *w);
+        }
+        fputc('\n', f);
+}
+
 void policy_print(const Policy *p, FILE *f) {
         const DaemonSettings *d = &p->daemon;
         char span[FORMAT_TIMESPAN_MAX], size[FORMAT_SIZE_MAX];
@@ -874,10 +933,11 @@ void policy_print(const Policy *p, FILE *f) {
                                 fprintf(f, "%s%s", first ? "" : " ", ipc_kind_to_string(k));
                                 first = false;
                         }
-                fprintf(f, "\nOwner=%s\n", strempty(r->owner.text));
-                fprintf(f, "Group=%s\n", strempty(r->group.text));
-                fprintf(f, "Key=%s\n", strempty(r->key.text));
-                fprintf(f, "Creator=%s\n", strempty(creator));
+                fputc('\n', f);
+                print_list(f, "Owner", r->owner.text);
+                print_list(f, "Group", r->group.text);
+                print_list(f, "Key", r->key.text);
+                print_list(f, "Creator", creator);
                 fprintf(f, "MinSize=%s\n", format_size_exact(size, sizeof(size), r->min_size));
                 fprintf(f, "MinIdleSec=%s\n", format_timespan_exact(span, sizeof(span), r->min_idle_sec));
                 fprintf(f, "RequireDeadPids=%s\n", r->require_dead_pids ? "yes" : "no");

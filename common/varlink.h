@@ -33,7 +33,8 @@ static inline size_t varlink_buffer_pending(const VarlinkBuffer *b) {
         return b->size - b->start;
 }
 static inline const char *varlink_buffer_head(const VarlinkBuffer *b) {
-        return b->data + b->start;
+        /* NULL + 0 is undefined behaviour: an empty buffer has no data yet. */
+        return b->data ? b->data + b->start : "";
 }
 void varlink_buffer_consume(VarlinkBuffer *b, size_t n);
 /* Drops the last n bytes appended. */
