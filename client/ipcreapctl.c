@@ -31,6 +31,8 @@ static long long arg_lines = -1;
 static bool arg_dry_run;
 
 static pid_t pager_pid;
+/* Set when writing our own output failed (a closed pipe), which is not the daemon's fault. */
+static bool output_failed;
 
 static void help(void) {
         printf("ipcreapctl [OPTIONS...] COMMAND ...\n\n"
@@ -164,6 +166,10 @@ static int call_daemon(const char *command, const char *method, json_t *paramete
                 return EXIT_UNREACHABLE;
         }
         r = varlink_client_call(fd, method, parameters, more, callback, userdata, &error);
+        if (r < 0 && output_failed) {
+                fprintf(stderr, "ipcreapctl: cannot write the output: %s.\n", strerror(-r));
+                return EXIT_DAEMON_SAID_NO;
+        }
         if (r < 0) {
                 fprintf(stderr, "ipcreapctl: lost the connection to ipcreapd at %s: %s.\n",
                         arg_socket, strerror(-r));
@@ -177,10 +183,15 @@ static int call_daemon(const char *command, const char *method, json_t *paramete
         return 0;
 }
 
+static int output_error(void) {
+        output_failed = true;
+        return errno > 0 ? -errno : -EIO;
+}
+
 static int print_json(json_t *parameters, void *userdata) {
-        if (json_dumpf(parameters, stdout, JSON_COMPACT) < 0)
-                return -EIO;
-        putchar('\n');
+        if (json_dumpf(parameters, stdout, JSON_COMPACT) < 0 || putchar('\n') == EOF ||
+            fflush(stdout) == EOF)
+                return output_error();
         return 0;
 }
 
@@ -324,10 +335,11 @@ static int list_reply(json_t *parameters, void *userdata) {
 
         json_array_foreach(objects, i, o) {
                 if (arg_json) {
-                        /* Streamed replies are stitched into the one document of List. */
-                        fputs(ctx->n++ ? "," : "", stdout);
-                        if (json_dumpf(o, stdout, JSON_COMPACT) < 0)
-                                return -EIO;
+                        /* Streamed replies are stitched into the one document of List; it
+                         * opens with the first reply, so a failed call prints nothing. */
+                        if (fputs(ctx->n++ ? "," : "{\"objects\":[", stdout) == EOF ||
+                            json_dumpf(o, stdout, JSON_COMPACT) < 0)
+                                return output_error();
                 } else if (list_object(o, ctx) < 0)
                         return -ENOMEM;
         }
@@ -347,14 +359,16 @@ static int command_list(void) {
                 json_object_set_new(params, "kind", json_string(arg_kind));
         if (arg_state)
                 json_object_set_new(params, "state", json_string(arg_state));
-        if (arg_json)
-                fputs("{\"objects\":[", stdout);
-        else if (!(ctx.table = table_new(headers)))
+        if (!arg_json && !(ctx.table = table_new(headers)))
                 return -ENOMEM;
 
         r = call_daemon("list", VARLINK_INTERFACE ".List", params, true, list_reply, &ctx);
         if (arg_json) {
-                puts(r == 0 ? "]}" : "");
+                if (r == 0 && (fputs(ctx.n ? "]}\n" : "{\"objects\":[]}\n", stdout) == EOF ||
+                               fflush(stdout) == EOF)) {
+                        fprintf(stderr, "ipcreapctl: cannot write the output: %m.\n");
+                        return EXIT_DAEMON_SAID_NO;
+                }
                 return r;
         }
         if (r == 0) {
@@ -557,8 +571,20 @@ static int command_simulate(char **args) {
                                     : strerror(-r));
                 return EXIT_USAGE;
         }
-        r = call_daemon("simulate", VARLINK_INTERFACE ".Simulate",
-                        json_pack("{s:s}", "config", text), false,
+        /* The request as sent (JSON escapes grow the text) must fit the daemon's limit. */
+        json_t *params = json_pack("{s:s}", "config", text);
+        _cleanup_free_ char *encoded = params ? json_dumps(params, JSON_COMPACT) : NULL;
+        if (!encoded) {
+                json_decref(params);
+                return -ENOMEM;
+        }
+        if (strlen(encoded) + 128 > VARLINK_MESSAGE_MAX) {
+                json_decref(params);
+                fprintf(stderr, "ipcreapctl: %s is too large to send: a request may be at most "
+                                "%u bytes once encoded as JSON.\n", args[0], VARLINK_MESSAGE_MAX);
+                return EXIT_USAGE;
+        }
+        r = call_daemon("simulate", VARLINK_INTERFACE ".Simulate", params, false,
                         arg_json ? print_json : keep_reply, &reply);
         if (r != 0 || arg_json)
                 return r;
@@ -618,6 +644,10 @@ static int command_check_config(char **args) {
                 return EXIT_DAEMON_SAID_NO;
         }
         policy_print(p, stdout);
+        _cleanup_strv_free_ char **warnings = NULL;
+        if (policy_warnings(p, &warnings) >= 0)
+                for (char **w = warnings; w && *w; w++)
+                        fprintf(stderr, "%s\n", *w);
         policy_free(p);
         return 0;
 }

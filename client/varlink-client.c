@@ -2,6 +2,7 @@
 /* Calls one Varlink method on the daemon's socket and hands each reply to a callback. */
 #include <sys/socket.h>
 
+#include "io-util.h"
 #include "macro.h"
 #include "varlink-client.h"
 #include "varlink.h"
@@ -13,20 +14,6 @@ void varlink_error_done(VarlinkError *e) {
         free(e->name);
         json_decref(e->parameters);
         *e = (VarlinkError){ 0 };
-}
-
-static int send_all(int fd, const char *data, size_t n) {
-        while (n > 0) {
-                ssize_t l = send(fd, data, n, MSG_NOSIGNAL);
-                if (l < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                data += l;
-                n -= (size_t) l;
-        }
-        return 0;
 }
 
 int varlink_client_call(int fd, const char *method, json_t *parameters, bool more,
@@ -44,7 +31,7 @@ int varlink_client_call(int fd, const char *method, json_t *parameters, bool mor
         r = varlink_buffer_append_json(&out, request);
         json_decref(request);
         if (r >= 0)
-                r = send_all(fd, varlink_buffer_head(&out), varlink_buffer_pending(&out));
+                r = loop_write(fd, varlink_buffer_head(&out), varlink_buffer_pending(&out));
         varlink_buffer_done(&out);
         if (r < 0)
                 return r;

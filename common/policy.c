@@ -868,6 +868,34 @@ bool id_set_contains(const IdSet *s, uint32_t id) {
         return false;
 }
 
+static bool rule_matches_everything(const Rule *r) {
+        return r->kinds == IPC_KIND_ALL && id_set_is_any(&r->owner) && id_set_is_any(&r->group) &&
+               id_set_is_any(&r->key) && !r->creator && r->min_size == 0;
+}
+
+int policy_warnings(const Policy *p, char ***ret) {
+        char **l = NULL;
+
+        for (size_t i = 0; i < p->n_rules; i++) {
+                const Rule *all = &p->rules[i];
+                if (!rule_matches_everything(all))
+                        continue;
+                /* The first rule without matchers governs every object that gets that far. */
+                for (size_t j = i + 1; j < p->n_rules; j++)
+                        if (strv_extendf(&l, "%s:%u: warning: rule \"%s\" can never govern an "
+                                             "object: rule \"%s\" (%s:%u) before it matches every "
+                                             "object",
+                                         p->rules[j].file, p->rules[j].line, p->rules[j].name,
+                                         all->name, all->file, all->line) < 0) {
+                                strv_free(l);
+                                return -ENOMEM;
+                        }
+                break;
+        }
+        *ret = l;
+        return 0;
+}
+
 bool policy_needs_owner_processes(const Policy *p) {
         for (size_t i = 0; i < p->n_rules; i++)
                 if (p->rules[i].require_no_owner_processes &&

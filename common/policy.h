@@ -96,6 +96,10 @@ typedef struct PolicyOverrides {
 
 int policy_apply_overrides(Policy *p, const PolicyOverrides *o);
 
+/* Problems that are not errors, as "FILE:LINE: warning: ..." (rules that can never govern
+ * an object because an earlier rule matches everything). NULL when there are none. */
+int policy_warnings(const Policy *p, char ***ret);
+
 /* Prints the effective policy, every default spelled out, in the file's own syntax. */
 void policy_print(const Policy *p, FILE *f);
 

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "metrics.h"
 #include "policy.h"
 #include "scan.h"
 #include "strv.h"
@@ -117,6 +118,10 @@ static int check_config(void) {
         if (policy_apply_overrides(p, &arg_overrides) < 0)
                 return log_oom();
         policy_print(p, stdout);
+        _cleanup_strv_free_ char **warnings = NULL;
+        if (policy_warnings(p, &warnings) >= 0)
+                for (char **w = warnings; w && *w; w++)
+                        fprintf(stderr, "%s\n", *w);
         return 0;
 }
 
@@ -142,6 +147,11 @@ static int run_once(Policy *p) {
                 fflush(stdout);
                 if (persist)
                         (void) tracker_save(&tracker, dir);
+                if (p->daemon.metrics_file) {
+                        _cleanup_free_ char *text = NULL;
+                        if (metrics_format(&res, &tracker, &text) >= 0)
+                                (void) metrics_write_file(p->daemon.metrics_file, text);
+                }
                 scan_result_done(&res);
         }
         tracker_done(&tracker);

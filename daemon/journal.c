@@ -2,12 +2,14 @@
 /* Structured journal entries for removals and policy changes, with a fixed MESSAGE_ID per
  * event type (see ipcreap.catalog); plain lines on stderr when that is not the journal. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 
 #define SD_JOURNAL_SUPPRESS_LOCATION 1
 #include <systemd/sd-journal.h>
 
+#include "hashmap.h"
 #include "journal.h"
 #include "log.h"
 #include "parse-util.h"
@@ -26,17 +28,41 @@ static const struct {
                                LOG_NOTICE },
 };
 
+/* "1000 (alice)": user names are cached, since a pass may log thousands of removals and an
+ * uncached lookup reads /etc/passwd each time. Locked: the scan worker logs. */
+static void format_owner(char *buf, size_t size, uint32_t uid) {
+        static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+        static Hashmap names;
+        struct passwd pwbuf, *pw = NULL;
+        char strings[1024];
+        char *name;
+
+        pthread_mutex_lock(&lock);
+        name = hashmap_get(&names, (uint64_t) uid + 1);
+        if (!name) {
+                if (getpwuid_r(uid, &pwbuf, strings, sizeof(strings), &pw) == 0 && pw)
+                        name = strdup(pw->pw_name);
+                else
+                        name = strdup("");
+                if (name && hashmap_put(&names, (uint64_t) uid + 1, name, NULL) < 0) {
+                        free(name);
+                        name = NULL;
+                }
+        }
+        if (name && *name)
+                snprintf(buf, size, "%" PRIu32 " (%s)", uid, name);
+        else
+                snprintf(buf, size, "%" PRIu32, uid);
+        pthread_mutex_unlock(&lock);
+}
+
 void journal_log_removal(RemovalEventType type, const IpcObject *o, const char *rule,
                          uint64_t idle_sec, const Creator *creator, const char *detail) {
         char idle[FORMAT_TIMESPAN_MAX], size[FORMAT_SIZE_MAX], owner[64], who[128] = "unknown";
         const char *unit = creator && creator->unit ? creator->unit : "";
-        struct passwd *pw = getpwuid(o->uid);
         char message[512];
 
-        if (pw)
-                snprintf(owner, sizeof(owner), "%" PRIu32 " (%s)", o->uid, pw->pw_name);
-        else
-                snprintf(owner, sizeof(owner), "%" PRIu32, o->uid);
+        format_owner(owner, sizeof(owner), o->uid);
         if (creator && creator->pid > 0)
                 snprintf(who, sizeof(who), "%s[%" PRIi32 "]%s%s", strempty(creator->comm),
                          (int32_t) creator->pid, *unit ? " in " : "", unit);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The daemon: sd-event loop, scan timer and worker thread, reloads, sd_notify, socket. */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -38,6 +39,10 @@ int manager_load_policy(const char *path, const PolicyOverrides *o, bool reload,
                 return log_oom();
         }
         journal_log_policy_loaded(path, p->n_rules, reload);
+        _cleanup_strv_free_ char **warnings = NULL;
+        if (policy_warnings(p, &warnings) >= 0)
+                for (char **w = warnings; w && *w; w++)
+                        log_warning("%s", *w);
         *ret = p;
         return 0;
 }
@@ -268,8 +273,14 @@ int manager_reload(Manager *m, char ***ret_errors) {
                         log_oom();
                 m->policy = p;
                 policy_free(old);
-                if (!m->scanning)
-                        schedule_next_pass(m);
+                /* A shorter interval brings the next pass forward; a reload never pushes it
+                 * back, or frequent reloads would starve the passes. */
+                uint64_t due = 0, sooner = monotonic_usec() + interval_usec(m);
+                if (!m->scanning &&
+                    (sd_event_source_get_time(m->scan_timer, &due) < 0 || sooner < due)) {
+                        (void) sd_event_source_set_time(m->scan_timer, sooner);
+                        (void) sd_event_source_set_enabled(m->scan_timer, SD_EVENT_ONESHOT);
+                }
         }
         (void) sd_notifyf(false, "READY=1\nSTATUS=%s",
                           r >= 0 ? "Policy reloaded" : "Reload failed, running the old policy");
@@ -319,6 +330,11 @@ static int open_socket(Manager *m, int *ret_fd) {
                         return log_error_errno(r < 0 ? r : EINVAL, "The socket passed by systemd "
                                                                    "is not a listening Unix stream "
                                                                    "socket.");
+                /* The server must never block in accept(), whatever the unit says. */
+                int flags = fcntl(SD_LISTEN_FDS_START, F_GETFL);
+                if (flags < 0 || fcntl(SD_LISTEN_FDS_START, F_SETFL, flags | O_NONBLOCK) < 0)
+                        return log_error_errno(errno, "Failed to make the passed socket "
+                                                      "non-blocking: %m");
                 *ret_fd = SD_LISTEN_FDS_START;
                 log_debug("Using the socket passed by systemd.");
                 return 0;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The Prometheus text exposition: for the Metrics method and the MetricsFile. */
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "io-util.h"
 #include "log.h"
 #include "macro.h"
 #include "metrics.h"
@@ -77,33 +77,10 @@ int metrics_format(const ScanResult *r, Tracker *t, char **ret) {
 }
 
 int metrics_write_file(const char *path, const char *text) {
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = -1;
-        size_t n = strlen(text);
-        int r = 0;
-
-        if (asprintf(&tmp, "%s.tmp", path) < 0)
-                return -ENOMEM;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return log_warning_errno(errno, "Failed to write metrics file %s: %m", tmp);
-        while (n > 0) {
-                ssize_t l = write(fd, text, n);
-                if (l < 0 && errno == EINTR)
-                        continue;
-                if (l < 0) {
-                        r = -errno;
-                        break;
-                }
-                text += l;
-                n -= (size_t) l;
-        }
-        if (r >= 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0) {
-                (void) unlink(tmp);
+        /* World-readable: a node exporter running as another user collects it. */
+        int r = write_file_atomic(path, text, strlen(text), 0644);
+        if (r < 0)
                 return log_warning_errno(r, "Failed to write metrics file %s, keeping the old "
                                             "one: %m", path);
-        }
         return 0;
 }

@@ -14,21 +14,36 @@ int key_from_json(json_int_t v, int32_t *ret) {
 }
 
 json_t *creator_to_json(const Creator *c) {
-        return json_pack("{s:I, s:s?, s:s?, s:s?}", "pid", (json_int_t) c->pid, "comm", c->comm,
+        /* Unknown parts are left out, as the interface's optional fields allow. */
+        return json_pack("{s:I, s:s*, s:s*, s:s*}", "pid", (json_int_t) c->pid, "comm", c->comm,
                          "cmdline", c->cmdline, "unit", c->unit);
 }
 
+/* An optional string: absent or null is NULL; anything else must be a string. */
+static int optional_string(json_t *j, const char *key, const char **ret) {
+        json_t *v = json_object_get(j, key);
+
+        if (!v || json_is_null(v)) {
+                *ret = NULL;
+                return 0;
+        }
+        if (!json_is_string(v))
+                return -EBADMSG;
+        *ret = json_string_value(v);
+        return 0;
+}
+
 int creator_from_json(json_t *j, Creator *ret) {
-        const char *comm = NULL, *cmdline = NULL, *unit = NULL;
+        const char *comm, *cmdline, *unit;
         json_int_t pid = 0;
 
         if (!j || json_is_null(j)) {
                 *ret = (Creator){ 0 };
                 return 0;
         }
-        if (json_unpack(j, "{s:I, s?s, s?s, s?s}", "pid", &pid, "comm", &comm, "cmdline",
-                        &cmdline, "unit", &unit) < 0 ||
-            pid < 0 || pid > INT32_MAX)
+        if (json_unpack(j, "{s:I}", "pid", &pid) < 0 || pid < 0 || pid > INT32_MAX ||
+            optional_string(j, "comm", &comm) < 0 || optional_string(j, "cmdline", &cmdline) < 0 ||
+            optional_string(j, "unit", &unit) < 0)
                 return -EBADMSG;
         return creator_copy(ret, &(Creator){ .pid = (pid_t) pid, .comm = (char *) comm,
                                              .cmdline = (char *) cmdline, .unit = (char *) unit });

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Process liveness with the pid-reuse guard, creator attribution, and owners' processes. */
 #include <ctype.h>
+#include <signal.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -113,6 +114,31 @@ int proc_parse_status_uids(const char *buffer, uint32_t ret_uids[2]) {
         return 0;
 }
 
+bool proc_parse_mountinfo_hidepid(const char *mountinfo, const char *mountpoint) {
+        bool hidden = false;
+
+        for (const char *line = mountinfo; line && *line;) {
+                const char *end = strchrnul(line, '\n'), *dash, *opt;
+                char point[PATH_MAX], type[32];
+
+                /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - TYPE SOURCE SUPEROPTS" */
+                if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 && streq(point, mountpoint) &&
+                    (dash = strstr(line, " - ")) && dash < end &&
+                    sscanf(dash + 3, "%31s", type) == 1 && streq(type, "proc")) {
+                        /* The last mount on the point is the one in effect. */
+                        hidden = false;
+                        opt = strstr(dash, "hidepid=");
+                        if (opt && opt < end) {
+                                opt += strlen("hidepid=");
+                                hidden = !(strncmp(opt, "0", 1) == 0 && !isalnum((unsigned char) opt[1])) &&
+                                         strncmp(opt, "off", 3) != 0;
+                        }
+                }
+                line = *end ? end + 1 : NULL;
+        }
+        return hidden;
+}
+
 int process_cache_init(ProcessCache *c, const char *procfs) {
         _cleanup_free_ char *path = NULL;
         char buf[16384];
@@ -132,6 +158,18 @@ int process_cache_init(ProcessCache *c, const char *procfs) {
         r = proc_parse_btime(buf, &c->boot_time);
         if (r < 0)
                 return log_error_errno(r, "Failed to find the boot time in %s: %m", path);
+
+        /* Only the live /proc can hide processes; a fixture tree shows what it has. */
+        if (streq(procfs, "/proc")) {
+                _cleanup_free_ char *mountinfo = malloc(1024 * 1024);
+                if (mountinfo &&
+                    read_small_file("/proc/self/mountinfo", mountinfo, 1024 * 1024, NULL) >= 0)
+                        c->hidepid = proc_parse_mountinfo_hidepid(mountinfo, "/proc");
+                if (c->hidepid)
+                        log_warning("/proc hides other users' processes (hidepid=): processes "
+                                    "missing from it are checked with kill(pid, 0), and "
+                                    "RequireNoOwnerProcesses= is never met.");
+        }
         return 0;
 }
 
@@ -150,7 +188,12 @@ static void process_read(ProcessCache *c, pid_t pid, ProcessInfo *info) {
         snprintf(path, sizeof(path), "%s/%" PRIi32 "/stat", c->procfs, (int32_t) pid);
         r = read_small_file(path, buf, sizeof(buf), NULL);
         if (r == -ENOENT || r == -ESRCH) {
-                info->status = PROCESS_GONE;
+                /* Under hidepid= a live process of another user is missing too; the kernel
+                 * still tells existence apart: ESRCH is gone, EPERM or success exists. */
+                if (c->hidepid && (kill(pid, 0) >= 0 || errno == EPERM))
+                        info->status = PROCESS_UNKNOWN;
+                else
+                        info->status = PROCESS_GONE;
                 return;
         }
         if (r < 0) {
@@ -224,7 +267,8 @@ static int read_owner_uids(ProcessCache *c) {
         if (!d)
                 return log_warning_errno(errno, "Failed to open %s: %m", c->procfs);
 
-        c->owner_uids_complete = true;
+        /* Under hidepid= other users' processes are missing: never a complete answer. */
+        c->owner_uids_complete = !c->hidepid;
         while ((de = readdir(d))) {
                 char path[PATH_MAX], buf[4096], state;
                 uint32_t uids[2];

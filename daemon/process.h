@@ -40,6 +40,9 @@ int proc_parse_btime(const char *stat_buffer, int64_t *ret);
 int proc_parse_pid_stat(const char *buffer, char *ret_state, uint64_t *ret_start_ticks,
                         char ret_comm[16]);
 int proc_parse_status_uids(const char *buffer, uint32_t ret_uids[2]);
+/* Whether the proc mounted at mountpoint hides other users' processes (hidepid= other than
+ * 0/off), from a /proc/self/mountinfo buffer. */
+bool proc_parse_mountinfo_hidepid(const char *mountinfo, const char *mountpoint);
 
 /* Per-pass cache of process lookups under a procfs root ("/proc" or a fixture tree). */
 typedef struct ProcessCache {
@@ -51,6 +54,8 @@ typedef struct ProcessCache {
         size_t n_owner_uids;
         bool owner_uids_read;
         bool owner_uids_complete; /* false if some process could not be read */
+        /* /proc hides other users' processes (hidepid=): a missing entry proves nothing. */
+        bool hidepid;
 } ProcessCache;
 
 int process_cache_init(ProcessCache *c, const char *procfs);

@@ -31,7 +31,8 @@ static void fill_liveness(ProcessCache *cache, IpcObject *o) {
 
 /* The first time one of its pids is seen alive, that process is recorded as the creator.
  * pids[] lists cpid (shm) or lspid (msg) first, so the likeliest creator wins. */
-static void attribute_creator(ProcessCache *cache, TrackedObject *tracked, const IpcObject *o) {
+static void attribute_creator(ProcessCache *cache, Tracker *tracker, TrackedObject *tracked,
+                              const IpcObject *o) {
         if (tracked->creator.pid > 0)
                 return;
         for (size_t i = 0; i < o->n_pids; i++) {
@@ -39,6 +40,7 @@ static void attribute_creator(ProcessCache *cache, TrackedObject *tracked, const
                 if (!o->pids[i].alive || process_read_creator(cache, o->pids[i].pid, &c) < 0)
                         continue;
                 tracked->creator = c;
+                tracker->dirty = true;
                 return;
         }
 }
@@ -158,7 +160,7 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
                 fill_liveness(&cache, o);
                 tracked = tracker_observe(tracker, o, res.time);
                 if (tracked) {
-                        attribute_creator(&cache, tracked, o);
+                        attribute_creator(&cache, tracker, tracked, o);
                         info->first_seen = tracked->first_seen;
                         if (tracked->creator.pid > 0 &&
                             creator_copy(&info->creator, &tracked->creator) < 0)

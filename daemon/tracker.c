@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "io-util.h"
 #include "log.h"
 #include "macro.h"
 #include "object-json.h"
@@ -371,23 +372,8 @@ int tracker_load(Tracker *t, const char *dir) {
         return 1;
 }
 
-static int dump_to_fd(const char *data, size_t size, int fd) {
-        while (size > 0) {
-                ssize_t l = write(fd, data, size);
-                if (l < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                data += l;
-                size -= (size_t) l;
-        }
-        return fsync(fd) < 0 ? -errno : 0;
-}
-
 int tracker_save(Tracker *t, const char *dir) {
-        _cleanup_free_ char *path = NULL, *tmp = NULL, *data = NULL;
-        _cleanup_close_ int fd = -1, dir_fd = -1;
+        _cleanup_free_ char *path = NULL, *data = NULL;
         json_t *root;
         int r;
 
@@ -398,31 +384,12 @@ int tracker_save(Tracker *t, const char *dir) {
                 return log_oom();
         data = json_dumps(root, JSON_COMPACT);
         json_decref(root);
-        if (!data)
+        if (!data || asprintf(&path, "%s/" TRACKER_STATE_FILE, dir) < 0)
                 return log_oom();
-
-        if (asprintf(&path, "%s/" TRACKER_STATE_FILE, dir) < 0 ||
-            asprintf(&tmp, "%s/." TRACKER_STATE_FILE ".tmp", dir) < 0)
-                return log_oom();
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return log_error_errno(errno, "Failed to create %s, state not saved: %m", tmp);
-        r = dump_to_fd(data, strlen(data), fd);
-        if (r < 0) {
-                (void) unlink(tmp);
+        r = write_file_atomic(path, data, strlen(data), 0600);
+        if (r < 0)
                 return log_error_errno(r, "Failed to write %s, keeping the previous state: %m",
-                                       tmp);
-        }
-        if (rename(tmp, path) < 0) {
-                r = -errno;
-                (void) unlink(tmp);
-                return log_error_errno(r, "Failed to replace %s, keeping the previous state: %m",
                                        path);
-        }
-        /* The rename is durable only once the directory itself is synced. */
-        dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir_fd >= 0)
-                (void) fsync(dir_fd);
         t->dirty = false;
         return 0;
 }
