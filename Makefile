@@ -44,7 +44,8 @@ DEPS_STAMP := $(BUILD)/.deps-build
 TEST_DEPS_STAMP := $(BUILD)/.deps-test
 
 .PHONY: all check unit-check sanitize-check valgrind-check integration-check lint format \
-        format-check man-check units-check run install clean deps test-deps bench
+        format-check man-check units-check container-check run install clean deps test-deps \
+        bench
 
 all: $(BUILD)/ipcreapd $(BUILD)/ipcreapctl
 
@@ -94,6 +95,7 @@ check: test-deps all
 	$(MAKE) man-check
 	$(MAKE) units-check
 	$(MAKE) integration-check
+	$(MAKE) container-check
 	@echo "make check: all passed"
 
 unit-check: $(TESTS)
@@ -131,6 +133,11 @@ man-check: | $(TEST_DEPS_STAMP)
 # The units as installed, but pointing at build/: systemd-analyze verify and security.
 units-check: all | $(TEST_DEPS_STAMP)
 	@tests/units-check.sh $(abspath $(BUILD))
+
+# ipcreapd as installed, under a real systemd booted as PID 1 in a container (root; the
+# first run debootstraps $(BUILD)/container/root, a few minutes).
+container-check: all | $(TEST_DEPS_STAMP)
+	@BUILD=$(abspath $(BUILD)) tests/container/test-systemd.sh
 
 # ---- running ----
 

@@ -1,0 +1,517 @@
+#!/bin/bash
+# ipcreapd under a real systemd: boots Debian bookworm with systemd as PID 1 in
+# systemd-nspawn, installs ipcreap there with `make install`, and checks what only a real
+# service manager shows: socket activation, READY=1 and STATUS=, the unit's user and
+# capabilities, the journal entries and their catalog, good and bad reloads, the watchdog
+# and a clean stop.
+#
+# Needs root, debootstrap, systemd-nspawn (systemd-container), jq. Runs in a cgroup of its
+# own and in private mount, pid and IPC namespaces (`unshare --kill-child`: nothing outlives
+# it); the container has an IPC namespace of its own, so the host's IPC objects are never
+# seen or touched. The root file system is made once in $BUILD/container/root and reused;
+# --volatile=overlay keeps every run from changing it.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=$(cd "${BUILD:-$TOP/build}" && pwd)
+export BUILD
+WORK=$BUILD/container
+ROOT=$WORK/root
+STAGE=$WORK/stage
+SUITE=bookworm
+# What the container needs beyond minbase: systemd as init, the daemon's libraries, ipcmk
+# and setpriv (util-linux), useradd (passwd), perl (a leaking program that lives a while).
+PACKAGES=systemd,systemd-sysv,dbus,libinih1,libjansson4,util-linux,procps,passwd,perl-base
+TEST_NAME=test-systemd
+
+say() { echo "$TEST_NAME: $*" >&2; }
+die() {
+        echo "FAIL: $TEST_NAME: $*" >&2
+        exit 1
+}
+
+# ---- outside: root, tools, the cgroup; then the rest in private namespaces ----
+
+need_tools() {
+        local missing=() tool
+        for tool in debootstrap:debootstrap systemd-nspawn:systemd-container jq:jq \
+                nsenter:util-linux unshare:util-linux pgrep:procps; do
+                command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+        done
+        [ ${#missing[@]} -eq 0 ] && return 0
+        # Normally tests/deps.sh (make test-deps) has installed them.
+        if ! command -v apt-get >/dev/null 2>&1; then
+                die "missing packages: ${missing[*]} (tests/deps.sh test lists them)"
+        fi
+        say "installing missing packages: ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y --no-install-recommends "${missing[@]}" >&2 ||
+                { apt-get update >&2 && apt-get install -y --no-install-recommends "${missing[@]}" >&2; } ||
+                die "cannot install ${missing[*]}"
+}
+
+# A cgroup of our own under each hierarchy: a systemd started in the host's root cgroup
+# would rearrange the host's cgroups, and whatever is left in ours at the end is ours.
+CGROUP_NAME=ipcreap-container-test.$$
+CGROUPS=()
+CGROUP_PARENTS=()
+
+setup_cgroups() {
+        local h base field parent dir value
+        for h in /sys/fs/cgroup/* /sys/fs/cgroup; do
+                # cpu and cpuacct are often links to cpu,cpuacct; /sys/fs/cgroup itself is a
+                # hierarchy only on a pure cgroup v2 system.
+                if [ -L "$h" ] || [ ! -e "$h/cgroup.procs" ]; then
+                        continue
+                fi
+                base=${h##*/}
+                case $base in
+                systemd) field=name=systemd ;;
+                unified | cgroup) field= ;;
+                *) field=$base ;;
+                esac
+                parent=$(awk -F: -v f="$field" '$2 == f { sub(/^[^:]*:[^:]*:/, ""); print; exit }' \
+                        /proc/self/cgroup)
+                parent=$h${parent:-/}
+                parent=${parent%/}
+                dir=$parent/$CGROUP_NAME
+                mkdir "$dir" || die "cannot create the cgroup $dir"
+                CGROUPS+=("$dir")
+                CGROUP_PARENTS+=("$parent")
+                for value in cpuset.cpus cpuset.mems; do
+                        if [ -e "$dir/$value" ] && [ -z "$(cat "$dir/$value")" ]; then
+                                cat "$parent/$value" >"$dir/$value"
+                        fi
+                done
+                echo $$ >"$dir/cgroup.procs" || die "cannot move the test into $dir"
+        done
+        [ ${#CGROUPS[@]} -gt 0 ] || die "no cgroup hierarchy under /sys/fs/cgroup"
+}
+
+remove_cgroups() {
+        local i dir pid left
+        for i in "${!CGROUPS[@]}"; do
+                echo $$ >"${CGROUP_PARENTS[$i]}/cgroup.procs" 2>/dev/null || true
+        done
+        # Only processes this test started can be in there; normally there are none.
+        for _ in $(seq 50); do
+                left=0
+                for dir in "${CGROUPS[@]}"; do
+                        [ -d "$dir" ] || continue
+                        while read -r pid; do
+                                kill -KILL "$pid" 2>/dev/null || true
+                                left=1
+                        done < <(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null)
+                done
+                [ $left = 0 ] && break
+                sleep 0.1
+        done
+        for dir in "${CGROUPS[@]}"; do
+                [ -d "$dir" ] || continue
+                find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+                [ ! -d "$dir" ] || say "could not remove the cgroup $dir"
+        done
+}
+
+if [ "${1:-}" != --inner ]; then
+        [ "$(id -u)" = 0 ] || die "must run as root: it boots a container with systemd-nspawn"
+        need_tools
+        if [ ! -x "$BUILD/ipcreapd" ] || [ ! -x "$BUILD/ipcreapctl" ]; then
+                die "build first: make all"
+        fi
+        START=$(date +%s)
+        HOST_IPC_NS=$(readlink /proc/self/ns/ipc)
+        export START HOST_IPC_NS
+        setup_cgroups
+        # On any exit, even by a signal, what is still in our cgroups is killed with them.
+        trap remove_cgroups EXIT
+        trap 'exit 130' INT
+        trap 'exit 143' TERM HUP
+        # In the background so that a signal to this shell is handled at once, not after it.
+        unshare --mount --pid --ipc --fork --mount-proc --kill-child "$0" --inner &
+        rc=0
+        wait $! || rc=$?
+        remove_cgroups
+        trap - EXIT
+        left=$(find /sys/fs/cgroup -maxdepth 6 -name "$CGROUP_NAME" 2>/dev/null || true)
+        [ -z "$left" ] || die "cgroups left behind: $left"
+        if findmnt -rn -o TARGET | grep -qF "$WORK"; then
+                die "mounts left under $WORK: $(findmnt -rn -o TARGET | grep -F "$WORK")"
+        fi
+        [ $rc = 0 ] || exit $rc
+        echo "ok: nothing left on the host (cgroups removed, no mounts, no processes)"
+        echo "$TEST_NAME: all checks passed in $(($(date +%s) - START))s"
+        exit 0
+fi
+
+# ---- inside the private namespaces ----
+
+[ "$(readlink /proc/self/ns/ipc)" != "$HOST_IPC_NS" ] || die "still in the host's IPC namespace"
+# As the pid namespace's init, bash ignores SIGINT and SIGTERM unless it handles them.
+trap 'exit 130' INT TERM
+
+NSPAWN=
+LEADER=
+NSPAWN_RC=
+
+# ct CMD...: runs CMD in the container, as root, with a clean environment.
+ct() {
+        nsenter -t "$LEADER" -a env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+                LANG=C.UTF-8 TERM=dumb SYSTEMD_PAGER= SYSTEMD_COLORS=0 "$@"
+}
+
+# prop UNIT PROPERTY: one property of a unit, as systemctl show gives it.
+prop() {
+        ct systemctl show -p "$2" --value "$1" </dev/null
+}
+
+container_alive() {
+        [ -n "$NSPAWN" ] && kill -0 "$NSPAWN" 2>/dev/null
+}
+
+fail() {
+        echo "FAIL: $TEST_NAME: $*" >&2
+        if [ -n "$LEADER" ] && container_alive; then
+                echo "--- journalctl -u ipcreapd (in the container) ---" >&2
+                ct journalctl -u ipcreapd.service --no-pager </dev/null 2>&1 | tail -n 50 >&2 || true
+        fi
+        exit 1
+}
+
+pass() {
+        echo "ok: $*"
+}
+
+# wait_until SECONDS CMD...: polls CMD every 0.2 s until it succeeds; fails after SECONDS.
+wait_until() {
+        local deadline=$(($(date +%s%N) + $1 * 1000000000))
+        shift
+        until "$@"; do
+                [ "$(date +%s%N)" -lt $deadline ] || return 1
+                sleep 0.2
+        done
+}
+
+shutdown_container() {
+        container_alive || return 0
+        ct systemctl poweroff --no-block </dev/null >/dev/null 2>&1 || true
+        if ! wait_until 30 eval '! container_alive'; then
+                say "the container did not power off in 30 s; killing systemd-nspawn"
+                kill -KILL "$NSPAWN" 2>/dev/null || true
+        fi
+        NSPAWN_RC=0
+        wait "$NSPAWN" 2>/dev/null || NSPAWN_RC=$?
+}
+trap 'shutdown_container' EXIT
+
+# ---- the root file system, made once per build directory ----
+
+mirror() {
+        local f uri
+        for f in /etc/apt/sources.list.d/*.sources; do
+                [ -e "$f" ] || continue
+                # deb822 stanzas: the first URI of a "deb" stanza for our suite.
+                uri=$(awk -v suite="$SUITE" '
+                        function flush() { if (deb && has && uri != "" && !out) { print uri; out = 1 }
+                                           deb = has = 0; uri = "" }
+                        /^[ \t]*$/ { flush(); next }
+                        $1 == "Types:" { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
+                        $1 == "Suites:" { for (i = 2; i <= NF; i++) if ($i == suite) has = 1 }
+                        $1 == "URIs:" { uri = $2 }
+                        END { flush() }' "$f")
+                [ -n "$uri" ] && { echo "$uri"; return; }
+        done
+        for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+                [ -e "$f" ] || continue
+                uri=$(sed -E 's/\[[^]]*\]//' "$f" |
+                        awk -v suite="$SUITE" '$1 == "deb" && $3 == suite { print $2; exit }')
+                [ -n "$uri" ] && { echo "$uri"; return; }
+        done
+        echo http://deb.debian.org/debian
+}
+
+prepare_root() {
+        local stamp=$WORK/root.stamp want="suite=$SUITE variant=minbase include=$PACKAGES"
+        if [ -d "$ROOT" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+                return 0
+        fi
+        local uri
+        uri=$(mirror)
+        say "making the container's root file system with debootstrap from $uri (one to three minutes, once)"
+        mkdir -p "$WORK"
+        rm -f "$stamp"
+        rm -rf --one-file-system "$ROOT" "$ROOT.new"
+        debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$ROOT.new" "$uri" \
+                >"$WORK/debootstrap.log" 2>&1 ||
+                { tail -n 20 "$WORK/debootstrap.log" >&2; die "debootstrap failed (log: $WORK/debootstrap.log)"; }
+        mv "$ROOT.new" "$ROOT"
+        echo "$want" >"$stamp"
+}
+
+# Private /tmp for everything below (nspawn's volatile overlay makes a directory there).
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+prepare_root
+# After debootstrap, which may need the host's /run (resolv.conf): nspawn writes there.
+mount -t tmpfs -o mode=0755 tmpfs /run
+
+rm -rf "$STAGE"
+make -C "$TOP" --no-print-directory BUILD="$BUILD" DESTDIR="$STAGE" install >"$WORK/install.log" 2>&1 ||
+        { tail -n 20 "$WORK/install.log" >&2; die "make install DESTDIR=$STAGE failed"; }
+
+# ---- boot ----
+
+systemd-nspawn --register=no --keep-unit --quiet --volatile=overlay -D "$ROOT" \
+        --bind-ro="$STAGE:/stage" --console=pipe --boot </dev/null >"$WORK/console.log" 2>&1 &
+NSPAWN=$!
+
+find_leader() {
+        local child
+        container_alive || fail "systemd-nspawn exited at once: $(tail -n 20 "$WORK/console.log")"
+        for child in $(pgrep -P "$NSPAWN"); do
+                if [ "$(cat "/proc/$child/comm" 2>/dev/null)" = systemd ]; then
+                        LEADER=$child
+                        return 0
+                fi
+        done
+        return 1
+}
+wait_until 20 find_leader || fail "no systemd in the container after 20 s: $(tail -n 20 "$WORK/console.log")"
+
+ipc_ns=$(readlink "/proc/$LEADER/ns/ipc")
+if [ "$ipc_ns" = "$HOST_IPC_NS" ] || [ "$ipc_ns" = "$(readlink /proc/self/ns/ipc)" ]; then
+        fail "the container shares an IPC namespace with the host or the test: $ipc_ns"
+fi
+
+system_state=
+booted() {
+        system_state=$(ct systemctl is-system-running --wait </dev/null 2>/dev/null) || true
+        case $system_state in running | degraded) return 0 ;; *) return 1 ;; esac
+}
+wait_until 60 booted || fail "the container did not finish booting: is-system-running says '$system_state'"
+if [ "$system_state" = degraded ]; then
+        say "the container booted degraded: $(ct systemctl --failed --no-legend --plain </dev/null | tr '\n' ' ')"
+fi
+[ -z "$(ct sh -c 'tail -n +2 /proc/sysvipc/shm /proc/sysvipc/sem /proc/sysvipc/msg | grep -v "^==>\|^$"' </dev/null)" ] ||
+        fail "the container's IPC tables are not empty at boot: not a private IPC namespace?"
+pass "systemd $(ct systemctl --version </dev/null | awk 'NR == 1 { print $2 }') booted in the container ($system_state), in an IPC namespace of its own"
+
+ct chmod 666 /dev/null </dev/null || fail "chmod 666 /dev/null in the container failed"
+ct cp -a /stage/. / </dev/null || fail "copying the staged install into the container failed"
+out=$(ct systemd-sysusers </dev/null 2>&1) || fail "systemd-sysusers failed: $out"
+ct journalctl --update-catalog </dev/null || fail "journalctl --update-catalog failed"
+ct systemctl daemon-reload </dev/null || fail "systemctl daemon-reload failed"
+ct id ipcreap >/dev/null </dev/null || fail "systemd-sysusers did not create the user ipcreap"
+ct useradd --uid 1000 --user-group --no-create-home --shell /usr/sbin/nologin leaker </dev/null ||
+        fail "useradd leaker failed"
+
+# ---- a. socket activation, READY and STATUS, user and capabilities ----
+
+ct systemctl enable --now ipcreapd.socket </dev/null 2>/dev/null || fail "systemctl enable --now ipcreapd.socket failed"
+[ "$(prop ipcreapd.socket ActiveState)" = active ] || fail "ipcreapd.socket is not active after enable --now"
+state=$(prop ipcreapd.service ActiveState)
+[ "$state" = inactive ] || fail "ipcreapd.service is $state before anyone connected: only the socket should be up"
+
+out=$(ct ipcreapctl --no-pager status </dev/null 2>&1) ||
+        fail "the first ipcreapctl status (default socket) failed: $out"
+grep -q '^ipcreapd ' <<<"$out" || fail "ipcreapctl status printed no daemon version: $out"
+[ "$(prop ipcreapd.service TriggeredBy)" = ipcreapd.socket ] ||
+        fail "ipcreapd.service is not triggered by ipcreapd.socket: TriggeredBy=$(prop ipcreapd.service TriggeredBy)"
+
+service_ready() {
+        [ "$(prop ipcreapd.service ActiveState)/$(prop ipcreapd.service SubState)" = active/running ] &&
+                [[ "$(prop ipcreapd.service StatusText)" =~ ^[0-9]+\ objects ]]
+}
+wait_until 10 service_ready ||
+        fail "ipcreapd.service did not reach active (running) with a scan STATUS=: $(ct systemctl show -p ActiveState,SubState,StatusText ipcreapd.service </dev/null | tr '\n' ' ')"
+pass "socket activation: ipcreapctl status started ipcreapd.service; READY with Status: \"$(prop ipcreapd.service StatusText)\""
+
+main_pid=$(prop ipcreapd.service MainPID)
+[ "$main_pid" -gt 0 ] || fail "ipcreapd.service has no MainPID"
+proc_status=$(ct cat "/proc/$main_pid/status" </dev/null) || fail "cannot read /proc/$main_pid/status"
+uid=$(ct id -u ipcreap </dev/null)
+[ "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' <<<"$proc_status")" = "$uid $uid $uid $uid" ] ||
+        fail "ipcreapd does not run as ipcreap (uid $uid): $(grep '^Uid:' <<<"$proc_status")"
+# CAP_SYS_ADMIN (21) and CAP_IPC_OWNER (15): 1 << 21 | 1 << 15.
+want_caps=0000000000208000
+for cap in CapEff CapPrm CapBnd; do
+        got=$(awk -v c="$cap:" '$1 == c { print $2 }' <<<"$proc_status")
+        [ "$got" = "$want_caps" ] ||
+                fail "ipcreapd's $cap is $got, expected $want_caps (only CAP_SYS_ADMIN and CAP_IPC_OWNER)"
+done
+pass "ipcreapd runs as user ipcreap (uid $uid) with only CAP_SYS_ADMIN and CAP_IPC_OWNER (CapEff $want_caps)"
+
+# ---- b. a leak is removed and journaled ----
+
+# The shipped policy waits 6 h, and drop-ins only append rules after its own: the test
+# replaces the main file.
+write_policy() {
+        ct sh -c 'cat >/etc/ipcreap/ipcreap.conf'
+}
+TEST_POLICY='[Daemon]
+ScanIntervalSec=2s
+
+[Rule system-users]
+Owner=0-999
+Action=keep
+
+[Rule test-leaks]
+Owner=1000-60000
+MinIdleSec=0
+RequireDeadPids=yes
+Action=reap
+'
+write_policy <<<"$TEST_POLICY"
+ct systemctl reload ipcreapd.service </dev/null || fail "systemctl reload with a valid test policy failed"
+scan_interval() {
+        ct ipcreapctl --json status </dev/null | jq -r .scanIntervalSec
+}
+[ "$(scan_interval)" = 2 ] || fail "after the reload the daemon scans every $(scan_interval)s, not 2s"
+
+# A real leak: a program in a unit of its own, as user 1000, makes a segment and lives on
+# long enough for the daemon to record it as the creator; then it is stopped.
+KEY=0x7e570001
+ct systemd-run --quiet --unit=ipcreap-test-leak --uid=leaker --gid=leaker \
+        perl -e "defined(shmget($KEY, 4096, 01600)) or die \"shmget: \$!\\n\"; sleep" </dev/null ||
+        fail "systemd-run of the leaking program failed"
+shm_id=
+find_segment() {
+        shm_id=$(ct cat /proc/sysvipc/shm </dev/null | awk -v k=$((KEY)) '$1 == k && $8 == 1000 { print $2 }')
+        [ -n "$shm_id" ]
+}
+wait_until 10 find_segment || fail "the leaking program made no segment with key $KEY as uid 1000"
+creator_recorded() {
+        ct ipcreapctl --json list --kind shm </dev/null |
+                jq -e --argjson id "$shm_id" '.objects[] | select(.id == $id) |
+                        .creator.comm == "perl" and .creator.unit == "ipcreap-test-leak.service"' >/dev/null
+}
+wait_until 10 creator_recorded ||
+        fail "ipcreapd did not record perl in ipcreap-test-leak.service as the creator of shm $shm_id: $(ct ipcreapctl --json list --kind shm </dev/null)"
+ct systemctl stop ipcreap-test-leak.service </dev/null || fail "stopping the leaking program failed"
+segment_gone() {
+        ! ct cat /proc/sysvipc/shm </dev/null | awk -v id="$1" 'NR > 1 && $2 == id { f = 1 } END { exit !f }'
+}
+wait_until 10 segment_gone "$shm_id" ||
+        fail "shm $shm_id (uid 1000, creator dead) was not removed within 10 s: $(ct ipcreapctl --no-pager explain shm "$shm_id" </dev/null 2>&1)"
+pass "the leaked shm $shm_id (uid 1000, key $KEY) was removed once its creator had stopped"
+
+MID_REMOVED=4e9adfa7986346cbae134be4073ec0c4
+entry=
+journal_entry() {
+        entry=$(ct journalctl -o json --no-pager "MESSAGE_ID=$MID_REMOVED" "IPCREAP_ID=$shm_id" </dev/null |
+                jq -c 'select(.IPCREAP_KIND == "shm")' | tail -n 1)
+        [ -n "$entry" ]
+}
+wait_until 5 journal_entry || fail "no journal entry with MESSAGE_ID=$MID_REMOVED for shm $shm_id"
+for field in IPCREAP_KIND=shm "IPCREAP_ID=$shm_id" IPCREAP_KEY=$KEY IPCREAP_OWNER_UID=1000 \
+        IPCREAP_RULE=test-leaks IPCREAP_SIZE=4096 IPCREAP_CREATOR=perl \
+        IPCREAP_CREATOR_UNIT=ipcreap-test-leak.service IPCREAP_DRY_RUN=no \
+        _SYSTEMD_UNIT=ipcreapd.service; do
+        got=$(jq -r --arg k "${field%%=*}" '.[$k] // "(missing)"' <<<"$entry")
+        [ "$got" = "${field#*=}" ] || fail "removal entry: ${field%%=*}=$got, expected ${field#*=}: $entry"
+done
+jq -e '.IPCREAP_IDLE_SEC | test("^[0-9]+$")' <<<"$entry" >/dev/null ||
+        fail "removal entry: IPCREAP_IDLE_SEC is not a number: $entry"
+pass "journal: MESSAGE_ID=$MID_REMOVED with IPCREAP_KIND=shm ID=$shm_id KEY=$KEY OWNER_UID=1000 RULE=test-leaks SIZE=4096 CREATOR=perl (ipcreap-test-leak.service) DRY_RUN=no"
+
+# The explanation is wrapped and prefixed with "░░ ": one line of it, for grep.
+catalog=$(ct journalctl -x --no-pager "MESSAGE_ID=$MID_REMOVED" "IPCREAP_ID=$shm_id" </dev/null |
+        sed 's/^░░ //' | tr -s ' \n' '  ')
+grep -q 'Subject: Leaked System V IPC object removed' <<<"$catalog" ||
+        fail "journalctl -x shows no catalog text for the removal: $catalog"
+grep -q "ipcreapd removed shm $shm_id (key $KEY, owner uid 1000, 4096 bytes) under rule test-leaks" <<<"$catalog" ||
+        fail "journalctl -x: the catalog text is not filled in with the entry's fields: $catalog"
+pass "journalctl -x explains the entry with the catalog (\"Leaked System V IPC object removed\")"
+
+# ---- c. an invalid policy is refused by reload; the old one keeps running ----
+
+main_pid=$(prop ipcreapd.service MainPID)
+# Were any of it taken, the scan interval would become an hour.
+write_policy <<<"${TEST_POLICY/ScanIntervalSec=2s/ScanIntervalSec=1h
+NoSuchSetting=yes}"
+if ct systemctl reload ipcreapd.service </dev/null 2>/dev/null; then
+        fail "systemctl reload succeeded with an invalid policy (unknown key NoSuchSetting)"
+fi
+[ "$(prop ipcreapd.service ActiveState)/$(prop ipcreapd.service SubState)" = active/running ] ||
+        fail "after a rejected reload ipcreapd.service is $(prop ipcreapd.service ActiveState)/$(prop ipcreapd.service SubState)"
+[ "$(prop ipcreapd.service MainPID)" = "$main_pid" ] ||
+        fail "a rejected reload restarted the daemon: MainPID $main_pid became $(prop ipcreapd.service MainPID)"
+[ "$(scan_interval)" = 2 ] || fail "after a rejected reload the daemon scans every $(scan_interval)s, not 2s"
+
+MID_REJECTED=b1c336647126492a978de26391da7e0b
+rejected() {
+        ct journalctl -o json --no-pager "MESSAGE_ID=$MID_REJECTED" "_PID=$main_pid" </dev/null |
+                jq -e 'select(.IPCREAP_POLICY == "/etc/ipcreap/ipcreap.conf" and
+                              (.MESSAGE | test("NoSuchSetting")))' >/dev/null
+}
+wait_until 5 rejected ||
+        fail "no journal entry MESSAGE_ID=$MID_REJECTED naming NoSuchSetting for the rejected reload"
+
+out=$(ct setpriv --reuid=1000 --regid=1000 --clear-groups ipcmk -M 4096 </dev/null 2>&1) ||
+        fail "ipcmk -M 4096 as uid 1000 failed: $out"
+second_id=$(grep -o '[0-9]*$' <<<"$out") || fail "no shm id in the output of ipcmk: $out"
+wait_until 10 segment_gone "$second_id" ||
+        fail "after the rejected reload shm $second_id (uid 1000) was not removed: the old policy is not running"
+pass "a reload with an invalid policy fails, the daemon (pid $main_pid) keeps running the old policy (shm $second_id removed) and journals MESSAGE_ID=$MID_REJECTED"
+
+write_policy <<<"$TEST_POLICY"
+ct systemctl reload ipcreapd.service </dev/null || fail "reload with the restored valid policy failed"
+
+# ---- d. the watchdog ----
+
+watchdog=$(prop ipcreapd.service WatchdogUSec)
+case $watchdog in
+"" | 0 | infinity) fail "the watchdog is not armed: WatchdogUSec=$watchdog" ;;
+esac
+ct sh -c 'mkdir -p /etc/systemd/system/ipcreapd.service.d &&
+        printf "[Service]\nWatchdogSec=3s\n" >/etc/systemd/system/ipcreapd.service.d/watchdog.conf' </dev/null ||
+        fail "cannot write the WatchdogSec=3s drop-in"
+ct systemctl daemon-reload </dev/null || fail "systemctl daemon-reload failed"
+ct systemctl restart ipcreapd.service </dev/null || fail "systemctl restart ipcreapd.service failed"
+[ "$(prop ipcreapd.service WatchdogUSec)" = 3s ] ||
+        fail "the drop-in did not set WatchdogSec=3s: WatchdogUSec=$(prop ipcreapd.service WatchdogUSec)"
+wait_until 10 service_ready || fail "ipcreapd.service not ready after the restart"
+hung_pid=$(prop ipcreapd.service MainPID)
+restarts=$(prop ipcreapd.service NRestarts)
+ct kill -STOP "$hung_pid" </dev/null || fail "kill -STOP $hung_pid failed"
+restarted() {
+        local pid
+        pid=$(prop ipcreapd.service MainPID)
+        [ "$pid" != 0 ] && [ "$pid" != "$hung_pid" ] && service_ready &&
+                [ "$(prop ipcreapd.service NRestarts)" -gt "$restarts" ]
+}
+wait_until 15 restarted ||
+        fail "the hung ipcreapd (pid $hung_pid, SIGSTOP) was not restarted within 15 s: $(ct systemctl show -p MainPID,ActiveState,SubState,NRestarts,Result ipcreapd.service </dev/null | tr '\n' ' ')"
+ct journalctl -u ipcreapd.service --no-pager -o cat </dev/null | grep -q 'Watchdog timeout' ||
+        fail "the journal does not show the watchdog timeout"
+pass "watchdog ($watchdog as shipped): a hung ipcreapd (pid $hung_pid) was killed on a 3s timeout and restarted as pid $(prop ipcreapd.service MainPID) (NRestarts $restarts -> $(prop ipcreapd.service NRestarts))"
+ct rm /etc/systemd/system/ipcreapd.service.d/watchdog.conf </dev/null || fail "cannot remove the drop-in"
+ct systemctl daemon-reload </dev/null || fail "systemctl daemon-reload failed"
+
+# ---- e. a clean stop ----
+
+main_pid=$(prop ipcreapd.service MainPID)
+cursor=$(ct journalctl -n 1 -o json --no-pager </dev/null | jq -r .__CURSOR)
+# (systemctl warns that the socket can still activate it: that is the point of the socket.)
+ct systemctl stop ipcreapd.service </dev/null 2>/dev/null || fail "systemctl stop ipcreapd.service failed"
+result=$(ct systemctl show -p ActiveState,Result,ExecMainCode,ExecMainStatus ipcreapd.service </dev/null |
+        sort | tr '\n' ' ')
+# ExecMainCode 1 is CLD_EXITED: it exited by itself, neither killed nor dumped.
+[ "$result" = "ActiveState=inactive ExecMainCode=1 ExecMainStatus=0 Result=success " ] ||
+        fail "ipcreapd did not stop cleanly: $result"
+stopping() {
+        ct journalctl --no-pager -o cat "_PID=$main_pid" </dev/null | grep -q '^Stopping'
+}
+wait_until 5 stopping || fail "the journal does not show ipcreapd (pid $main_pid) stopping"
+log=$(ct journalctl --no-pager -o cat --after-cursor="$cursor" </dev/null)
+! grep -Eiq 'dumped core|core-dump|watchdog' <<<"$log" || fail "the stop was not clean: $log"
+pass "systemctl stop: ipcreapd (pid $main_pid) logged its stop and exited 0 (Result=success, no core dump)"
+
+# ---- f. power off ----
+
+ct systemctl poweroff --no-block </dev/null || fail "systemctl poweroff failed"
+wait_until 30 eval '! container_alive' || fail "the container did not power off within 30 s"
+NSPAWN_RC=0
+wait "$NSPAWN" || NSPAWN_RC=$?
+[ "$NSPAWN_RC" = 0 ] || fail "systemd-nspawn exited with $NSPAWN_RC after poweroff: $(tail -n 20 "$WORK/console.log")"
+NSPAWN=
+pass "systemctl poweroff: the container shut down and systemd-nspawn exited 0"
