@@ -78,7 +78,16 @@ int varlink_client_call(int fd, const char *method, json_t *parameters, bool mor
                         r = 1;
                         goto finish;
                 }
-                r = callback ? callback(params ? params : json_object(), userdata) : 0;
+                if (!params) {
+                        /* The reply owns the empty object, so it goes with the reply. */
+                        params = json_object();
+                        if (!params || json_object_set_new(reply, "parameters", params) < 0) {
+                                json_decref(reply);
+                                r = -ENOMEM;
+                                goto finish;
+                        }
+                }
+                r = callback ? callback(params, userdata) : 0;
                 bool last = !json_is_true(continues);
                 json_decref(reply);
                 if (r < 0)

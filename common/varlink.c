@@ -13,7 +13,7 @@ void varlink_buffer_done(VarlinkBuffer *b) {
 
 static int buffer_reserve(VarlinkBuffer *b, size_t n) {
         /* Drops consumed bytes before growing, so a long-lived connection stays small. */
-        if (b->start > 0 && b->size + n > b->allocated) {
+        if (b->start > 0 && b->size + n + 1 > b->allocated) {
                 memmove(b->data, b->data + b->start, b->size - b->start);
                 b->size -= b->start;
                 b->start = 0;

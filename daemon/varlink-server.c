@@ -174,6 +174,9 @@ static void connection_after_deferred_reply(Connection *c) {
         if (!c || c->dispatching || c->call)
                 return;
         connection_process(c);
+        /* A request handled just now may have asked to hang up: nothing else will. */
+        if (c->close_after_flush && varlink_buffer_pending(&c->out) == 0 && !c->stream)
+                connection_free(c);
 }
 
 int call_reply(Call *c, json_t *parameters) {
@@ -362,10 +365,6 @@ static void connection_process(Connection *c) {
         connection_update(c);
 }
 
-static void connection_close(Connection *c) {
-        connection_free(c);
-}
-
 /* Arms the io events and the timer for what the connection is waiting for. */
 static void connection_update(Connection *c) {
         uint32_t events = 0;
@@ -431,25 +430,29 @@ static int connection_on_io(sd_event_source *source, int fd, uint32_t revents, v
                 if (r < 0) {
                         log_debug_errno(r, "Dropping client (pid " PID_FMT "): write failed: %m",
                                         c->cred.pid);
-                        connection_close(c);
+                        connection_free(c);
                         return 0;
                 }
+                /* A stream that just ended frees the connection for requests already read. */
+                if (!c->call && !c->close_after_flush && varlink_buffer_pending(&c->in) > 0)
+                        connection_process(c);
         }
         if (revents & EPOLLIN && !c->call && !c->close_after_flush) {
                 ssize_t l = varlink_buffer_fill(&c->in, c->fd, VARLINK_MESSAGE_MAX + 1, true);
                 if (l == 0 || (l < 0 && l != -EAGAIN && l != -ENOBUFS)) {
-                        connection_close(c); /* EOF or error: the client is gone. */
+                        connection_free(c); /* EOF or error: the client is gone. */
                         return 0;
                 }
                 connection_process(c);
-        } else if (revents & (EPOLLHUP | EPOLLERR) && varlink_buffer_pending(&c->out) == 0 &&
-                   !c->call) {
-                connection_close(c);
+        } else if (revents & (EPOLLHUP | EPOLLERR)) {
+                /* The client is gone for good, even mid-call: nothing can reach it any more
+                 * (and epoll would report the hangup again and again). */
+                connection_free(c);
                 return 0;
         }
 
         if (c->close_after_flush && varlink_buffer_pending(&c->out) == 0 && !c->stream) {
-                connection_close(c);
+                connection_free(c);
                 return 0;
         }
         connection_update(c);
@@ -464,7 +467,7 @@ static int connection_on_timeout(sd_event_source *source, uint64_t usec, void *u
                  varlink_buffer_pending(&c->out) > 0 || c->stream ? "not reading its replies"
                  : varlink_buffer_pending(&c->in) > 0             ? "stalled mid-request"
                                                                   : "idle");
-        connection_close(c);
+        connection_free(c);
         return 0;
 }
 
@@ -525,7 +528,7 @@ static int server_on_accept(sd_event_source *source, int fd, uint32_t revents, v
                                                        connection_on_timeout, c);
                 if (r < 0) {
                         log_warning_errno(r, "Failed to watch a client: %m");
-                        connection_close(c);
+                        connection_free(c);
                         continue;
                 }
                 connection_update(c);

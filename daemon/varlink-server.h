@@ -30,7 +30,7 @@ typedef struct MethodParam {
 } MethodParam;
 
 /* Returns 0 when the call was answered or kept for later (call_ref), negative on failure
- * (the server then answers with an internal error and closes). */
+ * (the server then logs it and drops the client, which sees the connection close). */
 typedef int (*MethodHandler)(Call *call, json_t *parameters, void *userdata);
 
 typedef struct Method {
