@@ -161,12 +161,21 @@ int verdict_reasons(const Verdict *v, const IpcObject *o, const Policy *p, int64
                                  format_timespan(need, sizeof(need), r ? r->min_idle_sec : 0));
         if (k >= 0 && v->pending & PENDING_PIDS_ALIVE) {
                 char pids[256] = "";
-                size_t n = 0;
-                for (size_t i = 0; i < o->n_pids && n < sizeof(pids) - 16; i++)
-                        if (o->pids[i].alive)
-                                n += (size_t) snprintf(pids + n, sizeof(pids) - n, "%s%" PRIi32,
-                                                       n ? " " : "", (int32_t) o->pids[i].pid);
-                k = strv_extendf(&l, "pid %s alive", pids);
+                size_t n = 0, shown = 0, alive = 0;
+                for (size_t i = 0; i < o->n_pids; i++) {
+                        if (!o->pids[i].alive)
+                                continue;
+                        alive++;
+                        if (n >= sizeof(pids) - 16)
+                                continue;
+                        n += (size_t) snprintf(pids + n, sizeof(pids) - n, "%s%" PRIi32,
+                                               n ? " " : "", (int32_t) o->pids[i].pid);
+                        shown++;
+                }
+                if (alive > shown)
+                        k = strv_extendf(&l, "pid %s (and %zu more) alive", pids, alive - shown);
+                else
+                        k = strv_extendf(&l, "pid %s alive", pids);
         }
         if (k >= 0 && v->pending & PENDING_CREATOR_UNSEEN)
                 k = strv_extend(&l, "creator pid unknown (another pid namespace): may be alive");

@@ -84,9 +84,12 @@ int proc_parse_pid_stat(const char *buffer, char *ret_state, uint64_t *ret_start
                 p += strcspn(p, " ");
         }
         char *end;
+        /* strtoull() takes a sign ("-5" is 2^64 - 5); the kernel writes digits only. */
+        if (!isdigit((unsigned char) *p))
+                return -EBADMSG;
         errno = 0;
         start = strtoull(p, &end, 10);
-        if (errno || end == p || (*end != ' ' && *end != '\n' && *end))
+        if (errno || (*end != ' ' && *end != '\n' && *end))
                 return -EBADMSG;
 
         if (ret_comm) {

@@ -258,7 +258,7 @@ static int kind_from_json(const char *s, IpcKind *ret) {
 /* Fills t from root; on malformed input returns -EBADMSG and leaves t partly filled (the
  * caller throws it away). */
 static int state_from_json(Tracker *t, json_t *root) {
-        json_t *objects, *history, *counters, *j;
+        json_t *objects, *history, *counters = NULL, *j;
         json_int_t version, reclaimed = 0;
         size_t i;
 

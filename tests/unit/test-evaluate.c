@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests the policy evaluator: a table of (object, policy, clock, owner answer) -> (state, rule,
+ * pending reasons), one named test per case, then the "why" and reason texts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <errno.h>
+
+#include "evaluate.h"
+#include "macro.h"
+#include "policy.h"
+#include "strv.h"
+
+/* The object templates below are overridden field by field, on purpose. */
+#ifdef __clang__
+#pragma clang diagnostic ignored "-Winitializer-overrides"
+#else
+#pragma GCC diagnostic ignored "-Woverride-init"
+#endif
+
+#define T0  INT64_C(1700000000) /* when the template objects were created */
+#define DAY INT64_C(86400)
+#define NOW (T0 + DAY)
+
+#define SHM(...)                                                                                \
+        {                                                                                       \
+                .kind = IPC_KIND_SHM, .id = 1, .key = 0x1234, .mode = 0600, .uid = 1000,        \
+                .gid = 1000, .cuid = 1000, .cgid = 1000, .size = 4096, .ctime = T0, __VA_ARGS__ \
+        }
+#define SEM(...)                                                                              \
+        {                                                                                     \
+                .kind = IPC_KIND_SEM, .id = 2, .key = 0x1234, .mode = 0600, .uid = 1000,      \
+                .gid = 1000, .cuid = 1000, .cgid = 1000, .nsems = 4, .ctime = T0, __VA_ARGS__ \
+        }
+#define MSG(...)                                                                         \
+        {                                                                                \
+                .kind = IPC_KIND_MSG, .id = 3, .key = 0x1234, .mode = 0600, .uid = 1000, \
+                .gid = 1000, .cuid = 1000, .cgid = 1000, .ctime = T0, __VA_ARGS__        \
+        }
+
+#define ALIVE(p) \
+        { .pid = (p), .alive = true }
+#define DEAD(p) \
+        { .pid = (p), .alive = false }
+
+/* Rules that match everything, with conditions that hold for the template objects. */
+#define LENIENT "[Rule all]\nMinIdleSec=0\nRequireDeadPids=no\n"
+
+#define FIRST_MATCH                                                          \
+        "[Rule system]\nOwner=0-999\nAction=keep\n"                          \
+        "[Rule users]\nOwner=1000-60000\nMinIdleSec=0\nRequireDeadPids=no\n" \
+        "[Rule rest]\nAction=report\nMinIdleSec=0\nRequireDeadPids=no\n"
+
+typedef enum OwnerAnswer {
+        OWNER_NO_CALLBACK, /* ctx.owner_has_processes is NULL */
+        OWNER_HAS_PROCESSES,
+        OWNER_HAS_NONE,
+        OWNER_CANNOT_TELL,
+} OwnerAnswer;
+
+typedef struct EvaluationCase {
+        const char *name; /* the behaviour; also the cmocka test name */
+        const char *policy;
+        IpcObject object;
+        IpcPid pids[3];
+        size_t n_pids;
+        const char *creator; /* the recorded creator's comm; NULL: unknown */
+        int64_t now;         /* 0: NOW */
+        OwnerAnswer owner;
+        ObjectState state;
+        const char *rule; /* the governing rule; NULL: none */
+        unsigned pending;
+} EvaluationCase;
+
+/* One case to a paragraph: name, policy, object, [pids, n_pids,] expectations. */
+/* clang-format off */
+static const EvaluationCase verdict_cases[] = {
+        /* ---- in use: never judged by any rule ---- */
+        { "attached_segment_is_in_use_whatever_the_policy", LENIENT, SHM(.nattch = 1),
+          .state = OBJECT_IN_USE, .pending = PENDING_ATTACHED },
+        { "attached_segment_is_in_use_even_under_a_keep_rule", "[Rule k]\nAction=keep\n",
+          SHM(.nattch = 2), .state = OBJECT_IN_USE, .pending = PENDING_ATTACHED },
+        { "attached_segment_is_in_use_without_any_rule", "", SHM(.nattch = 1),
+          .state = OBJECT_IN_USE, .pending = PENDING_ATTACHED },
+        { "attached_segment_with_dead_pids_and_old_activity_is_still_in_use",
+          "[Rule r]\nMinIdleSec=0\n", SHM(.nattch = 1, .ctime = T0 - 365 * DAY),
+          { DEAD(100), DEAD(200) }, 2, .state = OBJECT_IN_USE, .pending = PENDING_ATTACHED },
+        { "segment_marked_for_destruction_is_in_use", LENIENT, SHM(.mode = 01600),
+          .state = OBJECT_IN_USE, .pending = PENDING_DESTROY_MARKED },
+        { "attached_segment_marked_for_destruction_gives_both_reasons", LENIENT,
+          SHM(.nattch = 1, .mode = 01600), .state = OBJECT_IN_USE,
+          .pending = PENDING_ATTACHED | PENDING_DESTROY_MARKED },
+        { "locked_segment_is_not_in_use_for_being_locked", LENIENT, SHM(.mode = 02600),
+          .state = OBJECT_ORPHAN, .rule = "all" },
+        { "semaphore_set_with_waiters_is_in_use", LENIENT, SEM(.sem_waiters = 1),
+          .state = OBJECT_IN_USE, .pending = PENDING_SEM_WAITERS },
+        { "semaphore_set_with_unreadable_details_is_in_use", LENIENT,
+          SEM(.sem_details_error = EACCES), .state = OBJECT_IN_USE,
+          .pending = PENDING_SEM_UNREADABLE },
+        { "semaphore_set_with_unreadable_details_does_not_claim_waiters", LENIENT,
+          SEM(.sem_details_error = EPERM, .sem_waiters = 2), .state = OBJECT_IN_USE,
+          .pending = PENDING_SEM_UNREADABLE },
+        { "semaphore_set_without_waiters_can_be_an_orphan", LENIENT, SEM(),
+          .state = OBJECT_ORPHAN, .rule = "all" },
+        { "message_queue_holding_messages_is_never_in_use", LENIENT,
+          MSG(.messages = 3, .size = 300), .state = OBJECT_ORPHAN, .rule = "all" },
+        { "message_queue_ignores_fields_that_mean_in_use_for_other_kinds", LENIENT,
+          MSG(.nattch = 1, .mode = 01600, .sem_waiters = 2, .sem_details_error = EACCES),
+          .state = OBJECT_ORPHAN, .rule = "all" },
+        { "segment_ignores_semaphore_waiters", LENIENT, SHM(.sem_waiters = 2),
+          .state = OBJECT_ORPHAN, .rule = "all" },
+
+        /* ---- which rule governs ---- */
+        { "object_no_rule_matches_is_unmatched", "[Rule sem-only]\nKind=sem\nMinIdleSec=0\n",
+          SHM(), .state = OBJECT_UNMATCHED },
+        { "empty_policy_leaves_every_object_unmatched", "", MSG(), .state = OBJECT_UNMATCHED },
+        { "keep_rule_protects_an_idle_object_with_dead_pids", "[Rule keep-all]\nAction=keep\n",
+          SHM(), { DEAD(100) }, 1, .state = OBJECT_PROTECTED, .rule = "keep-all" },
+        { "keep_rule_protects_a_young_object_with_live_pids_without_pending_reasons",
+          "[Rule keep-all]\nAction=keep\nRequireNoOwnerProcesses=yes\n",
+          SHM(.ctime = NOW - 1, .creator_unknown = true), { ALIVE(100) }, 1,
+          .owner = OWNER_HAS_PROCESSES, .state = OBJECT_PROTECTED, .rule = "keep-all" },
+        { "first_matching_rule_keeps_a_system_user_object", FIRST_MATCH, SHM(.uid = 5),
+          .state = OBJECT_PROTECTED, .rule = "system" },
+        { "first_matching_rule_reaps_a_regular_user_object", FIRST_MATCH, SHM(.uid = 1000),
+          .state = OBJECT_ORPHAN, .rule = "users" },
+        { "later_rule_governs_what_earlier_rules_do_not_match", FIRST_MATCH, SHM(.uid = 70000),
+          .state = OBJECT_ORPHAN, .rule = "rest" },
+        { "first_matching_rule_governs_even_when_its_conditions_are_unmet",
+          "[Rule strict]\nMinIdleSec=7d\n" "[Rule lenient]\nMinIdleSec=0\nRequireDeadPids=no\n",
+          SHM(), .state = OBJECT_IDLE, .rule = "strict", .pending = PENDING_TOO_YOUNG },
+        { "rule_for_another_kind_is_passed_over",
+          "[Rule sems]\nKind=sem\nAction=keep\n" "[Rule shms]\nKind=shm\nMinIdleSec=0\n"
+          "RequireDeadPids=no\n",
+          SHM(), .state = OBJECT_ORPHAN, .rule = "shms" },
+
+        /* ---- matchers, each excluding and including ---- */
+        { "kind_matcher_includes_a_listed_kind",
+          "[Rule r]\nKind=shm msg\nMinIdleSec=0\nRequireDeadPids=no\n", MSG(),
+          .state = OBJECT_ORPHAN, .rule = "r" },
+        { "kind_matcher_excludes_an_unlisted_kind",
+          "[Rule r]\nKind=shm msg\nMinIdleSec=0\nRequireDeadPids=no\n", SEM(),
+          .state = OBJECT_UNMATCHED },
+        { "owner_matcher_excludes_a_uid_outside_its_range",
+          "[Rule r]\nOwner=0-999\n" "MinIdleSec=0\nRequireDeadPids=no\n", SHM(.uid = 1000),
+          .state = OBJECT_UNMATCHED },
+        { "owner_matcher_includes_the_last_uid_of_its_range",
+          "[Rule r]\nOwner=0-999\n" "MinIdleSec=0\nRequireDeadPids=no\n", SHM(.uid = 999),
+          .state = OBJECT_ORPHAN, .rule = "r" },
+        { "owner_matcher_reads_user_names", "[Rule r]\nOwner=root\nMinIdleSec=0\n"
+          "RequireDeadPids=no\n", SHM(.uid = 0), .state = OBJECT_ORPHAN, .rule = "r" },
+        { "owner_matcher_looks_at_the_owner_not_the_creator",
+          "[Rule r]\nOwner=0\nMinIdleSec=0\nRequireDeadPids=no\n", SHM(.uid = 1000, .cuid = 0),
+          .state = OBJECT_UNMATCHED },
+        { "group_matcher_excludes_a_gid_outside_its_range",
+          "[Rule r]\nGroup=100-200\nMinIdleSec=0\nRequireDeadPids=no\n", SHM(.gid = 50),
+          .state = OBJECT_UNMATCHED },
+        { "group_matcher_includes_a_gid_in_its_range",
+          "[Rule r]\nGroup=100-200\nMinIdleSec=0\nRequireDeadPids=no\n", SHM(.gid = 200),
+          .state = OBJECT_ORPHAN, .rule = "r" },
+        { "key_matcher_includes_a_key_in_its_range",
+          "[Rule r]\nKey=0x5000-0x50ff\nMinIdleSec=0\nRequireDeadPids=no\n",
+          SEM(.key = 0x50ff), .state = OBJECT_ORPHAN, .rule = "r" },
+        { "key_matcher_excludes_a_key_outside_its_range",
+          "[Rule r]\nKey=0x5000-0x50ff\nMinIdleSec=0\nRequireDeadPids=no\n",
+          SEM(.key = 0x5100), .state = OBJECT_UNMATCHED },
+        { "key_matcher_private_includes_ipc_private",
+          "[Rule r]\nKey=private\nMinIdleSec=0\nRequireDeadPids=no\n", MSG(.key = 0),
+          .state = OBJECT_ORPHAN, .rule = "r" },
+        { "key_matcher_private_excludes_a_real_key",
+          "[Rule r]\nKey=private\nMinIdleSec=0\nRequireDeadPids=no\n", MSG(.key = 1),
+          .state = OBJECT_UNMATCHED },
+        { "key_matcher_reads_keys_above_0x7fffffff_as_unsigned",
+          "[Rule r]\nKey=0xc0000000-0xcfffffff\nMinIdleSec=0\nRequireDeadPids=no\n",
+          SHM(.key = (int32_t) 0xc05c1e4f), .state = OBJECT_ORPHAN, .rule = "r" },
+        { "key_matcher_excludes_a_negative_key_below_its_range",
+          "[Rule r]\nKey=0x0-0x7fffffff\nMinIdleSec=0\nRequireDeadPids=no\n",
+          SHM(.key = -1), .state = OBJECT_UNMATCHED },
+        { "creator_matcher_includes_a_comm_matching_a_glob",
+          "[Rule r]\nCreator=php-fpm* worker\nMinIdleSec=0\nRequireDeadPids=no\n", SHM(),
+          .creator = "php-fpm7.4", .state = OBJECT_ORPHAN, .rule = "r" },
+        { "creator_matcher_includes_a_comm_equal_to_a_later_glob",
+          "[Rule r]\nCreator=php-fpm* worker\nMinIdleSec=0\nRequireDeadPids=no\n", SHM(),
+          .creator = "worker", .state = OBJECT_ORPHAN, .rule = "r" },
+        { "creator_matcher_excludes_a_comm_matching_no_glob",
+          "[Rule r]\nCreator=php-fpm* worker\nMinIdleSec=0\nRequireDeadPids=no\n", SHM(),
+          .creator = "nginx", .state = OBJECT_UNMATCHED },
+        { "unknown_creator_never_matches_a_creator_rule",
+          "[Rule r]\nCreator=php-fpm*\nMinIdleSec=0\nRequireDeadPids=no\n", SHM(),
+          .state = OBJECT_UNMATCHED },
+        { "unknown_creator_does_not_match_even_a_wildcard",
+          "[Rule r]\nCreator=*\nMinIdleSec=0\nRequireDeadPids=no\n", SHM(),
+          .state = OBJECT_UNMATCHED },
+        { "rule_without_creator_matcher_matches_an_unknown_creator", LENIENT, SHM(),
+          .state = OBJECT_ORPHAN, .rule = "all" },
+        { "min_size_matcher_includes_a_segment_of_exactly_that_size",
+          "[Rule r]\nMinSize=1M\nMinIdleSec=0\nRequireDeadPids=no\n", SHM(.size = 1048576),
+          .state = OBJECT_ORPHAN, .rule = "r" },
+        { "min_size_matcher_excludes_a_smaller_segment",
+          "[Rule r]\nMinSize=1M\nMinIdleSec=0\nRequireDeadPids=no\n", SHM(.size = 1048575),
+          .state = OBJECT_UNMATCHED },
+        { "min_size_matcher_counts_a_queues_bytes",
+          "[Rule r]\nMinSize=1M\nMinIdleSec=0\nRequireDeadPids=no\n",
+          MSG(.size = 2097152, .messages = 2), .state = OBJECT_ORPHAN, .rule = "r" },
+        { "min_size_above_zero_never_matches_a_semaphore_set",
+          "[Rule r]\nMinSize=1\nMinIdleSec=0\nRequireDeadPids=no\n", SEM(.nsems = 1000),
+          .state = OBJECT_UNMATCHED },
+
+        /* ---- conditions of reap and report rules ---- */
+        { "object_idle_less_than_min_idle_is_idle_too_young",
+          "[Rule r]\nMinIdleSec=1h\nRequireDeadPids=no\n", SHM(.ctime = NOW - 1800),
+          .state = OBJECT_IDLE, .rule = "r", .pending = PENDING_TOO_YOUNG },
+        { "object_idle_exactly_min_idle_is_old_enough",
+          "[Rule r]\nMinIdleSec=1h\nRequireDeadPids=no\n", SHM(.ctime = NOW - 3600),
+          .state = OBJECT_ORPHAN, .rule = "r" },
+        { "default_min_idle_is_one_hour", "[Rule r]\nRequireDeadPids=no\n",
+          SHM(.ctime = NOW - 3599), .state = OBJECT_IDLE, .rule = "r",
+          .pending = PENDING_TOO_YOUNG },
+        { "recent_attach_makes_a_segment_young",
+          "[Rule r]\nMinIdleSec=5min\nRequireDeadPids=no\n", SHM(.atime = NOW - 60),
+          .state = OBJECT_IDLE, .rule = "r", .pending = PENDING_TOO_YOUNG },
+        { "recent_detach_makes_a_segment_young",
+          "[Rule r]\nMinIdleSec=5min\nRequireDeadPids=no\n", SHM(.dtime = NOW - 60),
+          .state = OBJECT_IDLE, .rule = "r", .pending = PENDING_TOO_YOUNG },
+        { "recent_semop_makes_a_semaphore_set_young",
+          "[Rule r]\nMinIdleSec=5min\nRequireDeadPids=no\n", SEM(.otime = NOW - 60),
+          .state = OBJECT_IDLE, .rule = "r", .pending = PENDING_TOO_YOUNG },
+        { "recent_send_makes_a_queue_young", "[Rule r]\nMinIdleSec=5min\nRequireDeadPids=no\n",
+          MSG(.stime = NOW - 60), .state = OBJECT_IDLE, .rule = "r",
+          .pending = PENDING_TOO_YOUNG },
+        { "recent_receive_makes_a_queue_young",
+          "[Rule r]\nMinIdleSec=5min\nRequireDeadPids=no\n", MSG(.rtime = NOW - 60),
+          .state = OBJECT_IDLE, .rule = "r", .pending = PENDING_TOO_YOUNG },
+        { "times_of_other_kinds_do_not_make_a_queue_young",
+          "[Rule r]\nMinIdleSec=5min\nRequireDeadPids=no\n",
+          MSG(.atime = NOW - 60, .dtime = NOW - 60, .otime = NOW - 60), .state = OBJECT_ORPHAN,
+          .rule = "r" },
+        { "alive_pid_keeps_an_object_idle_when_dead_pids_are_required",
+          "[Rule r]\nMinIdleSec=0\nRequireDeadPids=yes\n", SHM(), { DEAD(100), ALIVE(200) }, 2,
+          .state = OBJECT_IDLE, .rule = "r", .pending = PENDING_PIDS_ALIVE },
+        { "all_pids_dead_make_an_orphan", "[Rule r]\nMinIdleSec=0\n", SHM(),
+          { DEAD(100), DEAD(200) }, 2, .state = OBJECT_ORPHAN, .rule = "r" },
+        { "object_without_pids_has_no_live_pid", "[Rule r]\nMinIdleSec=0\n", MSG(),
+          .state = OBJECT_ORPHAN, .rule = "r" },
+        { "alive_semaphore_pid_keeps_a_set_idle", "[Rule r]\nMinIdleSec=0\n", SEM(),
+          { DEAD(7), ALIVE(8), DEAD(9) }, 3, .state = OBJECT_IDLE, .rule = "r",
+          .pending = PENDING_PIDS_ALIVE },
+        { "require_dead_pids_no_ignores_alive_pids", LENIENT, SHM(),
+          { ALIVE(100), ALIVE(200) }, 2, .state = OBJECT_ORPHAN, .rule = "all" },
+        { "segment_of_an_unseen_creator_is_idle_when_dead_pids_are_required",
+          "[Rule r]\nMinIdleSec=0\n", SHM(.creator_unknown = true), .state = OBJECT_IDLE,
+          .rule = "r", .pending = PENDING_CREATOR_UNSEEN },
+        { "segment_of_an_unseen_creator_with_a_live_last_pid_gives_both_reasons",
+          "[Rule r]\nMinIdleSec=0\n", SHM(.creator_unknown = true), { ALIVE(300) }, 1,
+          .state = OBJECT_IDLE, .rule = "r",
+          .pending = PENDING_CREATOR_UNSEEN | PENDING_PIDS_ALIVE },
+        { "unseen_creator_does_not_matter_without_require_dead_pids", LENIENT,
+          SHM(.creator_unknown = true), .state = OBJECT_ORPHAN, .rule = "all" },
+        { "owner_with_processes_keeps_an_object_idle",
+          "[Rule r]\nMinIdleSec=0\nRequireNoOwnerProcesses=yes\n", SHM(),
+          .owner = OWNER_HAS_PROCESSES, .state = OBJECT_IDLE, .rule = "r",
+          .pending = PENDING_OWNER_PROCESSES },
+        { "owner_without_processes_allows_an_orphan",
+          "[Rule r]\nMinIdleSec=0\nRequireNoOwnerProcesses=yes\n", SHM(),
+          .owner = OWNER_HAS_NONE, .state = OBJECT_ORPHAN, .rule = "r" },
+        { "owner_processes_that_cannot_be_told_keep_an_object_idle",
+          "[Rule r]\nMinIdleSec=0\nRequireNoOwnerProcesses=yes\n", SHM(),
+          .owner = OWNER_CANNOT_TELL, .state = OBJECT_IDLE, .rule = "r",
+          .pending = PENDING_OWNER_PROCESSES_UNKNOWN },
+        { "owner_processes_without_a_callback_are_unknown",
+          "[Rule r]\nMinIdleSec=0\nRequireNoOwnerProcesses=yes\n", SHM(),
+          .owner = OWNER_NO_CALLBACK, .state = OBJECT_IDLE, .rule = "r",
+          .pending = PENDING_OWNER_PROCESSES_UNKNOWN },
+        { "owner_processes_do_not_matter_unless_required",
+          "[Rule r]\nMinIdleSec=0\nRequireNoOwnerProcesses=no\n", SHM(),
+          .owner = OWNER_HAS_PROCESSES, .state = OBJECT_ORPHAN, .rule = "r" },
+        { "report_rule_makes_an_orphan", "[Rule tell]\nAction=report\nMinIdleSec=0\n", MSG(),
+          { DEAD(5) }, 1, .state = OBJECT_ORPHAN, .rule = "tell" },
+        { "report_rule_checks_its_conditions_too", "[Rule tell]\nAction=report\n",
+          MSG(.stime = NOW - 10), { ALIVE(5) }, 1, .state = OBJECT_IDLE, .rule = "tell",
+          .pending = PENDING_TOO_YOUNG | PENDING_PIDS_ALIVE },
+        { "every_unmet_condition_is_pending_at_once",
+          "[Rule r]\nMinIdleSec=2d\nRequireNoOwnerProcesses=yes\n",
+          SHM(.creator_unknown = true), { ALIVE(42) }, 1, .owner = OWNER_HAS_PROCESSES,
+          .state = OBJECT_IDLE, .rule = "r",
+          .pending = PENDING_TOO_YOUNG | PENDING_PIDS_ALIVE | PENDING_CREATOR_UNSEEN |
+                     PENDING_OWNER_PROCESSES },
+        { "clock_set_before_the_last_activity_counts_as_idle_zero", "[Rule r]\nMinIdleSec=0\n",
+          SHM(), .now = T0 - 3600, .state = OBJECT_ORPHAN, .rule = "r" },
+        { "clock_set_before_the_last_activity_is_too_young_for_any_min_idle",
+          "[Rule r]\nMinIdleSec=1\n", SHM(), .now = T0 - 10 * DAY, .state = OBJECT_IDLE,
+          .rule = "r", .pending = PENDING_TOO_YOUNG },
+};
+
+/* clang-format on */
+
+static unsigned owner_calls;
+
+static int owner_answer(uint32_t uid, void *userdata) {
+        owner_calls++;
+        assert_int_equal(uid, 1000);
+        switch (*(const OwnerAnswer *) userdata) {
+        case OWNER_HAS_PROCESSES:
+                return 1;
+        case OWNER_HAS_NONE:
+                return 0;
+        default:
+                return -EAGAIN;
+        }
+}
+
+static Policy *load_policy(const char *text) {
+        _cleanup_strv_free_ char **errors = NULL;
+        Policy *p = NULL;
+        int r = policy_load_string(text, "test.conf", &p, &errors);
+
+        for (char **e = errors; e && *e; e++)
+                print_error("%s\n", *e);
+        assert_int_equal(r, 0);
+        assert_non_null(p);
+        return p;
+}
+
+static void verdict_is_what_the_case_says(void **state) {
+        const EvaluationCase *c = *state;
+        IpcObject o = c->object;
+        IpcPid pids[ELEMENTSOF(c->pids)];
+        EvaluationContext ctx = {
+                .now = c->now ? c->now : NOW,
+                .owner_has_processes = c->owner == OWNER_NO_CALLBACK ? NULL : owner_answer,
+                .userdata = (void *) &c->owner,
+        };
+        _cleanup_policy_free_ Policy *p = load_policy(c->policy);
+        Verdict v;
+
+        memcpy(pids, c->pids, sizeof(pids));
+        o.pids = c->n_pids > 0 ? pids : NULL;
+        o.n_pids = c->n_pids;
+
+        v = policy_evaluate(p, &o, c->creator, &ctx);
+        if (v.state != c->state || v.pending != c->pending)
+                print_error("%s: state %s pending 0x%x, expected %s pending 0x%x\n", c->name,
+                            object_state_to_string(v.state), v.pending,
+                            object_state_to_string(c->state), c->pending);
+        assert_string_equal(object_state_to_string(v.state), object_state_to_string(c->state));
+        assert_int_equal(v.pending, c->pending);
+        if (c->rule) {
+                assert_true(v.rule >= 0 && (size_t) v.rule < p->n_rules);
+                assert_string_equal(p->rules[v.rule].name, c->rule);
+        } else
+                assert_int_equal(v.rule, -1);
+}
+
+/* ---- beyond the table ---- */
+
+static void owner_processes_are_asked_only_when_the_rule_requires_it(void **state) {
+        static const OwnerAnswer has = OWNER_HAS_PROCESSES;
+        EvaluationContext ctx = { .now = NOW,
+                                  .owner_has_processes = owner_answer,
+                                  .userdata = (void *) &has };
+        _cleanup_policy_free_ Policy *p =
+                load_policy("[Rule keep]\nOwner=0-999\nAction=keep\nRequireNoOwnerProcesses=yes\n"
+                            "[Rule plain]\nMinIdleSec=0\nRequireDeadPids=no\n");
+        IpcObject attached = SHM(.nattch = 1), system = SHM(.uid = 5), user = SHM();
+
+        owner_calls = 0;
+        (void) policy_evaluate(p, &attached, NULL, &ctx);
+        (void) policy_evaluate(p, &system, NULL, &ctx);
+        assert_int_equal(policy_evaluate(p, &user, NULL, &ctx).state, OBJECT_ORPHAN);
+        assert_int_equal(owner_calls, 0);
+}
+
+static void idle_time_is_zero_when_the_clock_is_before_the_last_activity(void **state) {
+        IpcObject shm = SHM(.atime = T0 + 100), sem = SEM(.otime = T0 + 50),
+                  msg = MSG(.rtime = T0 + 10, .stime = T0 + 20);
+
+        assert_int_equal(ipc_object_idle_sec(&shm, T0 + 100), 0);
+        assert_int_equal(ipc_object_idle_sec(&shm, T0), 0);
+        assert_int_equal(ipc_object_idle_sec(&shm, 0), 0);
+        assert_int_equal(ipc_object_idle_sec(&shm, T0 + 160), 60);
+        assert_int_equal(ipc_object_idle_sec(&sem, T0 + 60), 10);
+        assert_int_equal(ipc_object_idle_sec(&msg, T0 + 60), 40);
+}
+
+static void in_use_test_reports_the_reasons_of_each_kind(void **state) {
+        IpcObject free_shm = SHM(), attached = SHM(.nattch = 3, .mode = 01600),
+                  waited = SEM(.sem_waiters = 1), unreadable = SEM(.sem_details_error = EIO),
+                  queue = MSG(.messages = 100);
+
+        assert_int_equal(ipc_object_in_use(&free_shm), 0);
+        assert_int_equal(ipc_object_in_use(&attached), PENDING_ATTACHED | PENDING_DESTROY_MARKED);
+        assert_int_equal(ipc_object_in_use(&waited), PENDING_SEM_WAITERS);
+        assert_int_equal(ipc_object_in_use(&unreadable), PENDING_SEM_UNREADABLE);
+        assert_int_equal(ipc_object_in_use(&queue), 0);
+        assert_true((ipc_object_in_use(&attached) & ~PENDING_IN_USE) == 0);
+}
+
+static void rule_matches_says_why_a_matcher_fails(void **state) {
+        static const struct {
+                const char *rule;
+                IpcObject object;
+                const char *creator;
+                bool matches;
+                const char *why;
+        } cases[] = {
+                { "Kind=sem", SHM(), NULL, false, "Kind: shm is not selected" },
+                { "Kind=sem\nOwner=0-999", SHM(.uid = 1000), NULL, false,
+                  "Kind: shm is not selected" }, /* the first failing matcher */
+                { "Owner=0-999", SHM(.uid = 1000), NULL, false, "Owner: uid 1000 is not in 0-999" },
+                { "Owner=0-99 200-299", MSG(.uid = 150), NULL, false,
+                  "Owner: uid 150 is not in 0-99 200-299" },
+                { "Group=100-200", SHM(.gid = 50), NULL, false, "Group: gid 50 is not in 100-200" },
+                { "Key=0x5000-0x50ff private", SHM(.key = 0x6000), NULL, false,
+                  "Key: 0x00006000 is not in 0x5000-0x50ff private" },
+                { "Key=0x1", SHM(.key = (int32_t) 0xdeadbeef), NULL, false,
+                  "Key: 0xdeadbeef is not in 0x1" },
+                { "Creator=php-fpm* worker", SHM(), NULL, false,
+                  "Creator: the creator is not known" },
+                { "Creator=php-fpm* worker", SHM(), "nginx", false,
+                  "Creator: \"nginx\" matches none of php-fpm* worker" },
+                { "MinSize=1M", SHM(.size = 524288), NULL, false, "MinSize: 512K is below 1M" },
+                { "MinSize=1", SEM(), NULL, false, "MinSize: 0B is below 1B" },
+                { "Creator=php-fpm*\nMinSize=1K\nKey=0x1234", SHM(), "php-fpm", true, "matches" },
+                { "", SEM(), NULL, true, "matches" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *text = NULL, *why = NULL;
+                _cleanup_policy_free_ Policy *p = NULL;
+
+                assert_true(asprintf(&text, "[Rule r]\n%s\n", cases[i].rule) > 0);
+                p = load_policy(text);
+                assert_int_equal(p->n_rules, 1);
+                bool m = rule_matches(&p->rules[0], &cases[i].object, cases[i].creator, &why);
+                if (m != cases[i].matches || !why || !streq(why, cases[i].why))
+                        print_error("case %zu: %d \"%s\"\n", i, m, strempty(why));
+                assert_int_equal(m, cases[i].matches);
+                assert_non_null(why);
+                assert_string_equal(why, cases[i].why);
+                /* The answer does not depend on asking why. */
+                assert_int_equal(
+                        rule_matches(&p->rules[0], &cases[i].object, cases[i].creator, NULL),
+                        cases[i].matches);
+        }
+}
+
+static void assert_reasons(const Verdict *v, const IpcObject *o, const Policy *p, int64_t now,
+                           const char *const *want) {
+        _cleanup_strv_free_ char **got = NULL;
+        size_t n = 0;
+
+        assert_int_equal(verdict_reasons(v, o, p, now, &got), 0);
+        assert_non_null(got);
+        while (want[n])
+                n++;
+        for (size_t i = 0; got[i] || i < n; i++) {
+                if (i >= n || !got[i] || !streq(got[i], want[i]))
+                        print_error("reason %zu: got \"%s\", expected \"%s\"\n", i,
+                                    i < strv_length(got) ? got[i] : "(none)",
+                                    i < n ? want[i] : "(none)");
+                assert_true(i < n);
+                assert_non_null(got[i]);
+                assert_string_equal(got[i], want[i]);
+        }
+        assert_int_equal(strv_length(got), n);
+}
+
+static void verdict_reasons_describe_each_pending_reason(void **state) {
+        _cleanup_policy_free_ Policy *p = load_policy("[Rule r]\nMinIdleSec=1h\n");
+        IpcPid pids[] = { ALIVE(100), DEAD(200), ALIVE(300) };
+        IpcObject one = SHM(.nattch = 1, .mode = 01600, .ctime = NOW - 1800),
+                  many = SHM(.nattch = 3), sem1 = SEM(.sem_waiters = 1),
+                  sem2 = SEM(.sem_waiters = 2), unreadable = SEM(.sem_details_error = EACCES);
+
+        one.pids = pids;
+        one.n_pids = ELEMENTSOF(pids);
+
+        assert_reasons(&(Verdict){ OBJECT_IN_USE, -1, PENDING_ATTACHED }, &one, p, NOW,
+                       (const char *[]){ "attached by 1 process", NULL });
+        assert_reasons(&(Verdict){ OBJECT_IN_USE, -1, PENDING_ATTACHED }, &many, p, NOW,
+                       (const char *[]){ "attached by 3 processes", NULL });
+        assert_reasons(
+                &(Verdict){ OBJECT_IN_USE, -1, PENDING_DESTROY_MARKED }, &one, p, NOW,
+                (const char *[]){ "marked for destruction: the kernel frees it at the last detach",
+                                  NULL });
+        assert_reasons(&(Verdict){ OBJECT_IN_USE, -1, PENDING_SEM_WAITERS }, &sem1, p, NOW,
+                       (const char *[]){ "1 process waiting in semop", NULL });
+        assert_reasons(&(Verdict){ OBJECT_IN_USE, -1, PENDING_SEM_WAITERS }, &sem2, p, NOW,
+                       (const char *[]){ "2 processes waiting in semop", NULL });
+        assert_reasons(&(Verdict){ OBJECT_IN_USE, -1, PENDING_SEM_UNREADABLE }, &unreadable, p, NOW,
+                       (const char *[]){
+                               "semaphore details unreadable (Permission denied): waiters unknown",
+                               NULL });
+        assert_reasons(&(Verdict){ OBJECT_IDLE, 0, PENDING_TOO_YOUNG }, &one, p, NOW,
+                       (const char *[]){ "idle for 30min, rule needs 1h", NULL });
+        assert_reasons(&(Verdict){ OBJECT_IDLE, 0, PENDING_PIDS_ALIVE }, &one, p, NOW,
+                       (const char *[]){ "pid 100 300 alive", NULL });
+        assert_reasons(&(Verdict){ OBJECT_IDLE, 0, PENDING_CREATOR_UNSEEN }, &one, p, NOW,
+                       (const char *[]){
+                               "creator pid unknown (another pid namespace): may be alive", NULL });
+        assert_reasons(&(Verdict){ OBJECT_IDLE, 0, PENDING_OWNER_PROCESSES }, &one, p, NOW,
+                       (const char *[]){ "owner uid 1000 has running processes", NULL });
+        assert_reasons(&(Verdict){ OBJECT_IDLE, 0, PENDING_OWNER_PROCESSES_UNKNOWN }, &one, p, NOW,
+                       (const char *[]){ "cannot tell whether owner uid 1000 has running processes",
+                                         NULL });
+        assert_reasons(&(Verdict){ OBJECT_ORPHAN, 0, 0 }, &one, p, NOW, (const char *[]){ NULL });
+        assert_reasons(&(Verdict){ OBJECT_UNMATCHED, -1, 0 }, &one, p, NOW,
+                       (const char *[]){ NULL });
+}
+
+static void verdict_reasons_keep_a_fixed_order(void **state) {
+        _cleanup_policy_free_ Policy *p = load_policy("[Rule r]\nMinIdleSec=2d\n");
+        IpcPid pids[] = { ALIVE(42) };
+        IpcObject o = SHM(.nattch = 2, .mode = 01600, .sem_waiters = 1, .sem_details_error = ENOENT,
+                          .ctime = NOW - 90000);
+
+        o.pids = pids;
+        o.n_pids = 1;
+        assert_reasons(&(Verdict){ OBJECT_IDLE, 0, ~0u }, &o, p, NOW,
+                       (const char *[]){
+                               "attached by 2 processes",
+                               "marked for destruction: the kernel frees it at the last detach",
+                               "1 process waiting in semop",
+                               "semaphore details unreadable (No such file or directory): "
+                               "waiters unknown",
+                               "idle for 1d 1h, rule needs 2d", "pid 42 alive",
+                               "creator pid unknown (another pid namespace): may be alive",
+                               "owner uid 1000 has running processes",
+                               "cannot tell whether owner uid 1000 has running processes", NULL });
+}
+
+static void many_alive_pids_are_listed_within_bounds(void **state) {
+        _cleanup_policy_free_ Policy *p = load_policy("[Rule r]\nMinIdleSec=0\n");
+        _cleanup_strv_free_ char **reasons = NULL;
+        IpcPid pids[500];
+        IpcObject o = SEM(.nsems = 500);
+
+        /* A large semaphore set records a pid per semaphore; the sentence stays short. */
+        for (size_t i = 0; i < ELEMENTSOF(pids); i++)
+                pids[i] = (IpcPid){ .pid = (pid_t) (4000000 + i), .alive = true };
+        o.pids = pids;
+        o.n_pids = ELEMENTSOF(pids);
+        assert_int_equal(verdict_reasons(&(Verdict){ OBJECT_IDLE, 0, PENDING_PIDS_ALIVE }, &o, p,
+                                         NOW, &reasons),
+                         0);
+        assert_int_equal(strv_length(reasons), 1);
+        assert_true(strncmp(reasons[0], "pid 4000000 4000001 4000002 ", 28) == 0);
+        assert_true(strlen(reasons[0]) < 300);
+        assert_true(strlen(reasons[0]) > 200);
+        assert_non_null(strstr(reasons[0], " alive"));
+}
+
+static void evaluated_verdict_reads_back_as_sentences(void **state) {
+        static const OwnerAnswer cannot_tell = OWNER_CANNOT_TELL;
+        EvaluationContext ctx = { .now = NOW,
+                                  .owner_has_processes = owner_answer,
+                                  .userdata = (void *) &cannot_tell };
+        _cleanup_policy_free_ Policy *p =
+                load_policy("[Rule r]\nMinIdleSec=1d\nRequireNoOwnerProcesses=yes\n");
+        IpcPid pids[] = { ALIVE(77) };
+        IpcObject o = MSG(.rtime = NOW - 7200);
+        Verdict v;
+
+        o.pids = pids;
+        o.n_pids = 1;
+        v = policy_evaluate(p, &o, NULL, &ctx);
+        assert_int_equal(v.state, OBJECT_IDLE);
+        assert_reasons(&v, &o, p, NOW,
+                       (const char *[]){ "idle for 2h, rule needs 1d", "pid 77 alive",
+                                         "cannot tell whether owner uid 1000 has running processes",
+                                         NULL });
+}
+
+int main(void) {
+        static const struct CMUnitTest others[] = {
+                cmocka_unit_test(owner_processes_are_asked_only_when_the_rule_requires_it),
+                cmocka_unit_test(idle_time_is_zero_when_the_clock_is_before_the_last_activity),
+                cmocka_unit_test(in_use_test_reports_the_reasons_of_each_kind),
+                cmocka_unit_test(rule_matches_says_why_a_matcher_fails),
+                cmocka_unit_test(verdict_reasons_describe_each_pending_reason),
+                cmocka_unit_test(verdict_reasons_keep_a_fixed_order),
+                cmocka_unit_test(many_alive_pids_are_listed_within_bounds),
+                cmocka_unit_test(evaluated_verdict_reads_back_as_sentences),
+        };
+        struct CMUnitTest tests[ELEMENTSOF(verdict_cases) + ELEMENTSOF(others)];
+        size_t n = 0;
+
+        /* One test per case, named for the behaviour it pins down. */
+        for (size_t i = 0; i < ELEMENTSOF(verdict_cases); i++)
+                tests[n++] = (struct CMUnitTest){ .name = verdict_cases[i].name,
+                                                  .test_func = verdict_is_what_the_case_says,
+                                                  .initial_state = (void *) &verdict_cases[i] };
+        for (size_t i = 0; i < ELEMENTSOF(others); i++)
+                tests[n++] = others[i];
+        return _cmocka_run_group_tests("test-evaluate", tests, n, NULL, NULL);
+}
