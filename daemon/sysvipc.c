@@ -306,13 +306,14 @@ static void msg_from_ds(IpcObject *o, int id, const struct msqid_ds *ds) {
         };
 }
 
-/* One *ctl call for kind: by index with *_STAT_ANY, or by id with IPC_STAT. */
+/* One *ctl call for kind: by index with *_STAT_ANY, or by id with IPC_STAT. The buffers
+ * start zeroed so that tools which do not know *_STAT_ANY (valgrind) see them defined. */
 static int stat_one(IpcKind kind, int index_or_id, int cmd_stat_any, IpcObject *o) {
         int id;
 
         switch (kind) {
         case IPC_KIND_SHM: {
-                struct shmid_ds ds;
+                struct shmid_ds ds = { 0 };
                 id = shmctl(index_or_id, cmd_stat_any ? SHM_STAT_ANY : IPC_STAT, &ds);
                 if (id < 0)
                         return -errno;
@@ -320,7 +321,7 @@ static int stat_one(IpcKind kind, int index_or_id, int cmd_stat_any, IpcObject *
                 break;
         }
         case IPC_KIND_SEM: {
-                struct semid_ds ds;
+                struct semid_ds ds = { 0 };
                 id = semctl(index_or_id, 0, cmd_stat_any ? SEM_STAT_ANY : IPC_STAT,
                             (union semun){ .buf = &ds });
                 if (id < 0)
@@ -329,7 +330,7 @@ static int stat_one(IpcKind kind, int index_or_id, int cmd_stat_any, IpcObject *
                 break;
         }
         case IPC_KIND_MSG: {
-                struct msqid_ds ds;
+                struct msqid_ds ds = { 0 };
                 id = msgctl(index_or_id, cmd_stat_any ? MSG_STAT_ANY : IPC_STAT, &ds);
                 if (id < 0)
                         return -errno;
@@ -346,15 +347,15 @@ static int max_index(IpcKind kind) {
         /* *_INFO returns the highest used index of the kernel's array. */
         switch (kind) {
         case IPC_KIND_SHM: {
-                struct shm_info info;
+                struct shm_info info = { 0 };
                 return shmctl(0, SHM_INFO, (struct shmid_ds *) &info);
         }
         case IPC_KIND_SEM: {
-                struct seminfo info;
+                struct seminfo info = { 0 };
                 return semctl(0, 0, SEM_INFO, (union semun){ .__buf = &info });
         }
         case IPC_KIND_MSG: {
-                struct msginfo info;
+                struct msginfo info = { 0 };
                 return msgctl(0, MSG_INFO, (struct msqid_ds *) &info);
         }
         default:

@@ -892,7 +892,7 @@ static void save_into_a_read_only_directory_fails_and_keeps_the_old_file(void **
         write_text(d->path, TRACKER_STATE_FILE, old);
         r = save_read_only(d->path);
         if (r == 'u')
-                skip();
+                fail_msg("could not set up a private mount namespace for the read-only directory");
         assert_int_equal(r, 'f');
         text = read_text(d->path, TRACKER_STATE_FILE);
         assert_string_equal(text, old);
