@@ -573,16 +573,13 @@ static int method_simulate(Call *call, json_t *parameters, void *userdata) {
                 const IpcObject *o = &r->table.objects[i];
                 const ObjectInfo *info = &r->info[i];
                 Verdict v = policy_evaluate(candidate, o, info->creator.comm, &ctx);
-                const char *old_rule = info->verdict.rule >= 0
-                                               ? r->policy->rules[info->verdict.rule].name
-                                               : "";
-                const char *new_rule = v.rule >= 0 ? candidate->rules[v.rule].name : "";
-
                 counts[o->kind][v.state]++;
                 current[o->kind][info->verdict.state]++;
                 if (v.state == OBJECT_ORPHAN && candidate->rules[v.rule].action == RULE_ACTION_REAP)
                         would_reap++;
-                if (v.state == info->verdict.state && streq(old_rule, new_rule))
+                /* Treated differently means another state; rule names differ between any
+                 * two policies and say nothing by themselves. */
+                if (v.state == info->verdict.state)
                         continue;
                 json_array_append_new(
                         changes,
