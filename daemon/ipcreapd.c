@@ -174,8 +174,16 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return 1;
 
-        if (arg_once)
-                return run_once(policy) < 0 ? 1 : 0;
+        if (arg_once) {
+                /* A pass may log one line per object: write them in blocks, not one
+                 * write(2) each. */
+                static char buffer[64 * 1024];
+                fflush(stderr);
+                (void) setvbuf(stderr, buffer, _IOFBF, sizeof(buffer));
+                r = run_once(policy);
+                fflush(stderr);
+                return r < 0 ? 1 : 0;
+        }
 
         r = manager_run(TAKE_PTR(policy), arg_config, &arg_overrides);
         return r < 0 ? 1 : 0;

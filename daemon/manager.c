@@ -2,6 +2,7 @@
 /* The daemon: sd-event loop, scan timer and worker thread, reloads, sd_notify, socket. */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -178,6 +179,8 @@ static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *us
         if (m->worker_result) {
                 scan_result_unref(m->snapshot);
                 m->snapshot = TAKE_PTR(m->worker_result);
+                /* The old snapshot's memory goes back to the system, not just to malloc. */
+                (void) malloc_trim(0);
                 scan_result_summary(m->snapshot, summary, sizeof(summary));
                 log_debug("Scan done in %.3fs: %s.", m->snapshot->duration_usec / 1e6, summary);
                 (void) sd_notifyf(false, "%sSTATUS=%s", m->ready ? "" : "READY=1\n", summary);

@@ -35,7 +35,7 @@ ReapOutcome reaper_remove(const IpcObject *seen, int *ret_error, const char **re
         int r;
 
         *ret_error = 0;
-        r = sysvipc_stat(seen->kind, seen->id, &now);
+        r = sysvipc_stat_for_removal(seen->kind, seen->id, &now);
         if (r == -EINVAL || r == -EIDRM) {
                 *ret_detail = "already gone";
                 return REAP_GONE;

@@ -386,6 +386,41 @@ int sysvipc_read_stat_any(IpcKind kind, ObjectTable *t) {
         return 0;
 }
 
+/* Only the waiters: the re-check before removal never looks at the pids again (a semop
+ * that would change them moves otime, which the re-check compares). */
+static int read_sem_waiters(IpcObject *o) {
+        o->sem_waiters = 0;
+        o->sem_details_error = 0;
+        for (uint64_t i = 0; i < o->nsems; i++) {
+                int ncnt = semctl(o->id, (int) i, GETNCNT);
+                int zcnt = ncnt >= 0 ? semctl(o->id, (int) i, GETZCNT) : -1;
+
+                if (zcnt < 0) {
+                        if (errno == EIDRM || errno == EINVAL)
+                                return -errno;
+                        o->sem_details_error = errno ? errno : EIO;
+                        return 0;
+                }
+                o->sem_waiters += (uint64_t) ncnt + (uint64_t) zcnt;
+        }
+        return 0;
+}
+
+int sysvipc_stat_for_removal(IpcKind kind, int id, IpcObject *ret) {
+        IpcObject o = { 0 };
+        int r;
+
+        r = stat_one(kind, id, false, &o);
+        if (r >= 0 && kind == IPC_KIND_SEM)
+                r = read_sem_waiters(&o);
+        if (r < 0) {
+                ipc_object_done(&o);
+                return r;
+        }
+        *ret = o;
+        return 0;
+}
+
 int sysvipc_stat(IpcKind kind, int id, IpcObject *ret) {
         IpcObject o = { 0 };
         int r;
@@ -412,6 +447,8 @@ int sysvipc_read_all(const char *procfs, ObjectTable *t) {
                         return -ENOMEM;
                 f = fopen(path, "re");
                 if (f) {
+                        /* Fewer, larger reads of the kernel's seq_file. */
+                        (void) setvbuf(f, NULL, _IOFBF, 64 * 1024);
                         r = sysvipc_parse(k, f, path, t, NULL);
                         if (r < 0)
                                 return log_error_errno(r, "Failed to read %s: %m", path);

@@ -29,6 +29,9 @@ int sysvipc_read_sem_details(IpcObject *o);
  * right before removal. Returns -EIDRM/-EINVAL when it is gone. */
 int sysvipc_stat(IpcKind kind, int id, IpcObject *ret);
 
+/* The same for the re-check right before removal: a semaphore set's waiters, not its pids. */
+int sysvipc_stat_for_removal(IpcKind kind, int id, IpcObject *ret);
+
 typedef enum IpcLimit {
         IPC_LIMIT_SHMMNI, /* segments */
         IPC_LIMIT_SHMALL, /* pages of shared memory in all */

@@ -2,6 +2,7 @@
 /* Tracking across scans: each object's first-seen time and creator, the removal history and
  * the reap counters, persisted atomically in StateDirectory/state.json. */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -197,54 +198,65 @@ int tracker_record_removal(Tracker *t, RemovalEvent *ev) {
 
 /* ---- state.json ---- */
 
-static json_t *state_to_json(const Tracker *t) {
-        json_t *root = json_object(), *objects = json_array(), *history = json_array(),
-               *counters = json_array();
+/* Writes state.json's text straight from the tracker: building a jansson tree of 100,000
+ * objects first costs more time than the whole kernel scan, and a hundred MB of memory. The
+ * hand-written parts are numbers and fixed words; anything with free text (creators,
+ * events, rule names) still goes through jansson, which escapes it. tracker_load() reads
+ * the file with jansson. */
+static int state_format(const Tracker *t, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *text = NULL;
+        FILE *f = open_memstream(&text, ret_size);
+        bool first = true;
+        int r = 0;
         void *v;
 
-        if (!root || !objects || !history || !counters) {
-                json_decref(root);
-                json_decref(objects);
-                json_decref(history);
-                json_decref(counters);
-                return NULL;
-        }
-        json_object_set_new(root, "version", json_integer(TRACKER_STATE_VERSION));
-        json_object_set_new(root, "objects", objects);
-        json_object_set_new(root, "history", history);
-        json_object_set_new(root, "reaped", counters);
-        json_object_set_new(root, "reclaimedBytes", json_integer((json_int_t) t->reclaimed_bytes));
-
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "{\"version\":%d,\"reclaimedBytes\":%" PRIu64 ",\"objects\":[",
+                TRACKER_STATE_VERSION, t->reclaimed_bytes);
         for (size_t i = 0; hashmap_next(&t->objects, &i, NULL, &v);) {
                 const TrackedObject *o = v;
-                json_t *j = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I}", "kind",
-                                      ipc_kind_to_string(o->kind), "id", o->id, "key",
-                                      key_to_json(o->key),
-                                      "ctime", (json_int_t) o->ctime, "cuid", (json_int_t) o->cuid,
-                                      "firstSeen", (json_int_t) o->first_seen);
-                if (j && o->creator.pid > 0)
-                        json_object_set_new(j, "creator", creator_to_json(&o->creator));
-                if (!j || json_array_append_new(objects, j) < 0)
-                        goto fail;
+                fprintf(f, "%s{\"kind\":\"%s\",\"id\":%d,\"key\":%" PRId64 ",\"ctime\":%" PRId64
+                           ",\"cuid\":%" PRIu32 ",\"firstSeen\":%" PRId64,
+                        first ? "" : ",", ipc_kind_to_string(o->kind), o->id,
+                        (int64_t) key_to_json(o->key), o->ctime, o->cuid, o->first_seen);
+                if (o->creator.pid > 0) {
+                        json_t *c = creator_to_json(&o->creator);
+                        fputs(",\"creator\":", f);
+                        if (!c || json_dumpf(c, f, JSON_COMPACT) < 0)
+                                r = -ENOMEM;
+                        json_decref(c);
+                }
+                fputc('}', f);
+                first = false;
         }
+        fputs("],\"history\":[", f);
         /* Oldest first, so a load replays them in order. */
         for (size_t i = t->n_history; i > 0; i--) {
                 json_t *j = removal_event_to_json(tracker_history_get(t, i - 1));
-                if (!j || json_array_append_new(history, j) < 0)
-                        goto fail;
+                if (i != t->n_history)
+                        fputc(',', f);
+                if (!j || json_dumpf(j, f, JSON_COMPACT) < 0)
+                        r = -ENOMEM;
+                json_decref(j);
         }
+        fputs("],\"reaped\":[", f);
         for (size_t i = 0; i < t->n_counters; i++) {
                 json_t *j = json_pack("{s:s, s:s, s:I}", "kind",
                                       ipc_kind_to_string(t->counters[i].kind), "rule",
                                       t->counters[i].rule, "count",
                                       (json_int_t) t->counters[i].count);
-                if (!j || json_array_append_new(counters, j) < 0)
-                        goto fail;
+                if (i > 0)
+                        fputc(',', f);
+                if (!j || json_dumpf(j, f, JSON_COMPACT) < 0)
+                        r = -ENOMEM;
+                json_decref(j);
         }
-        return root;
-fail:
-        json_decref(root);
-        return NULL;
+        fputs("]}", f);
+        if (fclose(f) != 0 || r < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(text);
+        return 0;
 }
 
 static int kind_from_json(const char *s, IpcKind *ret) {
@@ -374,19 +386,15 @@ int tracker_load(Tracker *t, const char *dir) {
 
 int tracker_save(Tracker *t, const char *dir) {
         _cleanup_free_ char *path = NULL, *data = NULL;
-        json_t *root;
+        size_t size = 0;
         int r;
 
         tracker_lock(t);
-        root = state_to_json(t);
+        r = state_format(t, &data, &size);
         tracker_unlock(t);
-        if (!root)
+        if (r < 0 || asprintf(&path, "%s/" TRACKER_STATE_FILE, dir) < 0)
                 return log_oom();
-        data = json_dumps(root, JSON_COMPACT);
-        json_decref(root);
-        if (!data || asprintf(&path, "%s/" TRACKER_STATE_FILE, dir) < 0)
-                return log_oom();
-        r = write_file_atomic(path, data, strlen(data), 0600);
+        r = write_file_atomic(path, data, size, 0600);
         if (r < 0)
                 return log_error_errno(r, "Failed to write %s, keeping the previous state: %m",
                                        path);

@@ -47,6 +47,7 @@ struct Server {
 
 static void connection_update(Connection *c);
 static void connection_process(Connection *c);
+static int connection_write(Connection *c);
 
 size_t server_connections(const Server *s) {
         return s->n_connections;
@@ -164,7 +165,9 @@ static int reply_message(Call *call, const char *error, json_t *parameters, bool
                 return r;
         if (!continues)
                 connection_finish_call(c);
-        connection_update(c);
+        /* Inside connection_process() the reply goes out (or EPOLLOUT is armed) at its end. */
+        if (!c->dispatching)
+                connection_update(c);
         return 0;
 }
 
@@ -213,7 +216,8 @@ int call_stream(Call *c, StreamFunction fn, void *state, void (*free_state)(void
         conn->stream = fn;
         conn->stream_state = state;
         conn->stream_free = free_state;
-        connection_update(conn);
+        if (!conn->dispatching)
+                connection_update(conn);
         return 0;
 }
 
@@ -334,6 +338,10 @@ static void connection_dispatch(Connection *c, const char *message, size_t lengt
 
 /* Frames and dispatches requests while no call is in progress. */
 static void connection_process(Connection *c) {
+        const char *next_message;
+        size_t next_length;
+
+again:
         c->dispatching = true;
         while (!c->call && !c->close_after_flush) {
                 const char *message;
@@ -362,6 +370,17 @@ static void connection_process(Connection *c) {
                 connection_dispatch(c, copy, length);
         }
         c->dispatching = false;
+        /* Answer at once: a reply usually fits in the socket buffer, and writing it now saves
+         * arming EPOLLOUT, a trip through the event loop and disarming it again. */
+        if (varlink_buffer_pending(&c->out) > 0 && connection_write(c) < 0) {
+                varlink_buffer_consume(&c->out, varlink_buffer_pending(&c->out));
+                connection_stream_done(c);
+                c->close_after_flush = true;
+        }
+        /* The write may have ended a streamed reply: go on with pipelined requests. */
+        if (!c->call && !c->close_after_flush &&
+            varlink_buffer_message(&c->in, VARLINK_MESSAGE_MAX, &next_message, &next_length) > 0)
+                goto again;
         connection_update(c);
 }
 
