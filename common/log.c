@@ -61,6 +61,22 @@ int log_get_level(void) {
         return max_level;
 }
 
+void log_message(int level, const char *message) {
+        if (level > max_level)
+                return;
+        if (journal) {
+                sd_journal_send("MESSAGE=%s", message, "PRIORITY=%i", level, NULL);
+                return;
+        }
+        /* One locked stdio call per piece; the stream may be shared with the scan worker. */
+        flockfile(stderr);
+        fputs_unlocked(program, stderr);
+        fputs_unlocked(": ", stderr);
+        fputs_unlocked(message, stderr);
+        fputc_unlocked('\n', stderr);
+        funlockfile(stderr);
+}
+
 int log_internal(int level, int error, const char *file, int line, const char *func,
                  const char *format, ...) {
         int saved_errno = errno;

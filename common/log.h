@@ -17,6 +17,9 @@ bool log_to_journal(void);
 int log_internal(int level, int error, const char *file, int line, const char *func,
                  const char *format, ...) _printf_(6, 7);
 
+/* Logs an already formatted message as it is (no printf pass, no location). */
+void log_message(int level, const char *message);
+
 #define log_full_errno(level, error, ...) \
         log_internal((level), (error), __FILE__, __LINE__, __func__, __VA_ARGS__)
 #define log_full(level, ...) log_full_errno((level), 0, __VA_ARGS__)

@@ -11,6 +11,19 @@ IpcObject *object_table_append(ObjectTable *t) {
         return o;
 }
 
+int object_table_reserve(ObjectTable *t, size_t n) {
+        IpcObject *p;
+
+        if (t->n + n <= t->allocated)
+                return 0;
+        p = realloc(t->objects, (t->n + n) * sizeof(IpcObject));
+        if (!p)
+                return -ENOMEM;
+        t->objects = p;
+        t->allocated = t->n + n;
+        return 0;
+}
+
 void object_table_drop_last(ObjectTable *t) {
         if (t->n == 0)
                 return;

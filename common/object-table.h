@@ -13,6 +13,9 @@ typedef struct ObjectTable {
 
 /* Returns a zeroed slot at the end, or NULL on OOM. */
 IpcObject *object_table_append(ObjectTable *t);
+/* Makes room for n more objects at once, so a large table is not grown (and copied) step by
+ * step. */
+int object_table_reserve(ObjectTable *t, size_t n);
 /* Drops the last slot (after a failed append). */
 void object_table_drop_last(ObjectTable *t);
 void object_table_done(ObjectTable *t);

@@ -9,6 +9,7 @@
 
 #include "macro.h"
 #include "parse-util.h"
+#include "strbuf.h"
 
 int parse_boolean(const char *s) {
         static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
@@ -164,15 +165,16 @@ char *format_timespan(char *buf, size_t size, uint64_t sec) {
                 const char *suffix;
                 uint64_t seconds;
         } units[] = { { "w", 604800 }, { "d", 86400 }, { "h", 3600 }, { "min", 60 }, { "s", 1 } };
-        size_t n = 0;
         unsigned shown = 0;
+        StrBuf b;
 
+        /* Runs for every logged removal: no printf. */
+        strbuf_init(&b, buf, size);
         if (sec == 0) {
-                snprintf(buf, size, "0s");
+                strbuf_puts(&b, "0s");
                 return buf;
         }
-        buf[0] = 0;
-        for (size_t i = 0; i < ELEMENTSOF(units) && shown < 2 && n < size; i++) {
+        for (size_t i = 0; i < ELEMENTSOF(units) && shown < 2; i++) {
                 uint64_t v = sec / units[i].seconds;
                 if (v == 0) {
                         if (shown > 0)
@@ -180,9 +182,10 @@ char *format_timespan(char *buf, size_t size, uint64_t sec) {
                         continue;
                 }
                 sec -= v * units[i].seconds;
-                n += (size_t) snprintf(buf + n, size - n, "%s%" PRIu64 "%s", shown ? " " : "", v,
-                                       units[i].suffix);
-                shown++;
+                if (shown++ > 0)
+                        strbuf_putc(&b, ' ');
+                strbuf_put_u64(&b, v);
+                strbuf_puts(&b, units[i].suffix);
         }
         return buf;
 }
@@ -212,9 +215,12 @@ char *format_timespan_exact(char *buf, size_t size, uint64_t sec) {
 
 char *format_size(char *buf, size_t size, uint64_t bytes) {
         static const char letters[] = "KMGTP";
+        StrBuf b;
 
+        strbuf_init(&b, buf, size);
         if (bytes < 1024) {
-                snprintf(buf, size, "%" PRIu64 "B", bytes);
+                strbuf_put_u64(&b, bytes);
+                strbuf_putc(&b, 'B');
                 return buf;
         }
         for (size_t i = 0; i < strlen(letters); i++) {
@@ -222,11 +228,12 @@ char *format_size(char *buf, size_t size, uint64_t bytes) {
                 if (bytes / unit < 1024 || i + 1 == strlen(letters)) {
                         uint64_t whole = bytes / unit;
                         uint64_t tenth = (bytes % unit) * 10 / unit;
-                        if (tenth == 0 || whole >= 100)
-                                snprintf(buf, size, "%" PRIu64 "%c", whole, letters[i]);
-                        else
-                                snprintf(buf, size, "%" PRIu64 ".%" PRIu64 "%c", whole, tenth,
-                                         letters[i]);
+                        strbuf_put_u64(&b, whole);
+                        if (tenth != 0 && whole < 100) {
+                                strbuf_putc(&b, '.');
+                                strbuf_put_u64(&b, tenth);
+                        }
+                        strbuf_putc(&b, letters[i]);
                         break;
                 }
         }

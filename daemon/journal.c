@@ -13,6 +13,7 @@
 #include "journal.h"
 #include "log.h"
 #include "parse-util.h"
+#include "strbuf.h"
 #include "strv.h"
 
 static const struct {
@@ -28,29 +29,32 @@ static const struct {
                                LOG_NOTICE },
 };
 
-/* "1000 (alice)": user names are cached, since a pass may log thousands of removals and an
- * uncached lookup reads /etc/passwd each time. Locked: the scan worker logs. */
+/* "1000 (alice)": cached whole, since a pass may log thousands of removals and an uncached
+ * lookup reads /etc/passwd each time. Locked: the scan worker logs. */
 static void format_owner(char *buf, size_t size, uint32_t uid) {
         static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-        static Hashmap names;
+        static Hashmap owners;
         struct passwd pwbuf, *pw = NULL;
         char strings[1024];
-        char *name;
+        char *owner;
 
         pthread_mutex_lock(&lock);
-        name = hashmap_get(&names, (uint64_t) uid + 1);
-        if (!name) {
+        owner = hashmap_get(&owners, (uint64_t) uid + 1);
+        if (!owner) {
+                int r;
                 if (getpwuid_r(uid, &pwbuf, strings, sizeof(strings), &pw) == 0 && pw)
-                        name = strdup(pw->pw_name);
+                        r = asprintf(&owner, "%" PRIu32 " (%s)", uid, pw->pw_name);
                 else
-                        name = strdup("");
-                if (name && hashmap_put(&names, (uint64_t) uid + 1, name, NULL) < 0) {
-                        free(name);
-                        name = NULL;
+                        r = asprintf(&owner, "%" PRIu32, uid);
+                if (r < 0)
+                        owner = NULL;
+                if (owner && hashmap_put(&owners, (uint64_t) uid + 1, owner, NULL) < 0) {
+                        free(owner);
+                        owner = NULL;
                 }
         }
-        if (name && *name)
-                snprintf(buf, size, "%" PRIu32 " (%s)", uid, name);
+        if (owner)
+                snprintf(buf, size, "%s", owner);
         else
                 snprintf(buf, size, "%" PRIu32, uid);
         pthread_mutex_unlock(&lock);
@@ -58,24 +62,53 @@ static void format_owner(char *buf, size_t size, uint32_t uid) {
 
 void journal_log_removal(RemovalEventType type, const IpcObject *o, const char *rule,
                          uint64_t idle_sec, const Creator *creator, const char *detail) {
-        char idle[FORMAT_TIMESPAN_MAX], size[FORMAT_SIZE_MAX], owner[64], who[128] = "unknown";
+        char idle[FORMAT_TIMESPAN_MAX], size[FORMAT_SIZE_MAX], owner[64];
         const char *unit = creator && creator->unit ? creator->unit : "";
         char message[512];
+        StrBuf b;
 
         format_owner(owner, sizeof(owner), o->uid);
-        if (creator && creator->pid > 0)
-                snprintf(who, sizeof(who), "%s[%" PRIi32 "]%s%s", strempty(creator->comm),
-                         (int32_t) creator->pid, *unit ? " in " : "", unit);
         format_timespan(idle, sizeof(idle), idle_sec);
         format_size(size, sizeof(size), o->size);
 
-        snprintf(message, sizeof(message),
-                 "%s %s %d: key 0x%08" PRIx32 ", owner %s, rule %s, size %s, idle %s, creator %s%s%s",
-                 removal_types[type].verb, ipc_kind_to_string(o->kind), o->id, (uint32_t) o->key,
-                 owner, strempty(rule), size, idle, who, detail ? ": " : "", strempty(detail));
+        /* "Removed shm 32769: key 0x00001234, owner 1000 (alice), rule r, size 4K, idle 2h,
+         * creator php-fpm[123] in php-fpm.service": one per removal, built without printf. */
+        strbuf_init(&b, message, sizeof(message));
+        strbuf_puts(&b, removal_types[type].verb);
+        strbuf_putc(&b, ' ');
+        strbuf_puts(&b, ipc_kind_to_string(o->kind));
+        strbuf_putc(&b, ' ');
+        strbuf_put_i64(&b, o->id);
+        strbuf_puts(&b, ": key 0x");
+        strbuf_put_hex32(&b, (uint32_t) o->key);
+        strbuf_puts(&b, ", owner ");
+        strbuf_puts(&b, owner);
+        strbuf_puts(&b, ", rule ");
+        strbuf_puts(&b, strempty(rule));
+        strbuf_puts(&b, ", size ");
+        strbuf_puts(&b, size);
+        strbuf_puts(&b, ", idle ");
+        strbuf_puts(&b, idle);
+        strbuf_puts(&b, ", creator ");
+        if (creator && creator->pid > 0) {
+                strbuf_puts(&b, strempty(creator->comm));
+                strbuf_putc(&b, '[');
+                strbuf_put_i64(&b, creator->pid);
+                strbuf_putc(&b, ']');
+                if (*unit) {
+                        strbuf_puts(&b, " in ");
+                        strbuf_puts(&b, unit);
+                }
+        } else
+                strbuf_puts(&b, "unknown");
+        if (detail) {
+                strbuf_puts(&b, ": ");
+                strbuf_puts(&b, detail);
+        }
 
         if (!log_to_journal()) {
-                log_full(removal_types[type].priority, "%s", message);
+                /* Already formatted: no second pass through printf. */
+                log_message(removal_types[type].priority, message);
                 return;
         }
         sd_journal_send("MESSAGE=%s", message, "MESSAGE_ID=%s", removal_types[type].message_id,

@@ -159,6 +159,34 @@ static void take_queued(Manager *m) {
         m->n_queued = kept;
 }
 
+static void *free_snapshot(void *userdata) {
+        scan_result_unref(userdata);
+        /* The old snapshot's memory goes back to the system, not just to malloc. */
+        (void) malloc_trim(0);
+        return NULL;
+}
+
+/* Freeing 100,000 objects takes tens of milliseconds: a thread of its own does it, so the
+ * event loop keeps answering. Clients still streaming from the snapshot hold references. */
+static void retire_snapshot(ScanResult *r) {
+        pthread_attr_t attr;
+        pthread_t thread;
+        sigset_t all, old;
+        int k;
+
+        if (!r)
+                return;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        k = pthread_create(&thread, &attr, free_snapshot, r);
+        pthread_attr_destroy(&attr);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (k != 0)
+                free_snapshot(r);
+}
+
 static void schedule_next_pass(Manager *m) {
         (void) sd_event_source_set_time_relative(m->scan_timer, interval_usec(m));
         (void) sd_event_source_set_enabled(m->scan_timer, SD_EVENT_ONESHOT);
@@ -177,10 +205,8 @@ static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *us
         m->worker_policy = policy_free(m->worker_policy);
 
         if (m->worker_result) {
-                scan_result_unref(m->snapshot);
+                retire_snapshot(TAKE_PTR(m->snapshot));
                 m->snapshot = TAKE_PTR(m->worker_result);
-                /* The old snapshot's memory goes back to the system, not just to malloc. */
-                (void) malloc_trim(0);
                 scan_result_summary(m->snapshot, summary, sizeof(summary));
                 log_debug("Scan done in %.3fs: %s.", m->snapshot->duration_usec / 1e6, summary);
                 (void) sd_notifyf(false, "%sSTATUS=%s", m->ready ? "" : "READY=1\n", summary);

@@ -227,14 +227,15 @@ void scan_result_done(ScanResult *r) {
         *r = (ScanResult){ 0 };
 }
 
+/* Atomic: results are dropped by the event loop and by the thread that frees old ones. */
 ScanResult *scan_result_ref(ScanResult *r) {
         if (r)
-                r->n_ref++;
+                __atomic_add_fetch(&r->n_ref, 1, __ATOMIC_RELAXED);
         return r;
 }
 
 ScanResult *scan_result_unref(ScanResult *r) {
-        if (r && --r->n_ref == 0) {
+        if (r && __atomic_sub_fetch(&r->n_ref, 1, __ATOMIC_ACQ_REL) == 0) {
                 scan_result_done(r);
                 free(r);
         }

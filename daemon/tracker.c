@@ -12,6 +12,7 @@
 #include "log.h"
 #include "macro.h"
 #include "object-json.h"
+#include "strbuf.h"
 #include "tracker.h"
 
 static uint64_t tracker_key(IpcKind kind, int id) {
@@ -203,7 +204,9 @@ int tracker_record_removal(Tracker *t, RemovalEvent *ev) {
  * hand-written parts are numbers and fixed words; anything with free text (creators,
  * events, rule names) still goes through jansson, which escapes it. tracker_load() reads
  * the file with jansson. */
-static int state_format(const Tracker *t, char **ret, size_t *ret_size) {
+/* Only history and counters are shared with queries: the lock covers them alone, so a
+ * query never waits for the (long) objects part. */
+static int state_format(Tracker *t, char **ret, size_t *ret_size) {
         _cleanup_free_ char *text = NULL;
         FILE *f = open_memstream(&text, ret_size);
         bool first = true;
@@ -212,14 +215,26 @@ static int state_format(const Tracker *t, char **ret, size_t *ret_size) {
 
         if (!f)
                 return -ENOMEM;
-        fprintf(f, "{\"version\":%d,\"reclaimedBytes\":%" PRIu64 ",\"objects\":[",
-                TRACKER_STATE_VERSION, t->reclaimed_bytes);
+        fprintf(f, "{\"version\":%d,\"objects\":[", TRACKER_STATE_VERSION);
         for (size_t i = 0; hashmap_next(&t->objects, &i, NULL, &v);) {
                 const TrackedObject *o = v;
-                fprintf(f, "%s{\"kind\":\"%s\",\"id\":%d,\"key\":%" PRId64 ",\"ctime\":%" PRId64
-                           ",\"cuid\":%" PRIu32 ",\"firstSeen\":%" PRId64,
-                        first ? "" : ",", ipc_kind_to_string(o->kind), o->id,
-                        (int64_t) key_to_json(o->key), o->ctime, o->cuid, o->first_seen);
+                char line[256];
+                StrBuf b;
+
+                strbuf_init(&b, line, sizeof(line));
+                strbuf_puts(&b, first ? "{\"kind\":\"" : ",{\"kind\":\"");
+                strbuf_puts(&b, ipc_kind_to_string(o->kind));
+                strbuf_puts(&b, "\",\"id\":");
+                strbuf_put_i64(&b, o->id);
+                strbuf_puts(&b, ",\"key\":");
+                strbuf_put_i64(&b, key_to_json(o->key));
+                strbuf_puts(&b, ",\"ctime\":");
+                strbuf_put_i64(&b, o->ctime);
+                strbuf_puts(&b, ",\"cuid\":");
+                strbuf_put_u64(&b, o->cuid);
+                strbuf_puts(&b, ",\"firstSeen\":");
+                strbuf_put_i64(&b, o->first_seen);
+                fwrite(line, 1, strbuf_length(&b), f);
                 if (o->creator.pid > 0) {
                         json_t *c = creator_to_json(&o->creator);
                         fputs(",\"creator\":", f);
@@ -230,7 +245,8 @@ static int state_format(const Tracker *t, char **ret, size_t *ret_size) {
                 fputc('}', f);
                 first = false;
         }
-        fputs("],\"history\":[", f);
+        tracker_lock(t);
+        fprintf(f, "],\"reclaimedBytes\":%" PRIu64 ",\"history\":[", t->reclaimed_bytes);
         /* Oldest first, so a load replays them in order. */
         for (size_t i = t->n_history; i > 0; i--) {
                 json_t *j = removal_event_to_json(tracker_history_get(t, i - 1));
@@ -252,6 +268,7 @@ static int state_format(const Tracker *t, char **ret, size_t *ret_size) {
                         r = -ENOMEM;
                 json_decref(j);
         }
+        tracker_unlock(t);
         fputs("]}", f);
         if (fclose(f) != 0 || r < 0)
                 return -ENOMEM;
@@ -389,9 +406,7 @@ int tracker_save(Tracker *t, const char *dir) {
         size_t size = 0;
         int r;
 
-        tracker_lock(t);
         r = state_format(t, &data, &size);
-        tracker_unlock(t);
         if (r < 0 || asprintf(&path, "%s/" TRACKER_STATE_FILE, dir) < 0)
                 return log_oom();
         r = write_file_atomic(path, data, size, 0600);
