@@ -42,20 +42,35 @@ typedef struct IpcObject {
         uint32_t mode;
         uint32_t uid, gid, cuid, cgid;
 
-        uint64_t size;     /* shm: segment bytes; msg: bytes queued; sem: 0 */
-        uint64_t nattch;   /* shm */
-        uint64_t nsems;    /* sem */
-        uint64_t messages; /* msg */
+        uint64_t size; /* shm: segment bytes; msg: bytes queued; sem: 0 */
+        /* Kind-specific fields share room: a table holds 100,000 of these, twice. */
+        union {
+                uint64_t nattch;   /* shm */
+                uint64_t nsems;    /* sem */
+                uint64_t messages; /* msg */
+        };
 
         /* Times in Unix seconds as the kernel keeps them; 0 means never. */
-        int64_t atime, dtime; /* shm attach and detach */
-        int64_t otime;        /* sem: last semop */
-        int64_t stime, rtime; /* msg: last send and receive */
-        int64_t ctime;        /* creation or last IPC_SET */
+        union {
+                struct {
+                        int64_t atime, dtime; /* shm attach and detach */
+                };
+                struct {
+                        int64_t stime, rtime; /* msg last send and receive */
+                };
+                int64_t otime; /* sem last semop */
+        };
+        int64_t ctime; /* creation or last IPC_SET */
 
         /* Raw pids from the table; the evaluator reads pids[] below. */
-        pid_t cpid, lpid;   /* shm creator and last attach/detach */
-        pid_t lspid, lrpid; /* msg last send and receive */
+        union {
+                struct {
+                        pid_t cpid, lpid; /* shm creator and last attach/detach */
+                };
+                struct {
+                        pid_t lspid, lrpid; /* msg last send and receive */
+                };
+        };
 
         /* Distinct nonzero recorded pids, with liveness filled in by the scanner. */
         IpcPid *pids;

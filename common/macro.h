@@ -94,3 +94,9 @@ static inline void closedirp(DIR **d) {
 #define UID_FMT "%" PRIu32
 #define GID_FMT "%" PRIu32
 #include <inttypes.h>
+
+/* Frees and returns NULL, for "p = mfree(p);". */
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -48,14 +49,25 @@ int manager_load_policy(const char *path, const PolicyOverrides *o, bool reload,
         return 0;
 }
 
+void manager_status_changed(Manager *m) {
+        m->status_cache.text = mfree(m->status_cache.text);
+}
+
 static uint64_t interval_usec(const Manager *m) {
         return m->policy->daemon.scan_interval_sec * 1000000ULL;
 }
 
 /* ---- the worker ---- */
 
+/* Queries come first: the pass (and freeing an old one) runs at a lower weight, so on a busy
+ * machine it yields the CPU to the event loop rather than the other way round. Not
+ * SCHED_IDLE, which a loaded machine could starve so that no pass ever ends. */
+#define WORKER_NICE 10
+
 static void *worker_main(void *userdata) {
         Manager *m = userdata;
+
+        (void) setpriority(PRIO_PROCESS, (id_t) gettid(), WORKER_NICE);
         ScanOptions opt = { .procfs = "/proc", .dry_run = m->worker_dry_run };
         const DaemonSettings *d = &m->worker_policy->daemon;
         ScanResult *res = calloc(1, sizeof(ScanResult));
@@ -104,6 +116,7 @@ static int start_pass(Manager *m) {
                 return log_error_errno(r, "Failed to start a scan: %m");
         }
         m->scanning = true;
+        manager_status_changed(m);
         return 0;
 }
 
@@ -160,6 +173,7 @@ static void take_queued(Manager *m) {
 }
 
 static void *free_snapshot(void *userdata) {
+        (void) setpriority(PRIO_PROCESS, (id_t) gettid(), WORKER_NICE);
         scan_result_unref(userdata);
         /* The old snapshot's memory goes back to the system, not just to malloc. */
         (void) malloc_trim(0);
@@ -203,6 +217,7 @@ static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *us
         pthread_join(m->worker, NULL);
         m->scanning = false;
         m->worker_policy = policy_free(m->worker_policy);
+        manager_status_changed(m);
 
         if (m->worker_result) {
                 retire_snapshot(TAKE_PTR(m->snapshot));
@@ -302,6 +317,7 @@ int manager_reload(Manager *m, char ***ret_errors) {
                         log_oom();
                 m->policy = p;
                 policy_free(old);
+                manager_status_changed(m);
                 /* A shorter interval brings the next pass forward; a reload never pushes it
                  * back, or frequent reloads would starve the passes. */
                 uint64_t due = 0, sooner = monotonic_usec() + interval_usec(m);
@@ -442,6 +458,7 @@ static void manager_done(Manager *m) {
         if (m->worker_fd >= 0)
                 close(m->worker_fd);
         m->snapshot = scan_result_unref(m->snapshot);
+        free(m->status_cache.text);
         tracker_done(&m->tracker);
         pthread_mutex_destroy(&m->tracker_lock);
         policy_free(m->policy);

@@ -46,6 +46,13 @@ typedef struct Manager {
         ScanRequest *queued; /* arrived during the pass: served by the next one */
         size_t n_queued;
 
+        /* GetStatus is what monitoring polls: its serialized reply is kept until what it
+         * reports changes (manager_status_changed(), or the removal totals). */
+        struct {
+                char *text;
+                uint64_t reaped, reclaimed;
+        } status_cache;
+
         sd_event_source *scan_timer;
         Server *server;
         char *bound_socket; /* set when we bound it ourselves (removed at exit) */
@@ -68,6 +75,9 @@ int manager_request_scan(Manager *m, Call *call, bool dry_run);
 int manager_reload(Manager *m, char ***ret_errors);
 
 json_t *scan_result_summary_json(const ScanResult *r);
+
+/* Drops the cached GetStatus reply: the snapshot, the policy or the scanning flag changed. */
+void manager_status_changed(Manager *m);
 
 /* The method table of io.ipcreap.Reaper and org.varlink.service (methods.c). */
 extern const Method manager_methods[];

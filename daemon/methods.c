@@ -236,9 +236,22 @@ static json_t *counts_to_json(size_t counts[_IPC_KIND_MAX][_OBJECT_STATE_MAX]) {
 static int method_get_status(Call *call, json_t *parameters, void *userdata) {
         Manager *m = userdata;
         const ScanResult *r = m->snapshot;
-        json_t *reply, *last = NULL, *limits = json_array();
+        json_t *reply, *last = NULL, *limits;
         uint64_t total = 0, reclaimed;
+        char *text;
 
+        tracker_lock(&m->tracker);
+        for (size_t i = 0; i < m->tracker.n_counters; i++)
+                total += m->tracker.counters[i].count;
+        reclaimed = m->tracker.reclaimed_bytes;
+        tracker_unlock(&m->tracker);
+
+        /* The totals move during a pass, without a manager_status_changed(). */
+        if (m->status_cache.text && m->status_cache.reaped == total &&
+            m->status_cache.reclaimed == reclaimed)
+                return call_reply_text(call, m->status_cache.text);
+
+        limits = json_array();
         if (r) {
                 last = scan_result_summary_json(r);
                 if (last)
@@ -254,12 +267,6 @@ static int method_get_status(Call *call, json_t *parameters, void *userdata) {
                                                                      (double) r->limits.max[l]
                                                            : 0.0));
         }
-        tracker_lock(&m->tracker);
-        for (size_t i = 0; i < m->tracker.n_counters; i++)
-                total += m->tracker.counters[i].count;
-        reclaimed = m->tracker.reclaimed_bytes;
-        tracker_unlock(&m->tracker);
-
         reply = json_pack("{s:s, s:I, s:b, s:I, s:b, s:o?, s:I, s:I, s:o}", "version",
                           IPCREAP_VERSION, "startTime", (json_int_t) m->start_time, "dryRun",
                           m->policy->daemon.dry_run, "scanIntervalSec",
@@ -269,7 +276,15 @@ static int method_get_status(Call *call, json_t *parameters, void *userdata) {
                           limits ? limits : json_array());
         if (!reply)
                 return -ENOMEM;
-        return call_reply(call, reply);
+        text = json_dumps(reply, JSON_COMPACT);
+        json_decref(reply);
+        if (!text)
+                return -ENOMEM;
+        free(m->status_cache.text);
+        m->status_cache.text = text;
+        m->status_cache.reaped = total;
+        m->status_cache.reclaimed = reclaimed;
+        return call_reply_text(call, text);
 }
 
 /* ---- List: streamed, so 100,000 objects never sit in memory as one reply ---- */

@@ -206,15 +206,12 @@ int tracker_record_removal(Tracker *t, RemovalEvent *ev) {
  * the file with jansson. */
 /* Only history and counters are shared with queries: the lock covers them alone, so a
  * query never waits for the (long) objects part. */
-static int state_format(Tracker *t, char **ret, size_t *ret_size) {
-        _cleanup_free_ char *text = NULL;
-        FILE *f = open_memstream(&text, ret_size);
+static int state_write(FILE *f, void *userdata) {
+        Tracker *t = userdata;
         bool first = true;
         int r = 0;
         void *v;
 
-        if (!f)
-                return -ENOMEM;
         fprintf(f, "{\"version\":%d,\"objects\":[", TRACKER_STATE_VERSION);
         for (size_t i = 0; hashmap_next(&t->objects, &i, NULL, &v);) {
                 const TrackedObject *o = v;
@@ -270,10 +267,9 @@ static int state_format(Tracker *t, char **ret, size_t *ret_size) {
         }
         tracker_unlock(t);
         fputs("]}", f);
-        if (fclose(f) != 0 || r < 0)
-                return -ENOMEM;
-        *ret = TAKE_PTR(text);
-        return 0;
+        if (ferror(f))
+                return -EIO;
+        return r;
 }
 
 static int kind_from_json(const char *s, IpcKind *ret) {
@@ -402,14 +398,13 @@ int tracker_load(Tracker *t, const char *dir) {
 }
 
 int tracker_save(Tracker *t, const char *dir) {
-        _cleanup_free_ char *path = NULL, *data = NULL;
-        size_t size = 0;
+        _cleanup_free_ char *path = NULL;
         int r;
 
-        r = state_format(t, &data, &size);
-        if (r < 0 || asprintf(&path, "%s/" TRACKER_STATE_FILE, dir) < 0)
+        if (asprintf(&path, "%s/" TRACKER_STATE_FILE, dir) < 0)
                 return log_oom();
-        r = write_file_atomic(path, data, size, 0600);
+        /* Written as it is formatted: 100,000 objects never sit in memory as one text. */
+        r = write_file_atomic_stream(path, 0600, state_write, t);
         if (r < 0)
                 return log_error_errno(r, "Failed to write %s, keeping the previous state: %m",
                                        path);

@@ -190,6 +190,30 @@ int call_reply(Call *c, json_t *parameters) {
         return r;
 }
 
+int call_reply_text(Call *call, const char *parameters_text) {
+        Connection *c = call->connection;
+        int r;
+
+        if (!c || call->answered)
+                return 0;
+        if (!call->oneway) {
+                r = varlink_buffer_append(&c->out, "{\"parameters\":", 14);
+                if (r >= 0)
+                        r = varlink_buffer_append(&c->out, parameters_text,
+                                                  strlen(parameters_text));
+                /* The closing brace and the message's NUL terminator. */
+                if (r >= 0)
+                        r = varlink_buffer_append(&c->out, "}", 2);
+                if (r < 0)
+                        return r;
+        }
+        connection_finish_call(c);
+        if (!c->dispatching)
+                connection_update(c);
+        connection_after_deferred_reply(c);
+        return 0;
+}
+
 int call_error(Call *c, const char *error, json_t *parameters) {
         Connection *conn = c->connection;
         int r = reply_message(c, error, parameters, false);

@@ -61,6 +61,8 @@ bool call_is_connected(const Call *c);
 
 /* Each takes the reference to parameters (may be NULL for an empty object). */
 int call_reply(Call *c, json_t *parameters);
+/* Replies with parameters already serialized as a JSON object (a cached reply). */
+int call_reply_text(Call *c, const char *parameters_text);
 int call_error(Call *c, const char *error, json_t *parameters);
 int call_error_invalid_parameter(Call *c, const char *parameter);
 /* Hands the rest of the reply to fn; free_state(state) runs when done or disconnected. */

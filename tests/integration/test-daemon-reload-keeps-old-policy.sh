@@ -40,14 +40,16 @@ grep -q "is invalid (2 errors), keeping the running policy" "$TMP/daemon.log" ||
 ctl scan >/dev/null
 assert_exists shm "$id" "still the old policy after SIGHUP"
 
+[ "$(ctl --json status | jq .scanIntervalSec)" = 3600 ] || fail "status before the reload"
 policy <<'P'
 [Daemon]
-ScanIntervalSec=1h
+ScanIntervalSec=2h
 [Rule reap-all]
 MinIdleSec=0
 P
 kill -HUP "$DAEMON_PID"
 wait_until 5 sh -c "grep -q 'Reloaded policy' '$TMP/daemon.log'" || fail "SIGHUP reload"
+[ "$(ctl --json status | jq .scanIntervalSec)" = 7200 ] || fail "status shows the old policy"
 ctl scan >/dev/null
 assert_gone shm "$id" "the new policy took over"
 stop_daemon
