@@ -138,17 +138,19 @@ static int parse_column_value(const char *s, ColumnType type, void *field) {
 /* Splits line in place on blanks; returns the number of words, or -E2BIG past max. */
 static int split_words(char *line, char **words, size_t max) {
         size_t n = 0;
-        char *p = line;
+        unsigned char *p = (unsigned char *) line;
 
+        /* The kernel pads columns with runs of spaces: one test per byte skips them. Any
+         * control character separates words too (tabs, the newline). */
         for (;;) {
-                while (*p == ' ' || *p == '\t' || *p == '\n')
+                while (*p - 1u < ' ')
                         p++;
                 if (!*p)
                         break;
                 if (n >= max)
                         return -E2BIG;
-                words[n++] = p;
-                while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+                words[n++] = (char *) p;
+                while (*p > ' ')
                         p++;
                 if (*p)
                         *p++ = 0;
