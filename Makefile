@@ -92,6 +92,7 @@ check: test-deps all
 	$(MAKE) sanitize-check
 	$(MAKE) valgrind-check
 	$(MAKE) lint
+	$(MAKE) format-check
 	$(MAKE) man-check
 	$(MAKE) units-check
 	$(MAKE) integration-check
@@ -124,7 +125,7 @@ lint: | $(TEST_DEPS_STAMP)
 format:
 	clang-format -i $(wildcard common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/helpers/*.c bench/*.c)
 
-format-check:
+format-check: | $(TEST_DEPS_STAMP)
 	clang-format --dry-run --Werror $(wildcard common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/helpers/*.c bench/*.c)
 
 man-check: | $(TEST_DEPS_STAMP)

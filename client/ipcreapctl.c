@@ -19,8 +19,8 @@
 
 /* Exit codes of SPEC section 5. */
 #define EXIT_DAEMON_SAID_NO 1
-#define EXIT_USAGE 2
-#define EXIT_UNREACHABLE 3
+#define EXIT_USAGE          2
+#define EXIT_UNREACHABLE    3
 
 static const char *arg_socket = POLICY_DEFAULT_SOCKET;
 static bool arg_json;
@@ -44,7 +44,8 @@ static void help(void) {
                "  history [-n N]               Past removals, newest first\n"
                "  scan [--dry-run]             Run a pass now\n"
                "  reload                       Reload the policy\n"
-               "  simulate FILE                What a candidate policy would do to today's objects\n"
+               "  simulate FILE                What a candidate policy would do to today's "
+               "objects\n"
                "  check-config [FILE]          Validate a policy offline (no daemon needed)\n"
                "  metrics                      Prometheus text\n\n"
                "Options:\n"
@@ -119,14 +120,18 @@ static int print_daemon_error(const char *command, const VarlinkError *e) {
         const char *name = e->name;
 
         if (streq(name, VARLINK_ERROR_PERMISSION_DENIED))
-                fprintf(stderr, "ipcreapctl: permission denied: '%s' needs root or membership in "
-                                "the AdminGroup= of ipcreap.conf.\n", command);
+                fprintf(stderr,
+                        "ipcreapctl: permission denied: '%s' needs root or membership in "
+                        "the AdminGroup= of ipcreap.conf.\n",
+                        command);
         else if (streq(name, VARLINK_ERROR_NO_SUCH_OBJECT)) {
                 const char *kind = "?";
                 json_int_t id = -1;
                 (void) json_unpack(e->parameters, "{s?s, s?I}", "kind", &kind, "id", &id);
-                fprintf(stderr, "ipcreapctl: the daemon knows no %s with id %" JSON_INTEGER_FORMAT
-                                " (as of its last scan); see 'ipcreapctl list'.\n", kind, id);
+                fprintf(stderr,
+                        "ipcreapctl: the daemon knows no %s with id %" JSON_INTEGER_FORMAT
+                        " (as of its last scan); see 'ipcreapctl list'.\n",
+                        kind, id);
         } else if (streq(name, VARLINK_ERROR_INVALID_CONFIG)) {
                 json_t *errors = json_object_get(e->parameters, "errors"), *v;
                 size_t i;
@@ -141,8 +146,10 @@ static int print_daemon_error(const char *command, const VarlinkError *e) {
                 fprintf(stderr, "ipcreapctl: the daemon refused parameter '%s'.\n", p);
         } else if (streq(name, VARLINK_ERROR_METHOD_NOT_FOUND) ||
                    streq(name, VARLINK_ERROR_INTERFACE_NOT_FOUND))
-                fprintf(stderr, "ipcreapctl: the daemon does not know '%s'; is it an older "
-                                "version than this client?\n", command);
+                fprintf(stderr,
+                        "ipcreapctl: the daemon does not know '%s'; is it an older "
+                        "version than this client?\n",
+                        command);
         else {
                 _cleanup_free_ char *p = json_dumps(e->parameters, JSON_COMPACT);
                 fprintf(stderr, "ipcreapctl: %s failed: %s %s\n", command, name, strempty(p));
@@ -160,8 +167,9 @@ static int call_daemon(const char *command, const char *method, json_t *paramete
         fd = varlink_connect(arg_socket);
         if (fd < 0) {
                 json_decref(parameters);
-                fprintf(stderr, "ipcreapctl: cannot reach ipcreapd at %s: %s. Is it running? "
-                                "Start it with 'systemctl start ipcreapd.socket'.\n",
+                fprintf(stderr,
+                        "ipcreapctl: cannot reach ipcreapd at %s: %s. Is it running? "
+                        "Start it with 'systemctl start ipcreapd.socket'.\n",
                         arg_socket, strerror(-fd));
                 return EXIT_UNREACHABLE;
         }
@@ -213,8 +221,8 @@ static const char *get_str(json_t *o, const char *key) {
 }
 
 static void print_counts(json_t *counts) {
-        static const char *const headers[] = { "", ">in-use", ">idle", ">orphan", ">protected",
-                                                ">unmatched", NULL };
+        static const char *const headers[] = { "",           ">in-use",    ">idle", ">orphan",
+                                               ">protected", ">unmatched", NULL };
         Table *t = table_new(headers);
         const char *kind;
         json_t *states;
@@ -267,17 +275,18 @@ static int command_status(void) {
         if (json_is_object(last)) {
                 printf("   Last scan: %s (%s ago), took %.3fs%s\n",
                        format_timestamp(a, sizeof(a), get_int(last, "time")),
-                       format_timespan(b, sizeof(b), (uint64_t) MAX(now - get_int(last, "time"), 0)),
+                       format_timespan(b, sizeof(b),
+                                       (uint64_t) MAX(now - get_int(last, "time"), 0)),
                        json_real_value(json_object_get(last, "durationSec")),
                        json_is_true(json_object_get(reply, "scanning")) ? "; a pass is running now"
-                                                                         : "");
+                                                                        : "");
                 printf("             %s\n", get_str(last, "summary"));
                 printf("     Objects:\n");
                 print_counts(json_object_get(last, "counts"));
         } else
                 printf("   Last scan: none yet%s\n",
                        json_is_true(json_object_get(reply, "scanning")) ? " (the first is running)"
-                                                                         : "");
+                                                                        : "");
         printf("      Totals: %" JSON_INTEGER_FORMAT " removed, %s reclaimed\n",
                get_int(reply, "reapedTotal"),
                format_size(c, sizeof(c), (uint64_t) get_int(reply, "reclaimedBytesTotal")));
@@ -347,8 +356,9 @@ static int list_reply(json_t *parameters, void *userdata) {
 }
 
 static int command_list(void) {
-        static const char *const headers[] = { "KIND", ">ID", "KEY", "OWNER", ">SIZE", ">IDLE",
-                                                "STATE", "RULE", "CREATOR", "PENDING", NULL };
+        static const char *const headers[] = { "KIND",    ">ID",     "KEY",   "OWNER",
+                                               ">SIZE",   ">IDLE",   "STATE", "RULE",
+                                               "CREATOR", "PENDING", NULL };
         ListContext ctx = { .now = time(NULL) };
         json_t *params = json_object();
         int r;
@@ -412,15 +422,14 @@ static int command_explain(char **args) {
         printf("     State: %s", get_str(reply, "state"));
         if (json_is_string(json_object_get(reply, "rule")))
                 printf(" under rule %s", get_str(reply, "rule"));
-        printf("\nFirst seen: %s\n",
-               format_timestamp(seen, sizeof(seen), get_int(o, "firstSeen")));
+        printf("\nFirst seen: %s\n", format_timestamp(seen, sizeof(seen), get_int(o, "firstSeen")));
         creator = json_object_get(o, "creator");
         if (json_is_object(creator))
                 printf("   Creator: %s[%" JSON_INTEGER_FORMAT "] %s%s%s\n",
                        get_str(creator, "comm"), get_int(creator, "pid"),
                        json_is_string(json_object_get(creator, "unit")) ? "in " : "",
                        json_is_string(json_object_get(creator, "unit")) ? get_str(creator, "unit")
-                                                                         : "",
+                                                                        : "",
                        json_is_string(json_object_get(creator, "cmdline")) ? "" : "");
         if (json_is_object(creator) && json_is_string(json_object_get(creator, "cmdline")))
                 printf("            %s\n", get_str(creator, "cmdline"));
@@ -429,13 +438,12 @@ static int command_explain(char **args) {
                 printf("%s %s\n", i == 0 ? "   Pending:" : "           ", json_string_value(v));
 
         rules = json_object_get(reply, "rules");
-        printf("     Rules:%s\n", json_array_size(rules) == 0 ? " none (the object is unmatched)"
-                                                              : "");
+        printf("     Rules:%s\n",
+               json_array_size(rules) == 0 ? " none (the object is unmatched)" : "");
         json_array_foreach(rules, i, rule) {
                 bool governs = json_is_true(json_object_get(rule, "governs"));
                 printf("           %s %-24s %-6s %s\n", governs ? "->" : "  ",
-                       get_str(rule, "name"), get_str(rule, "action"),
-                       get_str(rule, "reason"));
+                       get_str(rule, "name"), get_str(rule, "action"), get_str(rule, "reason"));
         }
         json_decref(reply);
         return 0;
@@ -444,8 +452,8 @@ static int command_explain(char **args) {
 /* ---- history ---- */
 
 static int command_history(void) {
-        static const char *const headers[] = { "TIME", "KIND", ">ID", "KEY", "OWNER", ">SIZE",
-                                                ">IDLE", "RULE", "CREATOR", NULL };
+        static const char *const headers[] = { "TIME",  "KIND",  ">ID",  "KEY",     "OWNER",
+                                               ">SIZE", ">IDLE", "RULE", "CREATOR", NULL };
         json_t *reply = NULL, *params = json_object(), *events, *e;
         Table *t;
         size_t i;
@@ -554,8 +562,8 @@ static const char *judgement_text(char *buf, size_t size, json_t *j) {
 }
 
 static int command_simulate(char **args) {
-        static const char *const headers[] = { "KIND", ">ID", "KEY", "OWNER", ">SIZE", ">IDLE",
-                                                "NOW", "SIMULATED", "PENDING", NULL };
+        static const char *const headers[] = { "KIND",  ">ID", "KEY",       "OWNER",   ">SIZE",
+                                               ">IDLE", "NOW", "SIMULATED", "PENDING", NULL };
         _cleanup_free_ char *text = NULL;
         json_t *reply = NULL, *changes, *c;
         Table *t;
@@ -567,8 +575,7 @@ static int command_simulate(char **args) {
         r = read_policy_file(args[0], &text);
         if (r < 0) {
                 fprintf(stderr, "ipcreapctl: cannot read %s: %s.\n", args[0],
-                        r == -EFBIG ? "larger than a request may be (about 63 KiB)"
-                                    : strerror(-r));
+                        r == -EFBIG ? "larger than a request may be (about 63 KiB)" : strerror(-r));
                 return EXIT_USAGE;
         }
         /* The request as sent (JSON escapes grow the text) must fit the daemon's limit. */
@@ -580,8 +587,10 @@ static int command_simulate(char **args) {
         }
         if (strlen(encoded) + 128 > VARLINK_MESSAGE_MAX) {
                 json_decref(params);
-                fprintf(stderr, "ipcreapctl: %s is too large to send: a request may be at most "
-                                "%u bytes once encoded as JSON.\n", args[0], VARLINK_MESSAGE_MAX);
+                fprintf(stderr,
+                        "ipcreapctl: %s is too large to send: a request may be at most "
+                        "%u bytes once encoded as JSON.\n",
+                        args[0], VARLINK_MESSAGE_MAX);
                 return EXIT_USAGE;
         }
         r = call_daemon("simulate", VARLINK_INTERFACE ".Simulate", params, false,
@@ -655,8 +664,15 @@ static int command_check_config(char **args) {
 /* ---- main ---- */
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_SOCKET = 0x100, ARG_JSON, ARG_NO_PAGER, ARG_VERSION, ARG_KIND, ARG_STATE,
-               ARG_DRY_RUN };
+        enum {
+                ARG_SOCKET = 0x100,
+                ARG_JSON,
+                ARG_NO_PAGER,
+                ARG_VERSION,
+                ARG_KIND,
+                ARG_STATE,
+                ARG_DRY_RUN
+        };
         static const struct option options[] = {
                 { "socket", required_argument, NULL, ARG_SOCKET },
                 { "json", no_argument, NULL, ARG_JSON },
@@ -701,7 +717,8 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_STATE:
                         if (object_state_from_string(optarg) < 0)
                                 return -usage_error("unknown state \"%s\" (use in-use, idle, "
-                                                    "orphan, protected or unmatched).", optarg);
+                                                    "orphan, protected or unmatched).",
+                                                    optarg);
                         arg_state = optarg;
                         break;
                 case 'n':

@@ -72,7 +72,8 @@ int varlink_client_call(int fd, const char *method, json_t *parameters, bool mor
                 if (error) {
                         if (ret_error) {
                                 ret_error->name = strdup(error);
-                                ret_error->parameters = params ? json_incref(params) : json_object();
+                                ret_error->parameters =
+                                        params ? json_incref(params) : json_object();
                         }
                         json_decref(reply);
                         r = 1;

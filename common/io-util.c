@@ -35,8 +35,8 @@ static void sync_directory_of(const char *path) {
                 (void) fsync(fd);
 }
 
-int write_file_atomic_stream(const char *path, mode_t mode,
-                             int (*writer)(FILE *f, void *userdata), void *userdata) {
+int write_file_atomic_stream(const char *path, mode_t mode, int (*writer)(FILE *f, void *userdata),
+                             void *userdata) {
         _cleanup_free_ char *tmp = NULL;
         FILE *f;
         int fd, r;

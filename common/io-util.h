@@ -17,5 +17,5 @@ int write_file_atomic(const char *path, const void *data, size_t n, mode_t mode)
 /* The same, with the contents written by writer into a buffered stream of the temporary
  * file, for large files that need not sit in memory whole. writer returns negative errno
  * on failure. */
-int write_file_atomic_stream(const char *path, mode_t mode,
-                             int (*writer)(FILE *f, void *userdata), void *userdata);
+int write_file_atomic_stream(const char *path, mode_t mode, int (*writer)(FILE *f, void *userdata),
+                             void *userdata);

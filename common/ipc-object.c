@@ -51,8 +51,8 @@ int64_t ipc_object_last_activity(const IpcObject *o) {
 }
 
 bool ipc_object_same_identity(const IpcObject *a, const IpcObject *b) {
-        return a->kind == b->kind && a->id == b->id && a->key == b->key &&
-               a->ctime == b->ctime && a->cuid == b->cuid;
+        return a->kind == b->kind && a->id == b->id && a->key == b->key && a->ctime == b->ctime &&
+               a->cuid == b->cuid;
 }
 
 int ipc_object_add_pid(IpcObject *o, pid_t pid) {

@@ -27,7 +27,7 @@ typedef enum ObjectState {
 } ObjectState;
 
 /* Mode bits the kernel keeps in a segment's perms next to the permission bits. */
-#define IPC_SHM_DEST 01000
+#define IPC_SHM_DEST   01000
 #define IPC_SHM_LOCKED 02000
 
 typedef struct IpcPid {

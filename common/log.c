@@ -39,9 +39,9 @@ bool log_to_journal(void) {
 
 int log_parse_level(const char *s) {
         static const char *const names[] = {
-                [LOG_EMERG] = "emerg",  [LOG_ALERT] = "alert",   [LOG_CRIT] = "crit",
-                [LOG_ERR] = "err",      [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
-                [LOG_INFO] = "info",    [LOG_DEBUG] = "debug",
+                [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert",     [LOG_CRIT] = "crit",
+                [LOG_ERR] = "err",     [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
+                [LOG_INFO] = "info",   [LOG_DEBUG] = "debug",
         };
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (strcasecmp(s, names[i]) == 0)
@@ -97,8 +97,8 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         if (journal) {
                 if (error > 0)
                         sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%i", level, "ERRNO=%i", error,
-                                        "CODE_FILE=%s", file, "CODE_LINE=%i", line,
-                                        "CODE_FUNC=%s", func, NULL);
+                                        "CODE_FILE=%s", file, "CODE_LINE=%i", line, "CODE_FUNC=%s",
+                                        func, NULL);
                 else
                         sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%i", level, "CODE_FILE=%s",
                                         file, "CODE_LINE=%i", line, "CODE_FUNC=%s", func, NULL);

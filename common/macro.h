@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _unused_ __attribute__((unused))
+#define ELEMENTSOF(x)  (sizeof(x) / sizeof((x)[0]))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
+#define _unused_       __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _noreturn_ __attribute__((noreturn))
+#define _noreturn_     __attribute__((noreturn))
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
@@ -39,11 +39,11 @@ static inline void closep(int *fd) {
 #define _cleanup_close_ _cleanup_(closep)
 
 /* Takes ownership out of a cleanup variable: returns the pointer and leaves NULL behind. */
-#define TAKE_PTR(p)                        \
-        ({                                 \
+#define TAKE_PTR(p)                         \
+        ({                                  \
                 __typeof__(p) _taken = (p); \
-                (p) = NULL;                \
-                _taken;                    \
+                (p) = NULL;                 \
+                _taken;                     \
         })
 
 #define TAKE_FD(fd)                \

@@ -72,11 +72,11 @@ static const struct {
         uint64_t seconds;
 } time_units[] = {
         /* Longest first where one suffix is a prefix of another ("min" before "m"). */
-        { "seconds", 1 },     { "second", 1 },   { "sec", 1 },      { "s", 1 },
-        { "minutes", 60 },    { "minute", 60 },  { "min", 60 },     { "m", 60 },
-        { "hours", 3600 },    { "hour", 3600 },  { "hr", 3600 },    { "h", 3600 },
-        { "days", 86400 },    { "day", 86400 },  { "d", 86400 },    { "weeks", 604800 },
-        { "week", 604800 },   { "w", 604800 },
+        { "seconds", 1 },   { "second", 1 },  { "sec", 1 },   { "s", 1 },
+        { "minutes", 60 },  { "minute", 60 }, { "min", 60 },  { "m", 60 },
+        { "hours", 3600 },  { "hour", 3600 }, { "hr", 3600 }, { "h", 3600 },
+        { "days", 86400 },  { "day", 86400 }, { "d", 86400 }, { "weeks", 604800 },
+        { "week", 604800 }, { "w", 604800 },
 };
 
 int parse_timespan_sec(const char *s, uint64_t *ret) {

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define FORMAT_TIMESPAN_MAX 64
-#define FORMAT_SIZE_MAX 32
+#define FORMAT_SIZE_MAX     32
 
 int parse_boolean(const char *s);
 int parse_uint64(const char *s, uint64_t *ret);

@@ -27,7 +27,7 @@ const char *rule_action_to_string(RuleAction a) {
 }
 
 typedef enum SectionType {
-        SECTION_NONE,    /* before the first header */
+        SECTION_NONE, /* before the first header */
         SECTION_DAEMON,
         SECTION_RULE,
         SECTION_IGNORED, /* a bad header, already reported: its keys are not */
@@ -42,7 +42,7 @@ typedef struct ParseState {
         size_t buf_size;
         unsigned line;
         SectionType section;
-        size_t rule; /* index into policy->rules while in a [Rule] */
+        size_t rule;         /* index into policy->rules while in a [Rule] */
         bool kinds_assigned; /* the current rule's Kind= holds a list, not the default "any" */
         bool oom;
 } ParseState;
@@ -66,7 +66,8 @@ typedef int (*ValueParser)(ParseState *s, const char *key, const char *value, vo
 
 static int parse_span_value(ParseState *s, const char *key, const char *value, void *field) {
         if (parse_timespan_sec(value, field) < 0) {
-                config_error(s, "%s=: invalid time span \"%s\" (use e.g. 90, 90s, 5min, 2h, 7d, 1w)",
+                config_error(s,
+                             "%s=: invalid time span \"%s\" (use e.g. 90, 90s, 5min, 2h, 7d, 1w)",
                              key, value);
                 return -EINVAL;
         }
@@ -167,8 +168,7 @@ static int lookup_group(const char *name, gid_t *ret) {
         return 0;
 }
 
-static int parse_admin_group_value(ParseState *s, const char *key, const char *value,
-                                   void *field) {
+static int parse_admin_group_value(ParseState *s, const char *key, const char *value, void *field) {
         DaemonSettings *d = field;
         gid_t gid = 0;
 
@@ -217,15 +217,16 @@ static int parse_action_value(ParseState *s, const char *key, const char *value,
         return -EINVAL;
 }
 
-static int parse_quarantine_value(ParseState *s, const char *key, const char *value,
-                                  void *field) {
+static int parse_quarantine_value(ParseState *s, const char *key, const char *value, void *field) {
         bool b;
         if (parse_bool_value(s, key, value, &b) < 0)
                 return -EINVAL;
         if (b) {
                 /* Reaping under a rule that promises an undo we cannot give would lose data. */
-                config_error(s, "%s=yes: this version of ipcreap has no quarantine store yet; "
-                                "use Quarantine=no", key);
+                config_error(s,
+                             "%s=yes: this version of ipcreap has no quarantine store yet; "
+                             "use Quarantine=no",
+                             key);
                 return -EINVAL;
         }
         *(bool *) field = b;
@@ -333,8 +334,10 @@ static int parse_id_word(ParseState *s, IdSet *set, IdKind kind, const char *key
                         last = first;
                 }
                 if (r < 0) {
-                        config_error(s, "%s=: invalid key \"%s\" (use hex keys like 0x5000, ranges "
-                                        "like 0x5000-0x50ff, or private)", key, w);
+                        config_error(s,
+                                     "%s=: invalid key \"%s\" (use hex keys like 0x5000, ranges "
+                                     "like 0x5000-0x50ff, or private)",
+                                     key, w);
                         return -EINVAL;
                 }
                 return id_set_add(s, set, first, last);
@@ -398,8 +401,7 @@ static int parse_id_set(ParseState *s, IdKind kind, const char *key, const char 
                 }
 
         /* Repeated assignments add to the set, as in systemd. */
-        if (set->text ? asprintf(&text, "%s %s", set->text, value) < 0
-                      : !(text = strdup(value))) {
+        if (set->text ? asprintf(&text, "%s %s", set->text, value) < 0 : !(text = strdup(value))) {
                 id_set_done(&parsed);
                 s->oom = true;
                 return -ENOMEM;
@@ -456,8 +458,10 @@ typedef struct ConfigKey {
         size_t offset; /* into DaemonSettings or Rule; SIZE_MAX: the struct itself */
 } ConfigKey;
 
-#define DAEMON_KEY(n, p, f) { SECTION_DAEMON, n, p, offsetof(DaemonSettings, f) }
-#define RULE_KEY(n, p, f) { SECTION_RULE, n, p, offsetof(Rule, f) }
+#define DAEMON_KEY(n, p, f) \
+        { SECTION_DAEMON, n, p, offsetof(DaemonSettings, f) }
+#define RULE_KEY(n, p, f) \
+        { SECTION_RULE, n, p, offsetof(Rule, f) }
 
 static const ConfigKey config_keys[] = {
         DAEMON_KEY("ScanIntervalSec", parse_interval_value, scan_interval_sec),
@@ -517,8 +521,10 @@ static void begin_section(ParseState *s, const char *line) {
                 return;
         }
         if (!rule_name_is_valid(name + 4 + (name[4] == ' '))) {
-                config_error(s, "[%s]: a rule needs a name of letters, digits and -_.:@ (up to 64), "
-                                "as in [Rule stale-user-shm]", name);
+                config_error(s,
+                             "[%s]: a rule needs a name of letters, digits and -_.:@ (up to 64), "
+                             "as in [Rule stale-user-shm]",
+                             name);
                 return;
         }
         const char *rule_name = name + 5;
@@ -592,8 +598,10 @@ static char *policy_reader(char *str, int num, void *stream) {
         n = strlen(p);
         if (n >= (size_t) num) {
                 if (*p != '#' && *p != ';')
-                        config_error(s, "line too long (at most %d characters; lists may be split "
-                                        "over several assignments of the same key)", num - 2);
+                        config_error(s,
+                                     "line too long (at most %d characters; lists may be split "
+                                     "over several assignments of the same key)",
+                                     num - 2);
                 snprintf(str, (size_t) num, "\n");
                 return str;
         }
@@ -651,7 +659,7 @@ static int policy_handler(void *user, const char *section, const char *name, con
                 if (streq(config_keys[i].name, name)) {
                         config_error(s, "%s= belongs in %s, not in this section", name,
                                      config_keys[i].section == SECTION_DAEMON ? "[Daemon]"
-                                                                               : "[Rule NAME]");
+                                                                              : "[Rule NAME]");
                         return 1;
                 }
         config_error(s, "unknown key \"%s\" in [%s]", name,
@@ -838,7 +846,8 @@ static int replace_string(char **field, const char *value) {
 int policy_apply_overrides(Policy *p, const PolicyOverrides *o) {
         if (o->socket && replace_string(&p->daemon.socket, o->socket) < 0)
                 return -ENOMEM;
-        if (o->state_directory && replace_string(&p->daemon.state_directory, o->state_directory) < 0)
+        if (o->state_directory &&
+            replace_string(&p->daemon.state_directory, o->state_directory) < 0)
                 return -ENOMEM;
         if (o->dry_run)
                 p->daemon.dry_run = true;
@@ -882,9 +891,10 @@ int policy_warnings(const Policy *p, char ***ret) {
                         continue;
                 /* The first rule without matchers governs every object that gets that far. */
                 for (size_t j = i + 1; j < p->n_rules; j++)
-                        if (strv_extendf(&l, "%s:%u: warning: rule \"%s\" can never govern an "
-                                             "object: rule \"%s\" (%s:%u) before it matches every "
-                                             "object",
+                        if (strv_extendf(&l,
+                                         "%s:%u: warning: rule \"%s\" can never govern an "
+                                         "object: rule \"%s\" (%s:%u) before it matches every "
+                                         "object",
                                          p->rules[j].file, p->rules[j].line, p->rules[j].name,
                                          all->name, all->file, all->line) < 0) {
                                 strv_free(l);
@@ -938,15 +948,18 @@ void policy_print(const Policy *p, FILE *f) {
         for (char **file = p->files; file && *file; file++)
                 fprintf(f, "#   %s\n", *file);
         fprintf(f, "\n[Daemon]\n");
-        fprintf(f, "ScanIntervalSec=%s\n", format_timespan_exact(span, sizeof(span), d->scan_interval_sec));
+        fprintf(f, "ScanIntervalSec=%s\n",
+                format_timespan_exact(span, sizeof(span), d->scan_interval_sec));
         fprintf(f, "DryRun=%s\n", d->dry_run ? "yes" : "no");
         fprintf(f, "MaxReapsPerScan=%" PRIu64 "\n", d->max_reaps_per_scan);
         fprintf(f, "Socket=%s\n", d->socket);
         fprintf(f, "AdminGroup=%s\n", strempty(d->admin_group));
         fprintf(f, "StateDirectory=%s\n", d->state_directory);
         fprintf(f, "HistorySize=%" PRIu64 "\n", d->history_size);
-        fprintf(f, "QuarantineMaxBytes=%s\n", format_size_exact(size, sizeof(size), d->quarantine_max_bytes));
-        fprintf(f, "QuarantineKeepSec=%s\n", format_timespan_exact(span, sizeof(span), d->quarantine_keep_sec));
+        fprintf(f, "QuarantineMaxBytes=%s\n",
+                format_size_exact(size, sizeof(size), d->quarantine_max_bytes));
+        fprintf(f, "QuarantineKeepSec=%s\n",
+                format_timespan_exact(span, sizeof(span), d->quarantine_keep_sec));
         fprintf(f, "MetricsFile=%s\n", strempty(d->metrics_file));
 
         for (size_t i = 0; i < p->n_rules; i++) {
@@ -967,9 +980,11 @@ void policy_print(const Policy *p, FILE *f) {
                 print_list(f, "Key", r->key.text);
                 print_list(f, "Creator", creator);
                 fprintf(f, "MinSize=%s\n", format_size_exact(size, sizeof(size), r->min_size));
-                fprintf(f, "MinIdleSec=%s\n", format_timespan_exact(span, sizeof(span), r->min_idle_sec));
+                fprintf(f, "MinIdleSec=%s\n",
+                        format_timespan_exact(span, sizeof(span), r->min_idle_sec));
                 fprintf(f, "RequireDeadPids=%s\n", r->require_dead_pids ? "yes" : "no");
-                fprintf(f, "RequireNoOwnerProcesses=%s\n", r->require_no_owner_processes ? "yes" : "no");
+                fprintf(f, "RequireNoOwnerProcesses=%s\n",
+                        r->require_no_owner_processes ? "yes" : "no");
                 fprintf(f, "Action=%s\n", rule_action_to_string(r->action));
                 fprintf(f, "Quarantine=%s\n", r->quarantine ? "yes" : "no");
         }

@@ -9,8 +9,8 @@
 
 #include "ipc-object.h"
 
-#define POLICY_DEFAULT_PATH "/etc/ipcreap/ipcreap.conf"
-#define POLICY_DEFAULT_SOCKET "/run/ipcreap/io.ipcreap.Reaper"
+#define POLICY_DEFAULT_PATH            "/etc/ipcreap/ipcreap.conf"
+#define POLICY_DEFAULT_SOCKET          "/run/ipcreap/io.ipcreap.Reaper"
 #define POLICY_DEFAULT_STATE_DIRECTORY "/var/lib/ipcreap"
 
 typedef enum RuleAction {

@@ -64,8 +64,7 @@ ssize_t varlink_buffer_fill(VarlinkBuffer *b, int fd, size_t max_pending, bool n
                 return r;
         l = recv(fd, b->data + b->size, room, nonblocking ? MSG_DONTWAIT : 0);
         if (l < 0)
-                return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN
-                                                                                  : -errno;
+                return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN : -errno;
         b->size += (size_t) l;
         b->data[b->size] = 0;
         return l;

@@ -7,22 +7,22 @@
 
 #include <jansson.h>
 
-#define VARLINK_INTERFACE "io.ipcreap.Reaper"
+#define VARLINK_INTERFACE         "io.ipcreap.Reaper"
 #define VARLINK_SERVICE_INTERFACE "org.varlink.service"
 /* A request (or reply, for the client) larger than this is refused. */
 #define VARLINK_MESSAGE_MAX (64u * 1024u)
 
-#define VARLINK_ERROR_NO_SUCH_OBJECT VARLINK_INTERFACE ".NoSuchObject"
-#define VARLINK_ERROR_PERMISSION_DENIED VARLINK_INTERFACE ".PermissionDenied"
-#define VARLINK_ERROR_INVALID_CONFIG VARLINK_INTERFACE ".InvalidConfig"
-#define VARLINK_ERROR_INVALID_PARAMETER VARLINK_SERVICE_INTERFACE ".InvalidParameter"
-#define VARLINK_ERROR_METHOD_NOT_FOUND VARLINK_SERVICE_INTERFACE ".MethodNotFound"
+#define VARLINK_ERROR_NO_SUCH_OBJECT      VARLINK_INTERFACE ".NoSuchObject"
+#define VARLINK_ERROR_PERMISSION_DENIED   VARLINK_INTERFACE ".PermissionDenied"
+#define VARLINK_ERROR_INVALID_CONFIG      VARLINK_INTERFACE ".InvalidConfig"
+#define VARLINK_ERROR_INVALID_PARAMETER   VARLINK_SERVICE_INTERFACE ".InvalidParameter"
+#define VARLINK_ERROR_METHOD_NOT_FOUND    VARLINK_SERVICE_INTERFACE ".MethodNotFound"
 #define VARLINK_ERROR_INTERFACE_NOT_FOUND VARLINK_SERVICE_INTERFACE ".InterfaceNotFound"
 
 typedef struct VarlinkBuffer {
         char *data;
-        size_t size;      /* bytes held */
-        size_t start;     /* bytes already consumed at the front */
+        size_t size;  /* bytes held */
+        size_t start; /* bytes already consumed at the front */
         size_t allocated;
 } VarlinkBuffer;
 

@@ -122,9 +122,8 @@ Verdict policy_evaluate(const Policy *p, const IpcObject *o, const char *creator
                         v.pending |= PENDING_CREATOR_UNSEEN;
         }
         if (r->require_no_owner_processes) {
-                int has = ctx->owner_has_processes
-                                  ? ctx->owner_has_processes(o->uid, ctx->userdata)
-                                  : -ENODATA;
+                int has = ctx->owner_has_processes ? ctx->owner_has_processes(o->uid, ctx->userdata)
+                                                   : -ENODATA;
                 if (has > 0)
                         v.pending |= PENDING_OWNER_PROCESSES;
                 else if (has < 0)
@@ -182,8 +181,9 @@ int verdict_reasons(const Verdict *v, const IpcObject *o, const Policy *p, int64
         if (k >= 0 && v->pending & PENDING_OWNER_PROCESSES)
                 k = strv_extendf(&l, "owner uid %" PRIu32 " has running processes", o->uid);
         if (k >= 0 && v->pending & PENDING_OWNER_PROCESSES_UNKNOWN)
-                k = strv_extendf(&l, "cannot tell whether owner uid %" PRIu32
-                                     " has running processes", o->uid);
+                k = strv_extendf(&l,
+                                 "cannot tell whether owner uid %" PRIu32 " has running processes",
+                                 o->uid);
         if (k < 0)
                 return k;
         *ret = TAKE_PTR(l);

@@ -11,14 +11,14 @@
 
 /* Why an object is kept: in use, or conditions of its rule not (yet) met. */
 typedef enum PendingReason {
-        PENDING_ATTACHED = 1u << 0,              /* shm nattch > 0 */
-        PENDING_DESTROY_MARKED = 1u << 1,        /* shm SHM_DEST: the kernel removes it */
-        PENDING_SEM_WAITERS = 1u << 2,           /* a process sleeps in semop */
-        PENDING_SEM_UNREADABLE = 1u << 3,        /* waiters unknown: cannot read the set */
-        PENDING_TOO_YOUNG = 1u << 4,             /* idle < MinIdleSec */
-        PENDING_PIDS_ALIVE = 1u << 5,            /* RequireDeadPids and a pid lives */
-        PENDING_CREATOR_UNSEEN = 1u << 6,        /* RequireDeadPids and shm cpid 0 */
-        PENDING_OWNER_PROCESSES = 1u << 7,       /* RequireNoOwnerProcesses and some run */
+        PENDING_ATTACHED = 1u << 0,        /* shm nattch > 0 */
+        PENDING_DESTROY_MARKED = 1u << 1,  /* shm SHM_DEST: the kernel removes it */
+        PENDING_SEM_WAITERS = 1u << 2,     /* a process sleeps in semop */
+        PENDING_SEM_UNREADABLE = 1u << 3,  /* waiters unknown: cannot read the set */
+        PENDING_TOO_YOUNG = 1u << 4,       /* idle < MinIdleSec */
+        PENDING_PIDS_ALIVE = 1u << 5,      /* RequireDeadPids and a pid lives */
+        PENDING_CREATOR_UNSEEN = 1u << 6,  /* RequireDeadPids and shm cpid 0 */
+        PENDING_OWNER_PROCESSES = 1u << 7, /* RequireNoOwnerProcesses and some run */
         PENDING_OWNER_PROCESSES_UNKNOWN = 1u << 8,
 } PendingReason;
 

@@ -74,8 +74,10 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_LOG_LEVEL:
                         level = log_parse_level(optarg);
                         if (level < 0) {
-                                fprintf(stderr, "ipcreapd: unknown log level \"%s\" (use debug, "
-                                                "info, notice, warning or err)\n", optarg);
+                                fprintf(stderr,
+                                        "ipcreapd: unknown log level \"%s\" (use debug, "
+                                        "info, notice, warning or err)\n",
+                                        optarg);
                                 return -EINVAL;
                         }
                         log_set_level(level);
@@ -127,7 +129,8 @@ static int check_config(void) {
 
 static int run_once(Policy *p) {
         const char *dir = p->daemon.state_directory;
-        ScanOptions opt = { .procfs = "/proc", .dry_run = p->daemon.dry_run,
+        ScanOptions opt = { .procfs = "/proc",
+                            .dry_run = p->daemon.dry_run,
                             .announce_every_pass = true };
         ScanResult res;
         Tracker tracker;

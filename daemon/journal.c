@@ -114,10 +114,10 @@ void journal_log_removal(RemovalEventType type, const IpcObject *o, const char *
         sd_journal_send("MESSAGE=%s", message, "MESSAGE_ID=%s", removal_types[type].message_id,
                         "PRIORITY=%i", removal_types[type].priority, "IPCREAP_KIND=%s",
                         ipc_kind_to_string(o->kind), "IPCREAP_ID=%d", o->id,
-                        "IPCREAP_KEY=0x%08" PRIx32, (uint32_t) o->key,
-                        "IPCREAP_OWNER_UID=%" PRIu32, o->uid, "IPCREAP_RULE=%s", strempty(rule),
-                        "IPCREAP_SIZE=%" PRIu64, o->size, "IPCREAP_IDLE_SEC=%" PRIu64, idle_sec,
-                        "IPCREAP_CREATOR=%s", creator && creator->comm ? creator->comm : "",
+                        "IPCREAP_KEY=0x%08" PRIx32, (uint32_t) o->key, "IPCREAP_OWNER_UID=%" PRIu32,
+                        o->uid, "IPCREAP_RULE=%s", strempty(rule), "IPCREAP_SIZE=%" PRIu64, o->size,
+                        "IPCREAP_IDLE_SEC=%" PRIu64, idle_sec, "IPCREAP_CREATOR=%s",
+                        creator && creator->comm ? creator->comm : "",
                         "IPCREAP_CREATOR_PID=%" PRIi32, creator ? (int32_t) creator->pid : 0,
                         "IPCREAP_CREATOR_UNIT=%s", unit, "IPCREAP_DRY_RUN=%s",
                         type == REMOVAL_DRY_RUN ? "yes" : "no", "IPCREAP_DETAIL=%s",
@@ -131,9 +131,9 @@ void journal_log_policy_loaded(const char *path, size_t n_rules, bool reload) {
                 return;
         }
         sd_journal_send("MESSAGE=%s policy %s: %zu rule%s.", reload ? "Reloaded" : "Loaded", path,
-                        n_rules, n_rules == 1 ? "" : "s", "MESSAGE_ID=%s",
-                        MESSAGE_ID_POLICY_LOADED, "PRIORITY=%i", LOG_INFO, "IPCREAP_POLICY=%s",
-                        path, "IPCREAP_RULES=%zu", n_rules, NULL);
+                        n_rules, n_rules == 1 ? "" : "s", "MESSAGE_ID=%s", MESSAGE_ID_POLICY_LOADED,
+                        "PRIORITY=%i", LOG_INFO, "IPCREAP_POLICY=%s", path, "IPCREAP_RULES=%zu",
+                        n_rules, NULL);
 }
 
 void journal_log_policy_rejected(const char *path, char *const *errors, bool reload) {

@@ -10,20 +10,20 @@
 #include "process.h"
 
 /* The catalog file and the man pages name these; they never change. */
-#define MESSAGE_ID_REMOVED "4e9adfa7986346cbae134be4073ec0c4"
-#define MESSAGE_ID_WOULD_REMOVE "1bc97b17b114448a8279ce6a313a360d"
-#define MESSAGE_ID_SKIPPED "27ab0607420e487eb1edc003a3bbc595"
-#define MESSAGE_ID_POLICY_LOADED "cb88d3e6e96f49efa4b60777c1600c2d"
+#define MESSAGE_ID_REMOVED         "4e9adfa7986346cbae134be4073ec0c4"
+#define MESSAGE_ID_WOULD_REMOVE    "1bc97b17b114448a8279ce6a313a360d"
+#define MESSAGE_ID_SKIPPED         "27ab0607420e487eb1edc003a3bbc595"
+#define MESSAGE_ID_POLICY_LOADED   "cb88d3e6e96f49efa4b60777c1600c2d"
 #define MESSAGE_ID_POLICY_REJECTED "b1c336647126492a978de26391da7e0b"
-#define MESSAGE_ID_REMOVE_FAILED "89f9d956b3a448809db763a4288cb882"
+#define MESSAGE_ID_REMOVE_FAILED   "89f9d956b3a448809db763a4288cb882"
 #define MESSAGE_ID_ORPHAN_REPORTED "5d556a9187054b7caa59ae299188ae30"
 
 typedef enum RemovalEventType {
-        REMOVAL_DONE,         /* removed */
-        REMOVAL_DRY_RUN,      /* would have removed */
-        REMOVAL_SKIPPED,      /* changed, or came into use, since the scan read it */
-        REMOVAL_FAILED,       /* IPC_RMID failed */
-        REMOVAL_REPORTED,     /* an orphan of an Action=report rule */
+        REMOVAL_DONE,     /* removed */
+        REMOVAL_DRY_RUN,  /* would have removed */
+        REMOVAL_SKIPPED,  /* changed, or came into use, since the scan read it */
+        REMOVAL_FAILED,   /* IPC_RMID failed */
+        REMOVAL_REPORTED, /* an orphan of an Action=report rule */
         _REMOVAL_EVENT_MAX,
 } RemovalEventType;
 

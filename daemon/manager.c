@@ -127,11 +127,10 @@ json_t *scan_result_summary_json(const ScanResult *r) {
         return json_pack("{s:I, s:f, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "time",
                          (json_int_t) r->time, "durationSec", r->duration_usec / 1e6, "dryRun",
                          r->dry_run, "objects", (json_int_t) r->n_objects, "orphans",
-                         (json_int_t) r->n_orphans, "reaped", (json_int_t) r->reaped,
-                         "wouldReap", (json_int_t) r->would_reap, "deferred",
-                         (json_int_t) r->deferred, "skipped", (json_int_t) r->skipped, "failed",
-                         (json_int_t) r->failed, "reclaimedBytes",
-                         (json_int_t) r->reclaimed_bytes, "summary", summary);
+                         (json_int_t) r->n_orphans, "reaped", (json_int_t) r->reaped, "wouldReap",
+                         (json_int_t) r->would_reap, "deferred", (json_int_t) r->deferred,
+                         "skipped", (json_int_t) r->skipped, "failed", (json_int_t) r->failed,
+                         "reclaimedBytes", (json_int_t) r->reclaimed_bytes, "summary", summary);
 }
 
 static void answer_waiting(Manager *m, const ScanResult *res, int error) {
@@ -304,10 +303,12 @@ int manager_reload(Manager *m, char ***ret_errors) {
         if (r >= 0) {
                 if (!streq(p->daemon.socket, old->daemon.socket))
                         log_warning("Socket= changed to %s; the daemon keeps serving on %s until "
-                                    "it is restarted.", p->daemon.socket, old->daemon.socket);
+                                    "it is restarted.",
+                                    p->daemon.socket, old->daemon.socket);
                 if (!streq(p->daemon.state_directory, old->daemon.state_directory))
                         log_warning("StateDirectory= changed to %s; it takes effect at the next "
-                                    "start.", p->daemon.state_directory);
+                                    "start.",
+                                    p->daemon.state_directory);
                 /* Keeps the running state directory until restart. */
                 char *dir = p->daemon.state_directory;
                 p->daemon.state_directory = old->daemon.state_directory;
@@ -403,13 +404,14 @@ static int open_socket(Manager *m, int *ret_fd) {
         if (lstat(path, &st) >= 0) {
                 int probe;
                 if (!S_ISSOCK(st.st_mode))
-                        return log_error_errno(EEXIST, "%s exists and is not a socket; not "
-                                                       "touching it.", path);
+                        return log_error_errno(EEXIST,
+                                               "%s exists and is not a socket; not "
+                                               "touching it.",
+                                               path);
                 probe = varlink_connect(path);
                 if (probe >= 0) {
                         close(probe);
-                        return log_error_errno(EADDRINUSE, "Another ipcreapd is serving %s.",
-                                               path);
+                        return log_error_errno(EADDRINUSE, "Another ipcreapd is serving %s.", path);
                 }
                 /* A stale socket from a daemon that died: nobody listens, remove it. */
                 (void) unlink(path);

@@ -270,8 +270,8 @@ static int method_get_status(Call *call, json_t *parameters, void *userdata) {
         reply = json_pack("{s:s, s:I, s:b, s:I, s:b, s:o?, s:I, s:I, s:o}", "version",
                           IPCREAP_VERSION, "startTime", (json_int_t) m->start_time, "dryRun",
                           m->policy->daemon.dry_run, "scanIntervalSec",
-                          (json_int_t) m->policy->daemon.scan_interval_sec, "scanning",
-                          m->scanning, "lastScan", last, "reapedTotal", (json_int_t) total,
+                          (json_int_t) m->policy->daemon.scan_interval_sec, "scanning", m->scanning,
+                          "lastScan", last, "reapedTotal", (json_int_t) total,
                           "reclaimedBytesTotal", (json_int_t) reclaimed, "limits",
                           limits ? limits : json_array());
         if (!reply)
@@ -395,8 +395,11 @@ static int method_list(Call *call, json_t *parameters, void *userdata) {
         st = calloc(1, sizeof(ListState));
         if (!st)
                 return -ENOMEM;
-        *st = (ListState){ .kind = -1, .state = -1, .more = call_wants_more(call),
-                           .now = now_sec(), .snapshot = scan_result_ref(m->snapshot) };
+        *st = (ListState){ .kind = -1,
+                           .state = -1,
+                           .more = call_wants_more(call),
+                           .now = now_sec(),
+                           .snapshot = scan_result_ref(m->snapshot) };
         if (kind && (st->kind = ipc_kind_from_string(kind)) < 0) {
                 list_state_free(st);
                 return call_error_invalid_parameter(call, "kind");
@@ -466,12 +469,11 @@ static int method_explain(Call *call, json_t *parameters, void *userdata) {
                 json_decref(rules);
                 return -ENOMEM;
         }
-        reply = json_pack("{s:o, s:s, s:s?, s:o, s:o}", "object",
-                          object_to_json(r, (size_t) i, now_sec()), "state",
-                          object_state_to_string(info->verdict.state), "rule",
-                          info->verdict.rule >= 0 ? r->policy->rules[info->verdict.rule].name
-                                                  : NULL,
-                          "pending", strv_to_json(reasons), "rules", rules);
+        reply = json_pack(
+                "{s:o, s:s, s:s?, s:o, s:o}", "object", object_to_json(r, (size_t) i, now_sec()),
+                "state", object_state_to_string(info->verdict.state), "rule",
+                info->verdict.rule >= 0 ? r->policy->rules[info->verdict.rule].name : NULL,
+                "pending", strv_to_json(reasons), "rules", rules);
         if (!reply)
                 return -ENOMEM;
         return call_reply(call, reply);
@@ -486,8 +488,8 @@ static int method_history(Call *call, json_t *parameters, void *userdata) {
         if (!events)
                 return -ENOMEM;
         (void) json_unpack(parameters, "{s?I}", "limit", &limit);
-        if (json_object_get(parameters, "limit") && !json_is_null(json_object_get(parameters, "limit")) &&
-            limit < 0) {
+        if (json_object_get(parameters, "limit") &&
+            !json_is_null(json_object_get(parameters, "limit")) && limit < 0) {
                 json_decref(events);
                 return call_error_invalid_parameter(call, "limit");
         }
@@ -543,8 +545,8 @@ static int method_reload(Call *call, json_t *parameters, void *userdata) {
         return call_reply(call, NULL);
 }
 
-static json_t *judgement_to_json(const Verdict *v, const Policy *p, const IpcObject *o,
-                                 int64_t now, bool with_pending) {
+static json_t *judgement_to_json(const Verdict *v, const Policy *p, const IpcObject *o, int64_t now,
+                                 bool with_pending) {
         _cleanup_strv_free_ char **reasons = NULL;
         json_t *j = json_pack("{s:s, s:s?}", "state", object_state_to_string(v->state), "rule",
                               v->rule >= 0 ? p->rules[v->rule].name : NULL);

@@ -53,8 +53,7 @@ int metrics_format(const ScanResult *r, Tracker *t, char **ret) {
         tracker_unlock(t);
 
         if (r) {
-                header(f, "ipcreap_scan_duration_seconds", "gauge",
-                       "How long the last scan took.");
+                header(f, "ipcreap_scan_duration_seconds", "gauge", "How long the last scan took.");
                 fprintf(f, "ipcreap_scan_duration_seconds %.6f\n", r->duration_usec / 1e6);
                 header(f, "ipcreap_last_scan_timestamp_seconds", "gauge",
                        "When the last scan began, in Unix seconds.");
@@ -80,7 +79,9 @@ int metrics_write_file(const char *path, const char *text) {
         /* World-readable: a node exporter running as another user collects it. */
         int r = write_file_atomic(path, text, strlen(text), 0644);
         if (r < 0)
-                return log_warning_errno(r, "Failed to write metrics file %s, keeping the old "
-                                            "one: %m", path);
+                return log_warning_errno(r,
+                                         "Failed to write metrics file %s, keeping the old "
+                                         "one: %m",
+                                         path);
         return 0;
 }

@@ -45,8 +45,10 @@ int creator_from_json(json_t *j, Creator *ret) {
             optional_string(j, "comm", &comm) < 0 || optional_string(j, "cmdline", &cmdline) < 0 ||
             optional_string(j, "unit", &unit) < 0)
                 return -EBADMSG;
-        return creator_copy(ret, &(Creator){ .pid = (pid_t) pid, .comm = (char *) comm,
-                                             .cmdline = (char *) cmdline, .unit = (char *) unit });
+        return creator_copy(ret, &(Creator){ .pid = (pid_t) pid,
+                                             .comm = (char *) comm,
+                                             .cmdline = (char *) cmdline,
+                                             .unit = (char *) unit });
 }
 
 json_t *removal_event_to_json(const RemovalEvent *ev) {
@@ -68,13 +70,13 @@ int removal_event_from_json(json_t *j, RemovalEvent *ret) {
         const char *kind, *rule;
         RemovalEvent ev = { 0 };
 
-        if (json_unpack(j, "{s:I, s:s, s:I, s:I, s:I, s:s, s:I, s:I}", "time", &time, "kind",
-                        &kind, "id", &id, "key", &key, "ownerUid", &uid, "rule", &rule, "size",
-                        &size, "idleSec", &idle) < 0)
+        if (json_unpack(j, "{s:I, s:s, s:I, s:I, s:I, s:s, s:I, s:I}", "time", &time, "kind", &kind,
+                        "id", &id, "key", &key, "ownerUid", &uid, "rule", &rule, "size", &size,
+                        "idleSec", &idle) < 0)
                 return -EBADMSG;
         ev.kind = ipc_kind_from_string(kind);
-        if (ev.kind < 0 || id < 0 || id > INT32_MAX || key_from_json(key, &ev.key) < 0 ||
-            uid < 0 || uid > UINT32_MAX || size < 0 || idle < 0)
+        if (ev.kind < 0 || id < 0 || id > INT32_MAX || key_from_json(key, &ev.key) < 0 || uid < 0 ||
+            uid > UINT32_MAX || size < 0 || idle < 0)
                 return -EBADMSG;
         ev.time = time;
         ev.id = (int) id;
@@ -137,8 +139,9 @@ json_t *object_to_json(const ScanResult *r, size_t index, int64_t now) {
         }
         if (info->creator.pid > 0)
                 json_object_set_new(j, "creator", creator_to_json(&info->creator));
-        json_object_set_new(j, "rule", v->rule >= 0 ? json_string(r->policy->rules[v->rule].name)
-                                                    : json_null());
+        json_object_set_new(j, "rule",
+                            v->rule >= 0 ? json_string(r->policy->rules[v->rule].name)
+                                         : json_null());
 
         pending = json_array();
         if (!pending || verdict_reasons(v, o, r->policy, now, &reasons) < 0) {

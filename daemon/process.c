@@ -125,15 +125,16 @@ bool proc_parse_mountinfo_hidepid(const char *mountinfo, const char *mountpoint)
                 char point[PATH_MAX], type[32];
 
                 /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - TYPE SOURCE SUPEROPTS" */
-                if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 && streq(point, mountpoint) &&
-                    (dash = strstr(line, " - ")) && dash < end &&
+                if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 &&
+                    streq(point, mountpoint) && (dash = strstr(line, " - ")) && dash < end &&
                     sscanf(dash + 3, "%31s", type) == 1 && streq(type, "proc")) {
                         /* The last mount on the point is the one in effect. */
                         hidden = false;
                         opt = strstr(dash, "hidepid=");
                         if (opt && opt < end) {
                                 opt += strlen("hidepid=");
-                                hidden = !(strncmp(opt, "0", 1) == 0 && !isalnum((unsigned char) opt[1])) &&
+                                hidden = !(strncmp(opt, "0", 1) == 0 &&
+                                           !isalnum((unsigned char) opt[1])) &&
                                          strncmp(opt, "off", 3) != 0;
                         }
                 }

@@ -9,10 +9,10 @@
 
 typedef enum ReapOutcome {
         REAP_REMOVED,
-        REAP_GONE,     /* already removed by someone else */
-        REAP_CHANGED,  /* another object now has the id, or its activity moved */
-        REAP_IN_USE,   /* attached, or waiters, since the scan */
-        REAP_FAILED,   /* IPC_RMID failed; *ret_error says why */
+        REAP_GONE,    /* already removed by someone else */
+        REAP_CHANGED, /* another object now has the id, or its activity moved */
+        REAP_IN_USE,  /* attached, or waiters, since the scan */
+        REAP_FAILED,  /* IPC_RMID failed; *ret_error says why */
 } ReapOutcome;
 
 /* seen: the object as the scan read it. *ret_detail: a short human reason for anything but

@@ -48,8 +48,13 @@ static void attribute_creator(ProcessCache *cache, Tracker *tracker, TrackedObje
 static RemovalEvent removal_event(const IpcObject *o, const Rule *rule, uint64_t idle,
                                   const Creator *creator, int64_t now) {
         RemovalEvent ev = {
-                .time = now, .kind = o->kind, .id = o->id, .key = o->key,
-                .owner_uid = o->uid, .rule = strdup(rule->name), .size = o->size,
+                .time = now,
+                .kind = o->kind,
+                .id = o->id,
+                .key = o->key,
+                .owner_uid = o->uid,
+                .rule = strdup(rule->name),
+                .size = o->size,
                 .idle_sec = idle,
         };
         if (creator_copy(&ev.creator, creator) < 0)
@@ -187,7 +192,8 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
                 gone[i] = handle_orphan(&res, tracker, opt, o, &res.info[i], tracked);
         }
         if (res.deferred > 0)
-                log_notice("%zu more orphan%s wait for the next pass (MaxReapsPerScan=%" PRIu64 ").",
+                log_notice("%zu more orphan%s wait for the next pass (MaxReapsPerScan=%" PRIu64
+                           ").",
                            res.deferred, res.deferred == 1 ? "" : "s",
                            policy->daemon.max_reaps_per_scan);
 

@@ -14,11 +14,11 @@
 #include "sysvipc.h"
 
 typedef enum ColumnType {
-        COLUMN_I32,    /* key, id, pids: signed decimal */
-        COLUMN_U32,    /* uids and gids */
-        COLUMN_OCTAL,  /* perms */
-        COLUMN_U64,    /* sizes and counts */
-        COLUMN_I64,    /* times */
+        COLUMN_I32,   /* key, id, pids: signed decimal */
+        COLUMN_U32,   /* uids and gids */
+        COLUMN_OCTAL, /* perms */
+        COLUMN_U64,   /* sizes and counts */
+        COLUMN_I64,   /* times */
 } ColumnType;
 
 typedef struct Column {
@@ -27,7 +27,8 @@ typedef struct Column {
         ColumnType type;
 } Column;
 
-#define COLUMN(n, field, t) { n, offsetof(IpcObject, field), t }
+#define COLUMN(n, field, t) \
+        { n, offsetof(IpcObject, field), t }
 
 /* The id column is named after the kind; everything else is shared vocabulary. Columns the
  * kernel prints that are not listed here (shm rss and swap) are read past. */
@@ -42,11 +43,11 @@ static const Column shm_columns[] = {
 };
 
 static const Column sem_columns[] = {
-        COLUMN("key", key, COLUMN_I32),     COLUMN("semid", id, COLUMN_I32),
+        COLUMN("key", key, COLUMN_I32),      COLUMN("semid", id, COLUMN_I32),
         COLUMN("perms", mode, COLUMN_OCTAL), COLUMN("nsems", nsems, COLUMN_U64),
-        COLUMN("uid", uid, COLUMN_U32),     COLUMN("gid", gid, COLUMN_U32),
-        COLUMN("cuid", cuid, COLUMN_U32),   COLUMN("cgid", cgid, COLUMN_U32),
-        COLUMN("otime", otime, COLUMN_I64), COLUMN("ctime", ctime, COLUMN_I64),
+        COLUMN("uid", uid, COLUMN_U32),      COLUMN("gid", gid, COLUMN_U32),
+        COLUMN("cuid", cuid, COLUMN_U32),    COLUMN("cgid", cgid, COLUMN_U32),
+        COLUMN("otime", otime, COLUMN_I64),  COLUMN("ctime", ctime, COLUMN_I64),
 };
 
 static const Column msg_columns[] = {
@@ -191,8 +192,8 @@ int sysvipc_parse(IpcKind kind, FILE *f, const char *name, ObjectTable *t,
                                 break;
                         }
                 if (!found)
-                        return log_warning_errno(EBADMSG, "%s:1: header lacks column \"%s\".",
-                                                 name, col->name);
+                        return log_warning_errno(EBADMSG, "%s:1: header lacks column \"%s\".", name,
+                                                 col->name);
         }
 
         while ((l = getline(&line, &line_size, f)) >= 0) {
@@ -302,30 +303,57 @@ int sysvipc_read_sem_details(IpcObject *o) {
 /* Converts the kernel's *_ds structures; shared by the index walk and the by-id stat. */
 static void shm_from_ds(IpcObject *o, int id, const struct shmid_ds *ds) {
         *o = (IpcObject){
-                .kind = IPC_KIND_SHM, .id = id, .key = ds->shm_perm.__key,
-                .mode = ds->shm_perm.mode, .uid = ds->shm_perm.uid, .gid = ds->shm_perm.gid,
-                .cuid = ds->shm_perm.cuid, .cgid = ds->shm_perm.cgid, .size = ds->shm_segsz,
-                .nattch = ds->shm_nattch, .atime = ds->shm_atime, .dtime = ds->shm_dtime,
-                .ctime = ds->shm_ctime, .cpid = ds->shm_cpid, .lpid = ds->shm_lpid,
+                .kind = IPC_KIND_SHM,
+                .id = id,
+                .key = ds->shm_perm.__key,
+                .mode = ds->shm_perm.mode,
+                .uid = ds->shm_perm.uid,
+                .gid = ds->shm_perm.gid,
+                .cuid = ds->shm_perm.cuid,
+                .cgid = ds->shm_perm.cgid,
+                .size = ds->shm_segsz,
+                .nattch = ds->shm_nattch,
+                .atime = ds->shm_atime,
+                .dtime = ds->shm_dtime,
+                .ctime = ds->shm_ctime,
+                .cpid = ds->shm_cpid,
+                .lpid = ds->shm_lpid,
         };
 }
 
 static void sem_from_ds(IpcObject *o, int id, const struct semid_ds *ds) {
         *o = (IpcObject){
-                .kind = IPC_KIND_SEM, .id = id, .key = ds->sem_perm.__key,
-                .mode = ds->sem_perm.mode, .uid = ds->sem_perm.uid, .gid = ds->sem_perm.gid,
-                .cuid = ds->sem_perm.cuid, .cgid = ds->sem_perm.cgid, .nsems = ds->sem_nsems,
-                .otime = ds->sem_otime, .ctime = ds->sem_ctime,
+                .kind = IPC_KIND_SEM,
+                .id = id,
+                .key = ds->sem_perm.__key,
+                .mode = ds->sem_perm.mode,
+                .uid = ds->sem_perm.uid,
+                .gid = ds->sem_perm.gid,
+                .cuid = ds->sem_perm.cuid,
+                .cgid = ds->sem_perm.cgid,
+                .nsems = ds->sem_nsems,
+                .otime = ds->sem_otime,
+                .ctime = ds->sem_ctime,
         };
 }
 
 static void msg_from_ds(IpcObject *o, int id, const struct msqid_ds *ds) {
         *o = (IpcObject){
-                .kind = IPC_KIND_MSG, .id = id, .key = ds->msg_perm.__key,
-                .mode = ds->msg_perm.mode, .uid = ds->msg_perm.uid, .gid = ds->msg_perm.gid,
-                .cuid = ds->msg_perm.cuid, .cgid = ds->msg_perm.cgid, .size = ds->__msg_cbytes,
-                .messages = ds->msg_qnum, .stime = ds->msg_stime, .rtime = ds->msg_rtime,
-                .ctime = ds->msg_ctime, .lspid = ds->msg_lspid, .lrpid = ds->msg_lrpid,
+                .kind = IPC_KIND_MSG,
+                .id = id,
+                .key = ds->msg_perm.__key,
+                .mode = ds->msg_perm.mode,
+                .uid = ds->msg_perm.uid,
+                .gid = ds->msg_perm.gid,
+                .cuid = ds->msg_perm.cuid,
+                .cgid = ds->msg_perm.cgid,
+                .size = ds->__msg_cbytes,
+                .messages = ds->msg_qnum,
+                .stime = ds->msg_stime,
+                .rtime = ds->msg_rtime,
+                .ctime = ds->msg_ctime,
+                .lspid = ds->msg_lspid,
+                .lrpid = ds->msg_lrpid,
         };
 }
 
@@ -536,9 +564,8 @@ int sysvipc_read_all(const char *procfs, ObjectTable *t) {
 }
 
 static const char *const limit_names[_IPC_LIMIT_MAX] = {
-        [IPC_LIMIT_SHMMNI] = "shmmni", [IPC_LIMIT_SHMALL] = "shmall",
-        [IPC_LIMIT_SEMMNI] = "semmni", [IPC_LIMIT_SEMMNS] = "semmns",
-        [IPC_LIMIT_MSGMNI] = "msgmni",
+        [IPC_LIMIT_SHMMNI] = "shmmni", [IPC_LIMIT_SHMALL] = "shmall", [IPC_LIMIT_SEMMNI] = "semmni",
+        [IPC_LIMIT_SEMMNS] = "semmns", [IPC_LIMIT_MSGMNI] = "msgmni",
 };
 
 const char *ipc_limit_to_string(IpcLimit l) {

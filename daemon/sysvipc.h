@@ -11,8 +11,7 @@
  * the columns, so older layouts (the 14-column shm table) parse too. A malformed row is
  * logged with its line number and skipped; *ret_bad_lines counts them. name is for
  * messages. Returns -EBADMSG when the header itself is unusable. */
-int sysvipc_parse(IpcKind kind, FILE *f, const char *name, ObjectTable *t,
-                  unsigned *ret_bad_lines);
+int sysvipc_parse(IpcKind kind, FILE *f, const char *name, ObjectTable *t, unsigned *ret_bad_lines);
 
 /* Reads all three kinds from PROCFS/sysvipc, falling back to *_STAT_ANY for a kind whose
  * table is missing, and reads every semaphore set's per-semaphore pids and waiters. */

@@ -107,8 +107,8 @@ TrackedObject *tracker_observe(Tracker *t, const IpcObject *o, int64_t now) {
         uint64_t key = tracker_key(o->kind, o->id);
         TrackedObject *tracked = hashmap_get(&t->objects, key);
 
-        if (tracked && (tracked->key != o->key || tracked->ctime != o->ctime ||
-                        tracked->cuid != o->cuid)) {
+        if (tracked &&
+            (tracked->key != o->key || tracked->ctime != o->ctime || tracked->cuid != o->cuid)) {
                 /* The id was reused, or the object was changed with IPC_SET (ctime moved):
                  * either way what we knew no longer describes it. */
                 tracked_object_free(hashmap_remove(&t->objects, key));
@@ -119,8 +119,12 @@ TrackedObject *tracker_observe(Tracker *t, const IpcObject *o, int64_t now) {
                 if (!tracked)
                         return NULL;
                 *tracked = (TrackedObject){
-                        .kind = o->kind, .id = o->id, .key = o->key,
-                        .ctime = o->ctime, .cuid = o->cuid, .first_seen = now,
+                        .kind = o->kind,
+                        .id = o->id,
+                        .key = o->key,
+                        .ctime = o->ctime,
+                        .cuid = o->cuid,
+                        .first_seen = now,
                 };
                 if (hashmap_put(&t->objects, key, tracked, NULL) < 0) {
                         free(tracked);
@@ -255,10 +259,9 @@ static int state_write(FILE *f, void *userdata) {
         }
         fputs("],\"reaped\":[", f);
         for (size_t i = 0; i < t->n_counters; i++) {
-                json_t *j = json_pack("{s:s, s:s, s:I}", "kind",
-                                      ipc_kind_to_string(t->counters[i].kind), "rule",
-                                      t->counters[i].rule, "count",
-                                      (json_int_t) t->counters[i].count);
+                json_t *j = json_pack(
+                        "{s:s, s:s, s:I}", "kind", ipc_kind_to_string(t->counters[i].kind), "rule",
+                        t->counters[i].rule, "count", (json_int_t) t->counters[i].count);
                 if (i > 0)
                         fputc(',', f);
                 if (!j || json_dumpf(j, f, JSON_COMPACT) < 0)
@@ -287,9 +290,8 @@ static int state_from_json(Tracker *t, json_t *root) {
         json_int_t version, reclaimed = 0;
         size_t i;
 
-        if (json_unpack(root, "{s:I, s:o, s:o, s?o, s?I}", "version", &version, "objects",
-                        &objects, "history", &history, "reaped", &counters, "reclaimedBytes",
-                        &reclaimed) < 0)
+        if (json_unpack(root, "{s:I, s:o, s:o, s?o, s?I}", "version", &version, "objects", &objects,
+                        "history", &history, "reaped", &counters, "reclaimedBytes", &reclaimed) < 0)
                 return -EBADMSG;
         if (version != TRACKER_STATE_VERSION || !json_is_array(objects) ||
             !json_is_array(history) || reclaimed < 0)
@@ -343,8 +345,8 @@ static int state_from_json(Tracker *t, json_t *root) {
                         const char *kind, *rule;
                         json_int_t count;
                         IpcKind k;
-                        if (json_unpack(j, "{s:s, s:s, s:I}", "kind", &kind, "rule", &rule,
-                                        "count", &count) < 0 ||
+                        if (json_unpack(j, "{s:s, s:s, s:I}", "kind", &kind, "rule", &rule, "count",
+                                        &count) < 0 ||
                             kind_from_json(kind, &k) < 0 || count < 0)
                                 return -EBADMSG;
                         if (count_removal(t, k, rule, (uint64_t) count) < 0)
@@ -382,12 +384,14 @@ int tracker_load(Tracker *t, const char *dir) {
                 if (asprintf(&aside, "%s.corrupt", path) < 0)
                         return -ENOMEM;
                 if (rename(path, aside) < 0)
-                        log_warning_errno(errno, "State file %s is unreadable (%s) and could not "
-                                                 "be set aside, starting afresh: %m",
+                        log_warning_errno(errno,
+                                          "State file %s is unreadable (%s) and could not "
+                                          "be set aside, starting afresh: %m",
                                           path, root ? "bad contents" : error.text);
                 else
                         log_warning("State file %s is unreadable (%s), moved to %s, starting "
-                                    "afresh.", path, root ? "bad contents" : error.text, aside);
+                                    "afresh.",
+                                    path, root ? "bad contents" : error.text, aside);
                 return 0;
         }
         loaded.lock = t->lock;
@@ -424,7 +428,9 @@ int tracker_prepare_directory(const char *dir) {
                         *p = '/';
                 }
         if (mkdir(path, 0755) < 0 && errno != EEXIST)
-                return log_warning_errno(errno, "Failed to create state directory %s, tracking "
-                                                "and history will not be kept: %m", dir);
+                return log_warning_errno(errno,
+                                         "Failed to create state directory %s, tracking "
+                                         "and history will not be kept: %m",
+                                         dir);
         return 0;
 }

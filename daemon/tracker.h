@@ -11,7 +11,7 @@
 #include "ipc-object.h"
 #include "process.h"
 
-#define TRACKER_STATE_FILE "state.json"
+#define TRACKER_STATE_FILE    "state.json"
 #define TRACKER_STATE_VERSION 1
 
 typedef struct TrackedObject {

@@ -309,18 +309,17 @@ static void connection_dispatch(Connection *c, const char *message, size_t lengt
         call->connection = c;
 
         request = json_loadb(message, length, JSON_REJECT_DUPLICATES, &error);
-        if (!request || json_unpack(request, "{s:s, s?o, s?o, s?o}", "method", &method_name,
-                                    "parameters", &parameters, "more", &more, "oneway",
-                                    &oneway) < 0 ||
+        if (!request ||
+            json_unpack(request, "{s:s, s?o, s?o, s?o}", "method", &method_name, "parameters",
+                        &parameters, "more", &more, "oneway", &oneway) < 0 ||
             (parameters && !json_is_object(parameters) && !json_is_null(parameters)) ||
             (more && !json_is_boolean(more)) || (oneway && !json_is_boolean(oneway))) {
                 /* The stream can no longer be trusted: say why, then hang up. */
-                log_debug("Dropping client (pid " PID_FMT "): malformed request: %s",
-                          c->cred.pid, request ? "not a Varlink call" : error.text);
+                log_debug("Dropping client (pid " PID_FMT "): malformed request: %s", c->cred.pid,
+                          request ? "not a Varlink call" : error.text);
                 (void) call_error(call, VARLINK_ERROR_INVALID_PARAMETER,
                                   json_pack("{s:s, s:s}", "parameter", "(request)", "message",
-                                            request ? "not a Varlink call object"
-                                                    : error.text));
+                                            request ? "not a Varlink call object" : error.text));
                 c->close_after_flush = true;
                 json_decref(request);
                 return;
@@ -339,8 +338,7 @@ static void connection_dispatch(Connection *c, const char *message, size_t lengt
                         const char *dot = strrchr(method_name, '.');
                         int len = dot ? (int) (dot - method_name) : (int) strlen(method_name);
                         r = call_error(call, VARLINK_ERROR_INTERFACE_NOT_FOUND,
-                                       json_pack("{s:s%}", "interface", method_name,
-                                                 (size_t) len));
+                                       json_pack("{s:s%}", "interface", method_name, (size_t) len));
                 }
         } else {
                 json_t *p = parameters ? json_incref(parameters) : json_object();
@@ -456,8 +454,7 @@ static int connection_write(Connection *c) {
                 }
                 if (pending == 0)
                         return 0;
-                l = send(c->fd, varlink_buffer_head(&c->out), pending,
-                         MSG_DONTWAIT | MSG_NOSIGNAL);
+                l = send(c->fd, varlink_buffer_head(&c->out), pending, MSG_DONTWAIT | MSG_NOSIGNAL);
                 if (l < 0)
                         return errno == EAGAIN || errno == EINTR ? 0 : -errno;
                 varlink_buffer_consume(&c->out, (size_t) l);
@@ -588,8 +585,10 @@ int server_new(sd_event *event, int listen_fd, const Method *methods, void *user
 
         if (!s)
                 return -ENOMEM;
-        *s = (Server){ .event = sd_event_ref(event), .listen_fd = listen_fd,
-                       .methods = methods, .userdata = userdata };
+        *s = (Server){ .event = sd_event_ref(event),
+                       .listen_fd = listen_fd,
+                       .methods = methods,
+                       .userdata = userdata };
         r = sd_event_add_io(event, &s->listen_source, listen_fd, EPOLLIN, server_on_accept, s);
         if (r < 0) {
                 server_free(s);

@@ -12,9 +12,9 @@
 #include "varlink.h"
 
 /* Timeouts and caps; a client crossing them is dropped, everyone else is still served. */
-#define SERVER_CONNECTIONS_MAX 256
+#define SERVER_CONNECTIONS_MAX    256
 #define SERVER_STALL_TIMEOUT_USEC (10 * 1000000ULL) /* mid-request, or not reading replies */
-#define SERVER_IDLE_TIMEOUT_USEC (60 * 1000000ULL)  /* connected, nothing asked */
+#define SERVER_IDLE_TIMEOUT_USEC  (60 * 1000000ULL) /* connected, nothing asked */
 /* Streamed replies are generated only while the pending output is below this. */
 #define SERVER_OUTPUT_LOW_WATER (256u * 1024u)
 
@@ -43,8 +43,7 @@ typedef struct Method {
  * whole reply is in out, negative on failure. */
 typedef int (*StreamFunction)(VarlinkBuffer *out, void *state);
 
-int server_new(sd_event *event, int listen_fd, const Method *methods, void *userdata,
-               Server **ret);
+int server_new(sd_event *event, int listen_fd, const Method *methods, void *userdata, Server **ret);
 Server *server_free(Server *s);
 size_t server_connections(const Server *s);
 

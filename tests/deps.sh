@@ -7,7 +7,8 @@ set -eu
 case "${1:-}" in
 build) packages="gcc make pkg-config libsystemd-dev libinih-dev libjansson-dev" ;;
 test) packages="libcmocka-dev clang libclang-rt-14-dev valgrind cppcheck util-linux procps
-                postgresql groff-base man-db systemd jq debootstrap systemd-container" ;;
+                postgresql groff-base man-db systemd jq debootstrap systemd-container
+                clang-format" ;;
 *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac
 
