@@ -172,9 +172,10 @@ static void take_queued(Manager *m) {
 }
 
 static void *free_snapshot(void *userdata) {
-        (void) setpriority(PRIO_PROCESS, (id_t) gettid(), WORKER_NICE);
+        /* At a low weight too, but it must not fall behind: old snapshots would pile up. */
+        (void) setpriority(PRIO_PROCESS, (id_t) gettid(), WORKER_NICE / 2);
         scan_result_unref(userdata);
-        /* The old snapshot's memory goes back to the system, not just to malloc. */
+        /* The small allocations of the old snapshot go back to the system too. */
         (void) malloc_trim(0);
         return NULL;
 }
