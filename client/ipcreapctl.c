@@ -424,15 +424,14 @@ static int command_explain(char **args) {
                 printf(" under rule %s", get_str(reply, "rule"));
         printf("\nFirst seen: %s\n", format_timestamp(seen, sizeof(seen), get_int(o, "firstSeen")));
         creator = json_object_get(o, "creator");
-        if (json_is_object(creator))
-                printf("   Creator: %s[%" JSON_INTEGER_FORMAT "] %s%s%s\n",
-                       get_str(creator, "comm"), get_int(creator, "pid"),
-                       json_is_string(json_object_get(creator, "unit")) ? "in " : "",
-                       json_is_string(json_object_get(creator, "unit")) ? get_str(creator, "unit")
-                                                                        : "",
-                       json_is_string(json_object_get(creator, "cmdline")) ? "" : "");
-        if (json_is_object(creator) && json_is_string(json_object_get(creator, "cmdline")))
-                printf("            %s\n", get_str(creator, "cmdline"));
+        if (json_is_object(creator)) {
+                const char *unit = json_string_value(json_object_get(creator, "unit"));
+                const char *cmdline = json_string_value(json_object_get(creator, "cmdline"));
+                printf("   Creator: %s[%" JSON_INTEGER_FORMAT "]%s%s\n", get_str(creator, "comm"),
+                       get_int(creator, "pid"), unit ? " in " : "", strempty(unit));
+                if (cmdline)
+                        printf("            %s\n", cmdline);
+        }
         pending = json_object_get(reply, "pending");
         json_array_foreach(pending, i, v)
                 printf("%s %s\n", i == 0 ? "   Pending:" : "           ", json_string_value(v));
