@@ -332,9 +332,11 @@ static void sem_from_ds(IpcObject *o, int id, const struct semid_ds *ds) {
                 .cuid = ds->sem_perm.cuid,
                 .cgid = ds->sem_perm.cgid,
                 .nsems = ds->sem_nsems,
-                .otime = ds->sem_otime,
                 .ctime = ds->sem_ctime,
         };
+        /* Assigned, not designated: initializing the times union through otime would leave
+         * the rest of it unspecified (clang does not zero it). */
+        o->otime = ds->sem_otime;
 }
 
 static void msg_from_ds(IpcObject *o, int id, const struct msqid_ds *ds) {
