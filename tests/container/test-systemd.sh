@@ -127,11 +127,17 @@ if [ "${1:-}" != --inner ]; then
         trap remove_cgroups EXIT
         trap 'exit 130' INT
         trap 'exit 143' TERM HUP
+        # nspawn's volatile overlay is a tmpfs on a directory it makes in /tmp; the mount
+        # dies with the private mount namespace, the empty directory is ours to remove.
+        volatile_before=$(find /tmp -maxdepth 1 -name 'nspawn-volatile-*' 2>/dev/null | sort)
         # In the background so that a signal to this shell is handled at once, not after it.
         unshare --mount --pid --ipc --fork --mount-proc --kill-child "$0" --inner &
         rc=0
         wait $! || rc=$?
         remove_cgroups
+        for d in $(find /tmp -maxdepth 1 -name 'nspawn-volatile-*' 2>/dev/null | sort); do
+                grep -qxF "$d" <<<"$volatile_before" || rmdir "$d" 2>/dev/null || true
+        done
         trap - EXIT
         left=$(find /sys/fs/cgroup -maxdepth 6 -name "$CGROUP_NAME" 2>/dev/null || true)
         [ -z "$left" ] || die "cgroups left behind: $left"
@@ -248,8 +254,7 @@ prepare_root() {
         echo "$want" >"$stamp"
 }
 
-# Private /tmp for everything below (nspawn's volatile overlay makes a directory there).
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+# /tmp stays the host's: the checkout (and so $BUILD) may well live there.
 prepare_root
 # After debootstrap, which may need the host's /run (resolv.conf): nspawn writes there.
 mount -t tmpfs -o mode=0755 tmpfs /run
