@@ -300,63 +300,48 @@ int sysvipc_read_sem_details(IpcObject *o) {
         return 0;
 }
 
-/* Converts the kernel's *_ds structures; shared by the index walk and the by-id stat. */
-static void shm_from_ds(IpcObject *o, int id, const struct shmid_ds *ds) {
+/* Converts the kernel's *_ds structures; shared by the index walk and the by-id stat. The
+ * object starts zeroed, so every union is whole whatever member a kind sets. */
+static void from_perm(IpcObject *o, IpcKind kind, int id, const struct ipc_perm *perm) {
         *o = (IpcObject){
-                .kind = IPC_KIND_SHM,
+                .kind = kind,
                 .id = id,
-                .key = ds->shm_perm.__key,
-                .mode = ds->shm_perm.mode,
-                .uid = ds->shm_perm.uid,
-                .gid = ds->shm_perm.gid,
-                .cuid = ds->shm_perm.cuid,
-                .cgid = ds->shm_perm.cgid,
-                .size = ds->shm_segsz,
-                .nattch = ds->shm_nattch,
-                .atime = ds->shm_atime,
-                .dtime = ds->shm_dtime,
-                .ctime = ds->shm_ctime,
-                .cpid = ds->shm_cpid,
-                .lpid = ds->shm_lpid,
+                .key = perm->__key,
+                .mode = perm->mode,
+                .uid = perm->uid,
+                .gid = perm->gid,
+                .cuid = perm->cuid,
+                .cgid = perm->cgid,
         };
+}
+
+static void shm_from_ds(IpcObject *o, int id, const struct shmid_ds *ds) {
+        from_perm(o, IPC_KIND_SHM, id, &ds->shm_perm);
+        o->size = ds->shm_segsz;
+        o->nattch = ds->shm_nattch;
+        o->atime = ds->shm_atime;
+        o->dtime = ds->shm_dtime;
+        o->ctime = ds->shm_ctime;
+        o->cpid = ds->shm_cpid;
+        o->lpid = ds->shm_lpid;
 }
 
 static void sem_from_ds(IpcObject *o, int id, const struct semid_ds *ds) {
-        *o = (IpcObject){
-                .kind = IPC_KIND_SEM,
-                .id = id,
-                .key = ds->sem_perm.__key,
-                .mode = ds->sem_perm.mode,
-                .uid = ds->sem_perm.uid,
-                .gid = ds->sem_perm.gid,
-                .cuid = ds->sem_perm.cuid,
-                .cgid = ds->sem_perm.cgid,
-                .nsems = ds->sem_nsems,
-                .ctime = ds->sem_ctime,
-        };
-        /* Assigned, not designated: initializing the times union through otime would leave
-         * the rest of it unspecified (clang does not zero it). */
+        from_perm(o, IPC_KIND_SEM, id, &ds->sem_perm);
+        o->nsems = ds->sem_nsems;
         o->otime = ds->sem_otime;
+        o->ctime = ds->sem_ctime;
 }
 
 static void msg_from_ds(IpcObject *o, int id, const struct msqid_ds *ds) {
-        *o = (IpcObject){
-                .kind = IPC_KIND_MSG,
-                .id = id,
-                .key = ds->msg_perm.__key,
-                .mode = ds->msg_perm.mode,
-                .uid = ds->msg_perm.uid,
-                .gid = ds->msg_perm.gid,
-                .cuid = ds->msg_perm.cuid,
-                .cgid = ds->msg_perm.cgid,
-                .size = ds->__msg_cbytes,
-                .messages = ds->msg_qnum,
-                .stime = ds->msg_stime,
-                .rtime = ds->msg_rtime,
-                .ctime = ds->msg_ctime,
-                .lspid = ds->msg_lspid,
-                .lrpid = ds->msg_lrpid,
-        };
+        from_perm(o, IPC_KIND_MSG, id, &ds->msg_perm);
+        o->size = ds->__msg_cbytes;
+        o->messages = ds->msg_qnum;
+        o->stime = ds->msg_stime;
+        o->rtime = ds->msg_rtime;
+        o->ctime = ds->msg_ctime;
+        o->lspid = ds->msg_lspid;
+        o->lrpid = ds->msg_lrpid;
 }
 
 /* One *ctl call for kind: by index with *_STAT_ANY, or by id with IPC_STAT. The buffers
