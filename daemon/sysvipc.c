@@ -256,7 +256,9 @@ static int compare_pid(const void *a, const void *b) {
         return (x > y) - (x < y);
 }
 
-int sysvipc_read_sem_details(IpcObject *o) {
+/* The per-semaphore calls: waiters always, GETPID only with pids (the re-check before
+ * removal compares activity instead, which a semop that changes a pid also moves). */
+static int read_sem(IpcObject *o, bool with_pids) {
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
 
@@ -266,13 +268,13 @@ int sysvipc_read_sem_details(IpcObject *o) {
         o->pids = NULL;
         o->n_pids = 0;
 
-        if (o->nsems > 0) {
+        if (with_pids && o->nsems > 0) {
                 pids = malloc(o->nsems * sizeof(pid_t));
                 if (!pids)
                         return -ENOMEM;
         }
         for (uint64_t i = 0; i < o->nsems; i++) {
-                int pid = semctl(o->id, (int) i, GETPID);
+                int pid = with_pids ? semctl(o->id, (int) i, GETPID) : 0;
                 int ncnt = pid >= 0 ? semctl(o->id, (int) i, GETNCNT) : -1;
                 int zcnt = ncnt >= 0 ? semctl(o->id, (int) i, GETZCNT) : -1;
 
@@ -298,6 +300,10 @@ int sysvipc_read_sem_details(IpcObject *o) {
                                 return r;
                 }
         return 0;
+}
+
+int sysvipc_read_sem_details(IpcObject *o) {
+        return read_sem(o, true);
 }
 
 /* Converts the kernel's *_ds structures; shared by the index walk and the by-id stat. The
@@ -448,33 +454,13 @@ int sysvipc_read_stat_any(IpcKind kind, ObjectTable *t) {
         return 0;
 }
 
-/* Only the waiters: the re-check before removal never looks at the pids again (a semop
- * that would change them moves otime, which the re-check compares). */
-static int read_sem_waiters(IpcObject *o) {
-        o->sem_waiters = 0;
-        o->sem_details_error = 0;
-        for (uint64_t i = 0; i < o->nsems; i++) {
-                int ncnt = semctl(o->id, (int) i, GETNCNT);
-                int zcnt = ncnt >= 0 ? semctl(o->id, (int) i, GETZCNT) : -1;
-
-                if (zcnt < 0) {
-                        if (errno == EIDRM || errno == EINVAL)
-                                return -errno;
-                        o->sem_details_error = errno ? errno : EIO;
-                        return 0;
-                }
-                o->sem_waiters += (uint64_t) ncnt + (uint64_t) zcnt;
-        }
-        return 0;
-}
-
-int sysvipc_stat_for_removal(IpcKind kind, int id, IpcObject *ret) {
+static int stat_by_id(IpcKind kind, int id, bool with_pids, IpcObject *ret) {
         IpcObject o = { 0 };
         int r;
 
         r = stat_one(kind, id, false, &o);
         if (r >= 0 && kind == IPC_KIND_SEM)
-                r = read_sem_waiters(&o);
+                r = read_sem(&o, with_pids);
         if (r < 0) {
                 ipc_object_done(&o);
                 return r;
@@ -484,18 +470,11 @@ int sysvipc_stat_for_removal(IpcKind kind, int id, IpcObject *ret) {
 }
 
 int sysvipc_stat(IpcKind kind, int id, IpcObject *ret) {
-        IpcObject o = { 0 };
-        int r;
+        return stat_by_id(kind, id, true, ret);
+}
 
-        r = stat_one(kind, id, false, &o);
-        if (r >= 0 && kind == IPC_KIND_SEM)
-                r = sysvipc_read_sem_details(&o);
-        if (r < 0) {
-                ipc_object_done(&o);
-                return r;
-        }
-        *ret = o;
-        return 0;
+int sysvipc_stat_for_removal(IpcKind kind, int id, IpcObject *ret) {
+        return stat_by_id(kind, id, false, ret);
 }
 
 int sysvipc_read_all(const char *procfs, ObjectTable *t) {
