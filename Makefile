@@ -123,10 +123,10 @@ lint: | $(TEST_DEPS_STAMP)
 	         common daemon client tests/helpers
 
 format:
-	clang-format -i $(wildcard common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/helpers/*.c bench/*.c)
+	clang-format -i $(wildcard common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/helpers/*.c bench/*.[ch])
 
 format-check: | $(TEST_DEPS_STAMP)
-	clang-format --dry-run --Werror $(wildcard common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/helpers/*.c bench/*.c)
+	clang-format --dry-run --Werror $(wildcard common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/helpers/*.c bench/*.[ch])
 
 man-check: | $(TEST_DEPS_STAMP)
 	@tests/man-check.sh $(wildcard man/*.[0-9])

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
+
 typedef struct Client {
         int fd;
         size_t sent; /* bytes of the request sent so far */
@@ -36,13 +38,6 @@ static int epoll_fd = -1;
 static double *samples;
 static size_t n_samples, allocated_samples;
 static long errors;
-
-static double now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
 
 static void usage(void) {
         fprintf(stderr, "latency --socket PATH [-c CLIENTS] [-d SECONDS | -n REQUESTS] "

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
+
 #define SEGMENT_SIZE 4096
 #define SEMS_PER_SET 4
 
@@ -17,28 +19,6 @@ struct message {
         long type;
         char text[16];
 };
-
-static double now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
-
-/* Refuses to touch the host's IPC objects: the initial namespace (its inode number is fixed,
- * PROC_IPC_INIT_INO), PID 1's (when readable) or the one bench/run.sh started from. */
-static int in_private_ipc_namespace(void) {
-        const char *host = getenv("IPCREAP_BENCH_HOST_IPC_NS");
-        char self[64] = "", init[64] = "";
-
-        if (readlink("/proc/self/ns/ipc", self, sizeof(self) - 1) <= 0)
-                return 0;
-        if (strcmp(self, "ipc:[4026531839]") == 0 || (host && strcmp(self, host) == 0))
-                return 0;
-        if (readlink("/proc/1/ns/ipc", init, sizeof(init) - 1) > 0 && strcmp(self, init) == 0)
-                return 0;
-        return 1;
-}
 
 static void usage(void) {
         fprintf(stderr,
