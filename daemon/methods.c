@@ -14,7 +14,8 @@ static const char interface_description[] =
         "# Queries answer from the last completed scan. See ipcreapctl(1) and ipcreapd(8).\n"
         "interface io.ipcreap.Reaper\n"
         "\n"
-        "# The process first seen alive among an object's recorded pids.\n"
+        "# The process first seen alive among an object's recorded pids. cmdline and unit\n"
+        "# are given only to root, AdminGroup and the object's owner: they can hold secrets.\n"
         "type Creator (\n"
         "  pid: int,\n"
         "  comm: ?string,\n"
@@ -208,6 +209,31 @@ static bool caller_is_admin(Manager *m, Call *call) {
                                call_groups(call), call_n_groups(call));
 }
 
+/* Who asks, as far as creators go (see CreatorDetail): taken when the call arrives, so a
+ * streamed reply judges every object by the same caller. */
+typedef struct Viewer {
+        bool privileged; /* root or AdminGroup: the test of the mutating methods */
+        uid_t uid;
+} Viewer;
+
+static Viewer call_viewer(Manager *m, Call *call) {
+        return (Viewer){ .privileged = caller_is_admin(m, call), .uid = call_uid(call) };
+}
+
+/* The object's owner made or runs the program, so its command line is no news to them;
+ * the creator uid counts too, as the kernel lets it act as owner. */
+static CreatorDetail creator_detail(const Viewer *v, uint32_t owner_uid, uint32_t creator_uid) {
+        if (v->privileged)
+                return CREATOR_FULL;
+        if (v->uid != (uid_t) -1 && (v->uid == owner_uid || v->uid == creator_uid))
+                return CREATOR_FULL;
+        return CREATOR_PUBLIC;
+}
+
+static CreatorDetail object_creator_detail(const Viewer *v, const IpcObject *o) {
+        return creator_detail(v, o->uid, o->cuid);
+}
+
 /* JSON integers are signed 64-bit; the kernel's "unlimited" shmall is not. */
 static json_int_t clamp_json(uint64_t v) {
         return v > INT64_MAX ? INT64_MAX : (json_int_t) v;
@@ -296,6 +322,7 @@ typedef struct ListState {
         bool more, started, first;
         ssize_t current; /* next object to send, -1 when done */
         int64_t now;
+        Viewer viewer;
 } ListState;
 
 static void list_state_free(void *p) {
@@ -356,7 +383,9 @@ static int list_stream(VarlinkBuffer *out, void *userdata) {
         while (r >= 0 && st->current >= 0 &&
                varlink_buffer_pending(out) - start < SERVER_OUTPUT_LOW_WATER) {
                 ssize_t next = list_next(st, (size_t) st->current + 1);
-                json_t *j = object_to_json(st->snapshot, (size_t) st->current, st->now);
+                const IpcObject *o = &st->snapshot->table.objects[st->current];
+                json_t *j = object_to_json_detail(st->snapshot, (size_t) st->current, st->now,
+                                                  object_creator_detail(&st->viewer, o));
 
                 if (st->more)
                         r = append_text(out, "{\"parameters\":{\"objects\":[");
@@ -399,6 +428,7 @@ static int method_list(Call *call, json_t *parameters, void *userdata) {
                            .state = -1,
                            .more = call_wants_more(call),
                            .now = now_sec(),
+                           .viewer = call_viewer(m, call),
                            .snapshot = scan_result_ref(m->snapshot) };
         if (kind && (st->kind = ipc_kind_from_string(kind)) < 0) {
                 list_state_free(st);
@@ -435,6 +465,7 @@ static int method_explain(Call *call, json_t *parameters, void *userdata) {
         const IpcObject *o;
         const ObjectInfo *info;
         IpcKind kind;
+        Viewer viewer;
         ssize_t i;
 
         if (json_unpack(parameters, "{s:s, s:I}", "kind", &kind_name, "id", &id) < 0)
@@ -450,6 +481,7 @@ static int method_explain(Call *call, json_t *parameters, void *userdata) {
                                   json_pack("{s:s, s:I}", "kind", kind_name, "id", id));
         o = &r->table.objects[i];
         info = &r->info[i];
+        viewer = call_viewer(m, call);
 
         rules = json_array();
         if (!rules)
@@ -470,7 +502,8 @@ static int method_explain(Call *call, json_t *parameters, void *userdata) {
                 return -ENOMEM;
         }
         reply = json_pack(
-                "{s:o, s:s, s:s?, s:o, s:o}", "object", object_to_json(r, (size_t) i, now_sec()),
+                "{s:o, s:s, s:s?, s:o, s:o}", "object",
+                object_to_json_detail(r, (size_t) i, now_sec(), object_creator_detail(&viewer, o)),
                 "state", object_state_to_string(info->verdict.state), "rule",
                 info->verdict.rule >= 0 ? r->policy->rules[info->verdict.rule].name : NULL,
                 "pending", strv_to_json(reasons), "rules", rules);
@@ -483,6 +516,7 @@ static int method_history(Call *call, json_t *parameters, void *userdata) {
         Manager *m = userdata;
         json_int_t limit = -1;
         json_t *events = json_array();
+        Viewer viewer = call_viewer(m, call);
         size_t n;
 
         if (!events)
@@ -497,9 +531,13 @@ static int method_history(Call *call, json_t *parameters, void *userdata) {
         n = m->tracker.n_history;
         if (limit >= 0 && (size_t) limit < n)
                 n = (size_t) limit;
-        for (size_t i = 0; i < n; i++)
-                json_array_append_new(events,
-                                      removal_event_to_json(tracker_history_get(&m->tracker, i)));
+        for (size_t i = 0; i < n; i++) {
+                const RemovalEvent *ev = tracker_history_get(&m->tracker, i);
+                /* The event keeps the owner, not the creator uid, of the removed object. */
+                json_array_append_new(
+                        events, removal_event_to_json_detail(
+                                        ev, creator_detail(&viewer, ev->owner_uid, ev->owner_uid)));
+        }
         tracker_unlock(&m->tracker);
         return call_reply(call, json_pack("{s:o}", "events", events));
 }

@@ -13,10 +13,12 @@ int key_from_json(json_int_t v, int32_t *ret) {
         return 0;
 }
 
-json_t *creator_to_json(const Creator *c) {
-        /* Unknown parts are left out, as the interface's optional fields allow. */
+json_t *creator_to_json_detail(const Creator *c, CreatorDetail detail) {
+        bool full = detail == CREATOR_FULL;
+
+        /* Unknown or withheld parts are left out, as the interface's optional fields allow. */
         return json_pack("{s:I, s:s*, s:s*, s:s*}", "pid", (json_int_t) c->pid, "comm", c->comm,
-                         "cmdline", c->cmdline, "unit", c->unit);
+                         "cmdline", full ? c->cmdline : NULL, "unit", full ? c->unit : NULL);
 }
 
 /* An optional string: absent or null is NULL; anything else must be a string. */
@@ -51,14 +53,14 @@ int creator_from_json(json_t *j, Creator *ret) {
                                              .unit = (char *) unit });
 }
 
-json_t *removal_event_to_json(const RemovalEvent *ev) {
+json_t *removal_event_to_json_detail(const RemovalEvent *ev, CreatorDetail detail) {
         json_t *j = json_pack("{s:I, s:s, s:i, s:I, s:I, s:s, s:I, s:I}", "time",
                               (json_int_t) ev->time, "kind", ipc_kind_to_string(ev->kind), "id",
                               ev->id, "key", key_to_json(ev->key), "ownerUid",
                               (json_int_t) ev->owner_uid, "rule", strempty(ev->rule), "size",
                               (json_int_t) ev->size, "idleSec", (json_int_t) ev->idle_sec);
         if (j && ev->creator.pid > 0 &&
-            json_object_set_new(j, "creator", creator_to_json(&ev->creator)) < 0) {
+            json_object_set_new(j, "creator", creator_to_json_detail(&ev->creator, detail)) < 0) {
                 json_decref(j);
                 return NULL;
         }
@@ -103,7 +105,8 @@ static json_t *pids_to_json(const IpcObject *o, bool only_alive) {
         return a;
 }
 
-json_t *object_to_json(const ScanResult *r, size_t index, int64_t now) {
+json_t *object_to_json_detail(const ScanResult *r, size_t index, int64_t now,
+                              CreatorDetail detail) {
         const IpcObject *o = &r->table.objects[index];
         const ObjectInfo *info = &r->info[index];
         const Verdict *v = &info->verdict;
@@ -138,7 +141,7 @@ json_t *object_to_json(const ScanResult *r, size_t index, int64_t now) {
                 break;
         }
         if (info->creator.pid > 0)
-                json_object_set_new(j, "creator", creator_to_json(&info->creator));
+                json_object_set_new(j, "creator", creator_to_json_detail(&info->creator, detail));
         json_object_set_new(j, "rule",
                             v->rule >= 0 ? json_string(r->policy->rules[v->rule].name)
                                          : json_null());
