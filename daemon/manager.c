@@ -201,6 +201,105 @@ static void retire_snapshot(ScanResult *r) {
                 free_snapshot(r);
 }
 
+/* ---- queries before the first pass ---- */
+
+struct PendingQuery {
+        Manager *manager;
+        PendingQuery *prev, *next;
+        Call *call;
+        MethodHandler handler;
+        json_t *parameters;
+        sd_event_source *timeout;
+};
+
+static void pending_query_free(PendingQuery *q) {
+        Manager *m = q->manager;
+
+        if (q->prev)
+                q->prev->next = q->next;
+        else
+                m->pending_queries = q->next;
+        if (q->next)
+                q->next->prev = q->prev;
+        sd_event_source_disable_unref(q->timeout);
+        json_decref(q->parameters);
+        call_unref(q->call);
+        free(q);
+}
+
+static int answer_not_ready(Manager *m, Call *call) {
+        char message[256];
+
+        if (m->stopping)
+                snprintf(message, sizeof(message), "the daemon is stopping");
+        else if (m->last_error < 0)
+                snprintf(message, sizeof(message),
+                         "no scan has completed yet: the last one failed (%s)",
+                         strerror(-m->last_error));
+        else
+                snprintf(message, sizeof(message), "no scan has completed yet");
+        return call_error(call, VARLINK_ERROR_NOT_READY, json_pack("{s:s}", "message", message));
+}
+
+static int on_pending_query_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        PendingQuery *q = userdata;
+
+        (void) answer_not_ready(q->manager, q->call);
+        pending_query_free(q);
+        return 0;
+}
+
+int manager_wait_for_snapshot(Manager *m, Call *call, MethodHandler handler, json_t *parameters) {
+        PendingQuery *q;
+        int r;
+
+        /* Nothing will bring a snapshot soon: the first pass failed and none is running. */
+        if (m->stopping || (m->ready && !m->scanning))
+                return answer_not_ready(m, call);
+
+        q = calloc(1, sizeof(PendingQuery));
+        if (!q)
+                return -ENOMEM;
+        *q = (PendingQuery){ .manager = m, .handler = handler };
+        r = sd_event_add_time_relative(m->event, &q->timeout, CLOCK_MONOTONIC, SNAPSHOT_WAIT_USEC,
+                                       100 * 1000, on_pending_query_timeout, q);
+        if (r < 0) {
+                free(q);
+                return r;
+        }
+        q->call = call_ref(call);
+        q->parameters = json_incref(parameters);
+        q->next = m->pending_queries;
+        if (q->next)
+                q->next->prev = q;
+        m->pending_queries = q;
+        return 0;
+}
+
+/* Answers the waiting queries from the new snapshot, or with NotReady when the pass that
+ * ended brought none and no other is running. */
+static void answer_pending_queries(Manager *m) {
+        if (!m->snapshot && m->scanning && !m->stopping)
+                return; /* their deadlines still hold */
+        while (m->pending_queries) {
+                PendingQuery *q = m->pending_queries;
+                int r = 0;
+
+                if (!call_is_connected(q->call))
+                        ; /* the client gave up */
+                else if (m->snapshot)
+                        r = q->handler(q->call, q->parameters, m);
+                else
+                        r = answer_not_ready(m, q->call);
+                if (r < 0) {
+                        log_warning_errno(r, "Failed to answer a query after the first pass: %m");
+                        (void) call_error(q->call, VARLINK_ERROR_NOT_READY,
+                                          json_pack("{s:s}", "message", strerror(-r)));
+                }
+                pending_query_free(q);
+        }
+}
+
 static void schedule_next_pass(Manager *m) {
         (void) sd_event_source_set_time_relative(m->scan_timer, interval_usec(m));
         (void) sd_event_source_set_enabled(m->scan_timer, SD_EVENT_ONESHOT);
@@ -217,6 +316,7 @@ static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *us
         pthread_join(m->worker, NULL);
         m->scanning = false;
         m->worker_policy = policy_free(m->worker_policy);
+        m->last_error = m->worker_result ? 0 : m->worker_error;
         manager_status_changed(m);
 
         if (m->worker_result) {
@@ -243,6 +343,7 @@ static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *us
                 answer_waiting(m, NULL, -EAGAIN);
         if (!m->scanning)
                 schedule_next_pass(m);
+        answer_pending_queries(m);
         return 0;
 }
 
@@ -448,6 +549,8 @@ static void manager_done(Manager *m) {
         if (m->persist && m->tracker.dirty)
                 (void) tracker_save(&m->tracker, m->policy->daemon.state_directory);
         answer_waiting(m, NULL, -ECANCELED);
+        m->stopping = true;
+        answer_pending_queries(m);
         for (size_t i = 0; i < m->n_queued; i++)
                 call_unref(m->queued[i].call);
         free(m->queued);

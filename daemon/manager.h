@@ -12,6 +12,13 @@
 #include "tracker.h"
 #include "varlink-server.h"
 
+/* Queries that need a snapshot (List, Explain, Metrics, Simulate) wait this long for the
+ * first pass after start, then get NotReady: an empty list would say "no objects". */
+#define SNAPSHOT_WAIT_USEC      (10 * 1000000ULL)
+#define VARLINK_ERROR_NOT_READY VARLINK_INTERFACE ".NotReady"
+
+typedef struct PendingQuery PendingQuery;
+
 typedef struct ScanRequest {
         Call *call; /* NULL for the timer's own passes */
         bool dry_run;
@@ -45,6 +52,10 @@ typedef struct Manager {
         size_t n_waiting;
         ScanRequest *queued; /* arrived during the pass: served by the next one */
         size_t n_queued;
+        int last_error; /* of the last pass, 0 if it succeeded */
+
+        /* Queries that arrived before the first snapshot, answered when it comes. */
+        PendingQuery *pending_queries;
 
         /* GetStatus is what monitoring polls: its serialized reply is kept until what it
          * reports changes (manager_status_changed(), or the removal totals). */
@@ -75,6 +86,11 @@ int manager_request_scan(Manager *m, Call *call, bool dry_run);
 int manager_reload(Manager *m, char ***ret_errors);
 
 json_t *scan_result_summary_json(const ScanResult *r);
+
+/* For a query that needs m->snapshot while there is none yet: keeps the call until the
+ * first pass ends (then runs handler again) or SNAPSHOT_WAIT_USEC pass, or answers NotReady
+ * at once when no pass is under way. Takes its own references to call and parameters. */
+int manager_wait_for_snapshot(Manager *m, Call *call, MethodHandler handler, json_t *parameters);
 
 /* Drops the cached GetStatus reply: the snapshot, the policy or the scanning flag changed. */
 void manager_status_changed(Manager *m);

@@ -128,6 +128,8 @@ static const char interface_description[] =
         "  limits: []Limit\n"
         ")\n"
         "\n"
+        "# Queries that need a scan (List, Explain, Metrics, Simulate) wait up to 10 s for\n"
+        "# the first one after start, then fail with NotReady.\n"
         "# With 'more', one reply per object, each with a one-element list.\n"
         "method List(kind: ?string, state: ?string) -> (objects: []Object)\n"
         "\n"
@@ -177,7 +179,9 @@ static const char interface_description[] =
         "error NoSuchObject (kind: string, id: int)\n"
         "error PermissionDenied (method: string)\n"
         "error InvalidConfig (errors: []string)\n"
-        "error ScanFailed (message: string)\n";
+        "error ScanFailed (message: string)\n"
+        "# No scan has completed yet (just started, or the first one failed).\n"
+        "error NotReady (message: string)\n";
 
 static const char service_description[] =
         "# The Varlink service interface\n"
@@ -365,6 +369,10 @@ static int end_message(VarlinkBuffer *out) {
         return varlink_buffer_append(out, "", 1);
 }
 
+/* How much one call of list_stream() adds: the server calls again while its unsent output
+ * is below its own limit, so this only keeps each step short. */
+#define LIST_CHUNK_BYTES (64u * 1024u)
+
 static int list_stream(VarlinkBuffer *out, void *userdata) {
         ListState *st = userdata;
         size_t start = varlink_buffer_pending(out);
@@ -381,7 +389,7 @@ static int list_stream(VarlinkBuffer *out, void *userdata) {
                         r = append_text(out, "{\"parameters\":{\"objects\":[");
         }
         while (r >= 0 && st->current >= 0 &&
-               varlink_buffer_pending(out) - start < SERVER_OUTPUT_LOW_WATER) {
+               varlink_buffer_pending(out) - start < LIST_CHUNK_BYTES) {
                 ssize_t next = list_next(st, (size_t) st->current + 1);
                 const IpcObject *o = &st->snapshot->table.objects[st->current];
                 json_t *j = object_to_json_detail(st->snapshot, (size_t) st->current, st->now,
@@ -420,6 +428,8 @@ static int method_list(Call *call, json_t *parameters, void *userdata) {
         const char *kind = NULL, *state = NULL;
         ListState *st;
 
+        if (!m->snapshot)
+                return manager_wait_for_snapshot(m, call, method_list, parameters);
         (void) json_unpack(parameters, "{s?s, s?s}", "kind", &kind, "state", &state);
         st = calloc(1, sizeof(ListState));
         if (!st)
@@ -468,6 +478,8 @@ static int method_explain(Call *call, json_t *parameters, void *userdata) {
         Viewer viewer;
         ssize_t i;
 
+        if (!r)
+                return manager_wait_for_snapshot(m, call, method_explain, parameters);
         if (json_unpack(parameters, "{s:s, s:I}", "kind", &kind_name, "id", &id) < 0)
                 return call_error_invalid_parameter(call, "kind");
         kind = ipc_kind_from_string(kind_name);
@@ -547,6 +559,8 @@ static int method_metrics(Call *call, json_t *parameters, void *userdata) {
         _cleanup_free_ char *text = NULL;
         int r;
 
+        if (!m->snapshot)
+                return manager_wait_for_snapshot(m, call, method_metrics, parameters);
         r = metrics_format(m->snapshot, &m->tracker, &text);
         if (r < 0)
                 return r;
@@ -610,6 +624,8 @@ static int method_simulate(Call *call, json_t *parameters, void *userdata) {
 
         if (!caller_is_admin(m, call))
                 return deny(call, "Simulate");
+        if (!r)
+                return manager_wait_for_snapshot(m, call, method_simulate, parameters);
         if (json_unpack(parameters, "{s:s}", "config", &text) < 0)
                 return call_error_invalid_parameter(call, "config");
         k = policy_load_string(text, "(simulated policy)", &candidate, &errors);
