@@ -67,6 +67,27 @@ int parse_uint32(const char *s, uint32_t *ret) {
         return 0;
 }
 
+int parse_hex_uint32(const char *s, uint32_t *ret) {
+        uint64_t v = 0;
+        const char *p;
+
+        /* By hand: strtoul() would take blanks, a sign and a second "0x" after ours. */
+        if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !isxdigit((unsigned char) s[2]))
+                return -EINVAL;
+        for (p = s + 2; isxdigit((unsigned char) *p); p++) {
+                unsigned d = isdigit((unsigned char) *p)
+                                     ? (unsigned) (*p - '0')
+                                     : (unsigned) (tolower((unsigned char) *p) - 'a' + 10);
+                v = v * 16 + d;
+                if (v > UINT32_MAX)
+                        return -ERANGE;
+        }
+        if (*p)
+                return -EINVAL;
+        *ret = (uint32_t) v;
+        return 0;
+}
+
 static const struct {
         const char *suffix;
         uint64_t seconds;

@@ -12,6 +12,8 @@
 int parse_boolean(const char *s);
 int parse_uint64(const char *s, uint64_t *ret);
 int parse_uint32(const char *s, uint32_t *ret);
+/* "0x5000" or "0X5000": one prefix, then hex digits only; no sign, blank or second "0x". */
+int parse_hex_uint32(const char *s, uint32_t *ret);
 int parse_timespan_sec(const char *s, uint64_t *ret);
 int parse_size(const char *s, uint64_t *ret);
 
