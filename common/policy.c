@@ -2,15 +2,18 @@
 /* The policy file: [Daemon] settings and ordered [Rule NAME] sections, parsed with inih. */
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <ini.h>
 
+#include "hashmap.h"
 #include "macro.h"
 #include "parse-util.h"
 #include "policy.h"
@@ -33,85 +36,153 @@ typedef enum SectionType {
         SECTION_IGNORED, /* a bad header, already reported: its keys are not */
 } SectionType;
 
+typedef enum IdKind { ID_USER, ID_GROUP, ID_KEY, _ID_KIND_MAX } IdKind;
+
 typedef struct ParseState {
         Policy *policy;
         char **errors;
+        size_t n_errors, errors_allocated;
+        bool too_many_errors; /* POLICY_ERRORS_MAX reached: nothing more is read */
         const char *file;
-        FILE *f;
-        char *buf;
-        size_t buf_size;
+        const char *data; /* the file being read, whole */
+        size_t size, offset;
         unsigned line;
         SectionType section;
-        size_t rule;         /* index into policy->rules while in a [Rule] */
-        bool kinds_assigned; /* the current rule's Kind= holds a list, not the default "any" */
+        size_t rule; /* index into policy->rules while in a [Rule] */
+        size_t rules_allocated;
+        Hashmap rule_names; /* a rule name's hash (probed on) -> the rule's index + 1 */
+        /* The current rule's lists, whose lengths are kept so that a rule with many
+         * assignments is read in linear time. */
+        bool kinds_assigned; /* Kind= holds a list, not the default "any" */
+        size_t ranges_allocated[_ID_KIND_MAX];
+        size_t text_length[_ID_KIND_MAX], text_allocated[_ID_KIND_MAX];
+        size_t n_creators, creators_allocated;
         bool oom;
 } ParseState;
+
+/* Appends to a NULL-terminated vector whose length the caller keeps; takes value. */
+static int vector_append(char ***l, size_t *n, size_t *allocated, char *value) {
+        if (!value || GREEDY_REALLOC(*l, *allocated, *n + 2) < 0) {
+                free(value);
+                return -ENOMEM;
+        }
+        (*l)[(*n)++] = value;
+        (*l)[*n] = NULL;
+        return 0;
+}
 
 static void config_error(ParseState *s, const char *format, ...) _printf_(2, 3);
 static void config_error(ParseState *s, const char *format, ...) {
         _cleanup_free_ char *message = NULL;
+        char *e = NULL;
         va_list ap;
         int r;
 
+        if (s->too_many_errors)
+                return;
         va_start(ap, format);
         r = vasprintf(&message, format, ap);
         va_end(ap);
-        if (r < 0 || strv_extendf(&s->errors, "%s:%u: %s", s->file, s->line, message) < 0)
+        /* A hostile file (a megabyte of bad lines) must not turn into a gigabyte of errors. */
+        if (r >= 0 && s->n_errors + 1 >= POLICY_ERRORS_MAX) {
+                s->too_many_errors = true;
+                r = asprintf(&e, "%s:%u: too many errors (%d), not reading further", s->file,
+                             s->line, POLICY_ERRORS_MAX);
+        } else if (r >= 0)
+                r = asprintf(&e, "%s:%u: %s", s->file, s->line, message);
+        if (r < 0 || vector_append(&s->errors, &s->n_errors, &s->errors_allocated, e) < 0)
                 s->oom = true;
 }
 
 /* ---- value parsers: one per value syntax, table-driven below ---- */
 
-typedef int (*ValueParser)(ParseState *s, const char *key, const char *value, void *field);
+typedef struct ConfigKey ConfigKey;
+typedef int (*ValueParser)(ParseState *s, const ConfigKey *k, const char *value, void *field);
 
-static int parse_span_value(ParseState *s, const char *key, const char *value, void *field) {
-        if (parse_timespan_sec(value, field) < 0) {
-                config_error(s,
-                             "%s=: invalid time span \"%s\" (use e.g. 90, 90s, 5min, 2h, 7d, 1w)",
-                             key, value);
-                return -EINVAL;
-        }
-        return 0;
+struct ConfigKey {
+        SectionType section;
+        const char *name;
+        ValueParser parse;
+        size_t offset;     /* into DaemonSettings or Rule; SIZE_MAX: the struct itself */
+        uint64_t min, max; /* the range of a number, span or size */
+};
+
+typedef char *(*RangeFormatter)(char *buf, size_t size, uint64_t value);
+
+static char *format_number(char *buf, size_t size, uint64_t value) {
+        snprintf(buf, size, "%" PRIu64, value);
+        return buf;
 }
 
-static int parse_interval_value(ParseState *s, const char *key, const char *value, void *field) {
-        uint64_t v;
-        if (parse_span_value(s, key, value, &v) < 0)
-                return -EINVAL;
-        if (v < 1) {
-                config_error(s, "%s=: must be at least 1s, not \"%s\"", key, value);
+/* parsed is what the value parser returned: -ERANGE (overflow) is out of range as well. */
+static int check_range(ParseState *s, const ConfigKey *k, const char *value, int parsed, uint64_t v,
+                       RangeFormatter format) {
+        char min[FORMAT_TIMESPAN_MAX], max[FORMAT_TIMESPAN_MAX];
+
+        if (parsed != -ERANGE && v >= k->min && v <= k->max)
+                return 0;
+        config_error(s, "%s=: \"%s\" is out of range (%s to %s)", k->name, value,
+                     format(min, sizeof(min), k->min), format(max, sizeof(max), k->max));
+        return -ERANGE;
+}
+
+static int parse_span_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
+        uint64_t v = 0;
+        int r = parse_timespan_sec(value, &v);
+
+        if (r < 0 && r != -ERANGE) {
+                config_error(s,
+                             "%s=: invalid time span \"%s\" (use e.g. 90, 90s, 5min, 2h, 7d, 1w)",
+                             k->name, value);
                 return -EINVAL;
         }
+        r = check_range(s, k, value, r, v, format_timespan_exact);
+        if (r < 0)
+                return r;
         *(uint64_t *) field = v;
         return 0;
 }
 
-static int parse_size_value(ParseState *s, const char *key, const char *value, void *field) {
-        if (parse_size(value, field) < 0) {
-                config_error(s, "%s=: invalid size \"%s\" (use e.g. 4096, 512K, 1M, 2G)", key,
+static int parse_size_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
+        uint64_t v = 0;
+        int r = parse_size(value, &v);
+
+        if (r < 0 && r != -ERANGE) {
+                config_error(s, "%s=: invalid size \"%s\" (use e.g. 4096, 512K, 1M, 2G)", k->name,
                              value);
                 return -EINVAL;
         }
+        r = check_range(s, k, value, r, v, format_size_exact);
+        if (r < 0)
+                return r;
+        *(uint64_t *) field = v;
         return 0;
 }
 
-static int parse_bool_value(ParseState *s, const char *key, const char *value, void *field) {
+static int parse_bool_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
         int b = parse_boolean(value);
         if (b < 0) {
                 config_error(s, "%s=: invalid boolean \"%s\" (use yes/no, true/false, on/off, 1/0)",
-                             key, value);
+                             k->name, value);
                 return -EINVAL;
         }
         *(bool *) field = b;
         return 0;
 }
 
-static int parse_count_value(ParseState *s, const char *key, const char *value, void *field) {
-        if (parse_uint64(value, field) < 0) {
-                config_error(s, "%s=: invalid number \"%s\" (a whole number, 0 or more)", key,
+static int parse_count_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
+        uint64_t v = 0;
+        int r = parse_uint64(value, &v);
+
+        if (r < 0 && r != -ERANGE) {
+                config_error(s, "%s=: invalid number \"%s\" (a whole number, 0 or more)", k->name,
                              value);
                 return -EINVAL;
         }
+        r = check_range(s, k, value, r, v, format_number);
+        if (r < 0)
+                return r;
+        *(uint64_t *) field = v;
         return 0;
 }
 
@@ -126,30 +197,30 @@ static int set_string(ParseState *s, char **field, const char *value) {
         return 0;
 }
 
-static int parse_path_value(ParseState *s, const char *key, const char *value, void *field) {
+static int parse_path_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
         if (*value && value[0] != '/') {
-                config_error(s, "%s=: \"%s\" is not an absolute path", key, value);
+                config_error(s, "%s=: \"%s\" is not an absolute path", k->name, value);
                 return -EINVAL;
         }
         return set_string(s, field, value);
 }
 
-static int parse_required_path_value(ParseState *s, const char *key, const char *value,
+static int parse_required_path_value(ParseState *s, const ConfigKey *k, const char *value,
                                      void *field) {
         if (!*value) {
-                config_error(s, "%s=: needs an absolute path", key);
+                config_error(s, "%s=: needs an absolute path", k->name);
                 return -EINVAL;
         }
-        return parse_path_value(s, key, value, field);
+        return parse_path_value(s, k, value, field);
 }
 
-static int parse_socket_value(ParseState *s, const char *key, const char *value, void *field) {
+static int parse_socket_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
         if (strlen(value) >= sizeof(((struct sockaddr_un *) NULL)->sun_path)) {
-                config_error(s, "%s=: path too long for a Unix socket (max %zu characters)", key,
-                             sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1);
+                config_error(s, "%s=: path too long for a Unix socket (max %zu characters)",
+                             k->name, sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1);
                 return -EINVAL;
         }
-        return parse_required_path_value(s, key, value, field);
+        return parse_required_path_value(s, k, value, field);
 }
 
 static int lookup_group(const char *name, gid_t *ret) {
@@ -157,6 +228,9 @@ static int lookup_group(const char *name, gid_t *ret) {
         struct group *g;
 
         if (parse_uint32(name, &id) >= 0) {
+                /* (gid_t) -1 means "no group" to the kernel and to getpeercred callers. */
+                if (id == (uint32_t) (gid_t) -1)
+                        return -EINVAL;
                 *ret = id;
                 return 0;
         }
@@ -168,19 +242,20 @@ static int lookup_group(const char *name, gid_t *ret) {
         return 0;
 }
 
-static int parse_admin_group_value(ParseState *s, const char *key, const char *value, void *field) {
+static int parse_admin_group_value(ParseState *s, const ConfigKey *k, const char *value,
+                                   void *field) {
         DaemonSettings *d = field;
         gid_t gid = 0;
 
         if (*value && lookup_group(value, &gid) < 0) {
-                config_error(s, "%s=: unknown group \"%s\"", key, value);
+                config_error(s, "%s=: unknown group \"%s\"", k->name, value);
                 return -EINVAL;
         }
         d->admin_gid = gid;
         return set_string(s, &d->admin_group, value);
 }
 
-static int parse_kind_value(ParseState *s, const char *key, const char *value, void *field) {
+static int parse_kind_value(ParseState *s, const ConfigKey *key, const char *value, void *field) {
         _cleanup_strv_free_ char **words = strv_split_blanks(value);
         unsigned *kinds = field, parsed = 0;
 
@@ -196,7 +271,8 @@ static int parse_kind_value(ParseState *s, const char *key, const char *value, v
         for (char **w = words; *w; w++) {
                 IpcKind k = ipc_kind_from_string(*w);
                 if (k < 0) {
-                        config_error(s, "%s=: unknown kind \"%s\" (use shm, sem, msg)", key, *w);
+                        config_error(s, "%s=: unknown kind \"%s\" (use shm, sem, msg)", key->name,
+                                     *w);
                         return -EINVAL;
                 }
                 parsed |= 1u << k;
@@ -207,39 +283,45 @@ static int parse_kind_value(ParseState *s, const char *key, const char *value, v
         return 0;
 }
 
-static int parse_action_value(ParseState *s, const char *key, const char *value, void *field) {
+static int parse_action_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
         for (int a = 0; a < _RULE_ACTION_MAX; a++)
                 if (streq(value, action_names[a])) {
                         *(RuleAction *) field = (RuleAction) a;
                         return 0;
                 }
-        config_error(s, "%s=: unknown action \"%s\" (use reap, report or keep)", key, value);
+        config_error(s, "%s=: unknown action \"%s\" (use reap, report or keep)", k->name, value);
         return -EINVAL;
 }
 
-static int parse_quarantine_value(ParseState *s, const char *key, const char *value, void *field) {
+static int parse_quarantine_value(ParseState *s, const ConfigKey *k, const char *value,
+                                  void *field) {
         bool b;
-        if (parse_bool_value(s, key, value, &b) < 0)
+        if (parse_bool_value(s, k, value, &b) < 0)
                 return -EINVAL;
         if (b) {
                 /* Reaping under a rule that promises an undo we cannot give would lose data. */
                 config_error(s,
                              "%s=yes: this version of ipcreap has no quarantine store yet; "
                              "use Quarantine=no",
-                             key);
+                             k->name);
                 return -EINVAL;
         }
         *(bool *) field = b;
         return 0;
 }
 
-static int id_set_add(ParseState *s, IdSet *set, uint32_t first, uint32_t last) {
-        IdRange *r = realloc(set->ranges, (set->n + 1) * sizeof(IdRange));
-        if (!r) {
-                s->oom = true;
-                return -ENOMEM;
+/* allocated is the caller's count of set->ranges' slots: doubling keeps long lists linear. */
+static int id_set_add(ParseState *s, IdSet *set, size_t *allocated, uint32_t first, uint32_t last) {
+        if (set->n >= *allocated) {
+                size_t n = MAX(*allocated * 2, (size_t) 1);
+                IdRange *r = reallocarray(set->ranges, n, sizeof(IdRange));
+                if (!r) {
+                        s->oom = true;
+                        return -ENOMEM;
+                }
+                set->ranges = r;
+                *allocated = n;
         }
-        set->ranges = r;
         set->ranges[set->n++] = (IdRange){ first, last };
         return 0;
 }
@@ -266,7 +348,8 @@ static int parse_numeric_range(const char *word, uint32_t *ret_first, uint32_t *
         return *ret_first <= *ret_last ? 0 : -ERANGE;
 }
 
-static int add_group_members(ParseState *s, IdSet *set, const char *key, const char *name) {
+static int add_group_members(ParseState *s, IdSet *set, size_t *allocated, const char *key,
+                             const char *name) {
         struct passwd *pw;
         struct group *g;
         gid_t gid;
@@ -280,13 +363,14 @@ static int add_group_members(ParseState *s, IdSet *set, const char *key, const c
         gid = g->gr_gid;
         for (char **m = g->gr_mem; m && *m; m++) {
                 pw = getpwnam(*m);
-                if (pw && id_set_add(s, set, pw->pw_uid, pw->pw_uid) < 0)
+                if (pw && id_set_add(s, set, allocated, pw->pw_uid, pw->pw_uid) < 0)
                         return -ENOMEM;
         }
         /* Users whose primary group it is are members too, though gr_mem omits them. */
         setpwent();
         while ((pw = getpwent()))
-                if (pw->pw_gid == gid && id_set_add(s, set, pw->pw_uid, pw->pw_uid) < 0) {
+                if (pw->pw_gid == gid &&
+                    id_set_add(s, set, allocated, pw->pw_uid, pw->pw_uid) < 0) {
                         endpwent();
                         return -ENOMEM;
                 }
@@ -294,45 +378,38 @@ static int add_group_members(ParseState *s, IdSet *set, const char *key, const c
         return 0;
 }
 
-typedef enum IdKind { ID_USER, ID_GROUP, ID_KEY } IdKind;
+/* "0x5000" or "0x5000-0x50ff"; both ends exactly one "0x" and hex digits. */
+static int parse_key_range(ParseState *s, const char *w, uint32_t *ret_first, uint32_t *ret_last) {
+        const char *dash = strchr(w, '-');
+        _cleanup_free_ char *a = NULL;
 
-static int parse_key_word(const char *w, uint32_t *ret) {
-        char *end;
-        unsigned long long v;
-
-        if (strncasecmp(w, "0x", 2) != 0 || !isxdigit((unsigned char) w[2]))
+        if (!dash) {
+                if (parse_hex_uint32(w, ret_first) < 0)
+                        return -EINVAL;
+                *ret_last = *ret_first;
+                return 0;
+        }
+        a = strndup(w, (size_t) (dash - w));
+        if (!a) {
+                s->oom = true;
+                return -ENOMEM;
+        }
+        if (parse_hex_uint32(a, ret_first) < 0 || parse_hex_uint32(dash + 1, ret_last) < 0)
                 return -EINVAL;
-        errno = 0;
-        v = strtoull(w + 2, &end, 16);
-        if (errno || *end || v > UINT32_MAX)
-                return -EINVAL;
-        *ret = (uint32_t) v;
-        return 0;
+        return *ret_first <= *ret_last ? 0 : -ERANGE;
 }
 
-static int parse_id_word(ParseState *s, IdSet *set, IdKind kind, const char *key, const char *w) {
+static int parse_id_word(ParseState *s, IdSet *set, size_t *allocated, IdKind kind, const char *key,
+                         const char *w) {
         uint32_t first, last;
         int r;
 
         if (kind == ID_KEY) {
-                const char *dash = strchr(w, '-');
                 if (streq(w, "private"))
-                        return id_set_add(s, set, 0, 0);
-                if (dash) {
-                        _cleanup_free_ char *a = strndup(w, (size_t) (dash - w));
-                        if (!a) {
-                                s->oom = true;
-                                return -ENOMEM;
-                        }
-                        r = parse_key_word(a, &first) < 0 || parse_key_word(dash + 1, &last) < 0
-                                    ? -EINVAL
-                                    : 0;
-                        if (r >= 0 && first > last)
-                                r = -ERANGE;
-                } else {
-                        r = parse_key_word(w, &first);
-                        last = first;
-                }
+                        return id_set_add(s, set, allocated, 0, 0);
+                r = parse_key_range(s, w, &first, &last);
+                if (r == -ENOMEM)
+                        return r;
                 if (r < 0) {
                         config_error(s,
                                      "%s=: invalid key \"%s\" (use hex keys like 0x5000, ranges "
@@ -340,7 +417,7 @@ static int parse_id_word(ParseState *s, IdSet *set, IdKind kind, const char *key
                                      key, w);
                         return -EINVAL;
                 }
-                return id_set_add(s, set, first, last);
+                return id_set_add(s, set, allocated, first, last);
         }
 
         r = parse_numeric_range(w, &first, &last);
@@ -349,7 +426,7 @@ static int parse_id_word(ParseState *s, IdSet *set, IdKind kind, const char *key
                 return r;
         }
         if (r >= 0)
-                return id_set_add(s, set, first, last);
+                return id_set_add(s, set, allocated, first, last);
         if (r != -ENOENT) {
                 config_error(s, "%s=: invalid %s range \"%s\"", key,
                              kind == ID_USER ? "uid" : "gid", w);
@@ -357,21 +434,21 @@ static int parse_id_word(ParseState *s, IdSet *set, IdKind kind, const char *key
         }
 
         if (kind == ID_USER && w[0] == '@')
-                return add_group_members(s, set, key, w + 1);
+                return add_group_members(s, set, allocated, key, w + 1);
         if (kind == ID_USER) {
                 struct passwd *pw = getpwnam(w);
                 if (!pw) {
                         config_error(s, "%s=: unknown user \"%s\"", key, w);
                         return -EINVAL;
                 }
-                return id_set_add(s, set, pw->pw_uid, pw->pw_uid);
+                return id_set_add(s, set, allocated, pw->pw_uid, pw->pw_uid);
         }
         struct group *g = getgrnam(w);
         if (!g) {
                 config_error(s, "%s=: unknown group \"%s\"", key, w);
                 return -EINVAL;
         }
-        return id_set_add(s, set, g->gr_gid, g->gr_gid);
+        return id_set_add(s, set, allocated, g->gr_gid, g->gr_gid);
 }
 
 static void id_set_done(IdSet *set) {
@@ -380,11 +457,28 @@ static void id_set_done(IdSet *set) {
         *set = (IdSet){ 0 };
 }
 
+/* Appends " value" to the text of the current rule's set of that kind, in place. */
+static int id_set_append_text(ParseState *s, IdKind kind, IdSet *set, const char *value) {
+        size_t *length = &s->text_length[kind], n = strlen(value);
+        size_t need = *length + (*length > 0) + n + 1;
+
+        if (GREEDY_REALLOC(set->text, s->text_allocated[kind], need) < 0) {
+                s->oom = true;
+                return -ENOMEM;
+        }
+        if (*length > 0)
+                set->text[(*length)++] = ' ';
+        memcpy(set->text + *length, value, n + 1);
+        *length += n;
+        return 0;
+}
+
+/* set is the current rule's set of that kind. */
 static int parse_id_set(ParseState *s, IdKind kind, const char *key, const char *value,
                         IdSet *set) {
         _cleanup_strv_free_ char **words = strv_split_blanks(value);
         IdSet parsed = { 0 };
-        char *text;
+        size_t parsed_allocated = 0;
 
         if (!words) {
                 s->oom = true;
@@ -392,95 +486,96 @@ static int parse_id_set(ParseState *s, IdKind kind, const char *key, const char 
         }
         if (!words[0]) {
                 id_set_done(set); /* An empty assignment resets to "any". */
+                s->ranges_allocated[kind] = s->text_length[kind] = s->text_allocated[kind] = 0;
                 return 0;
         }
         for (char **w = words; *w; w++)
-                if (parse_id_word(s, &parsed, kind, key, *w) < 0) {
+                if (parse_id_word(s, &parsed, &parsed_allocated, kind, key, *w) < 0) {
                         id_set_done(&parsed);
                         return -EINVAL;
                 }
 
         /* Repeated assignments add to the set, as in systemd. */
-        if (set->text ? asprintf(&text, "%s %s", set->text, value) < 0 : !(text = strdup(value))) {
-                id_set_done(&parsed);
-                s->oom = true;
-                return -ENOMEM;
-        }
         for (size_t i = 0; i < parsed.n; i++)
-                if (id_set_add(s, set, parsed.ranges[i].first, parsed.ranges[i].last) < 0) {
-                        free(text);
+                if (id_set_add(s, set, &s->ranges_allocated[kind], parsed.ranges[i].first,
+                               parsed.ranges[i].last) < 0) {
                         id_set_done(&parsed);
                         return -ENOMEM;
                 }
-        free(set->text);
-        set->text = text;
         id_set_done(&parsed);
-        return 0;
+        return id_set_append_text(s, kind, set, value);
 }
 
-static int parse_owner_value(ParseState *s, const char *key, const char *value, void *field) {
-        return parse_id_set(s, ID_USER, key, value, field);
+static int parse_owner_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
+        return parse_id_set(s, ID_USER, k->name, value, field);
 }
 
-static int parse_group_value(ParseState *s, const char *key, const char *value, void *field) {
-        return parse_id_set(s, ID_GROUP, key, value, field);
+static int parse_group_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
+        return parse_id_set(s, ID_GROUP, k->name, value, field);
 }
 
-static int parse_key_value(ParseState *s, const char *key, const char *value, void *field) {
-        return parse_id_set(s, ID_KEY, key, value, field);
+static int parse_key_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
+        return parse_id_set(s, ID_KEY, k->name, value, field);
 }
 
-static int parse_creator_value(ParseState *s, const char *key, const char *value, void *field) {
+static int parse_creator_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
         _cleanup_strv_free_ char **words = strv_split_blanks(value);
         char ***globs = field;
 
-        (void) key;
+        (void) k;
         if (!words) {
                 s->oom = true;
                 return -ENOMEM;
         }
         if (!words[0]) {
                 *globs = strv_free(*globs);
+                s->n_creators = s->creators_allocated = 0;
                 return 0;
         }
         for (char **w = words; *w; w++)
-                if (strv_extend(globs, *w) < 0) {
+                if (vector_append(globs, &s->n_creators, &s->creators_allocated, strdup(*w)) < 0) {
                         s->oom = true;
                         return -ENOMEM;
                 }
         return 0;
 }
 
-typedef struct ConfigKey {
-        SectionType section;
-        const char *name;
-        ValueParser parse;
-        size_t offset; /* into DaemonSettings or Rule; SIZE_MAX: the struct itself */
-} ConfigKey;
-
-#define DAEMON_KEY(n, p, f) \
-        { SECTION_DAEMON, n, p, offsetof(DaemonSettings, f) }
-#define RULE_KEY(n, p, f) \
-        { SECTION_RULE, n, p, offsetof(Rule, f) }
+/* Designated, so that keys without a range may leave it out. */
+#define DAEMON_KEY(n, p, f, ...)                                   \
+        {                                                          \
+                .section = SECTION_DAEMON, .name = n, .parse = p,  \
+                .offset = offsetof(DaemonSettings, f), __VA_ARGS__ \
+        }
+#define RULE_KEY(n, p, f, ...) \
+        { .section = SECTION_RULE, .name = n, .parse = p, .offset = offsetof(Rule, f), __VA_ARGS__ }
+#define RANGE(a, b) .min = (a), .max = (b)
 
 static const ConfigKey config_keys[] = {
-        DAEMON_KEY("ScanIntervalSec", parse_interval_value, scan_interval_sec),
+        DAEMON_KEY("ScanIntervalSec", parse_span_value, scan_interval_sec,
+                   RANGE(POLICY_SCAN_INTERVAL_MIN_SEC, POLICY_SCAN_INTERVAL_MAX_SEC)),
         DAEMON_KEY("DryRun", parse_bool_value, dry_run),
-        DAEMON_KEY("MaxReapsPerScan", parse_count_value, max_reaps_per_scan),
+        DAEMON_KEY("MaxReapsPerScan", parse_count_value, max_reaps_per_scan,
+                   RANGE(0, POLICY_MAX_REAPS_PER_SCAN_MAX)),
         DAEMON_KEY("Socket", parse_socket_value, socket),
-        { SECTION_DAEMON, "AdminGroup", parse_admin_group_value, SIZE_MAX },
+        { .section = SECTION_DAEMON,
+          .name = "AdminGroup",
+          .parse = parse_admin_group_value,
+          .offset = SIZE_MAX },
         DAEMON_KEY("StateDirectory", parse_required_path_value, state_directory),
-        DAEMON_KEY("HistorySize", parse_count_value, history_size),
-        DAEMON_KEY("QuarantineMaxBytes", parse_size_value, quarantine_max_bytes),
-        DAEMON_KEY("QuarantineKeepSec", parse_span_value, quarantine_keep_sec),
+        DAEMON_KEY("HistorySize", parse_count_value, history_size,
+                   RANGE(0, POLICY_HISTORY_SIZE_MAX)),
+        DAEMON_KEY("QuarantineMaxBytes", parse_size_value, quarantine_max_bytes,
+                   RANGE(0, POLICY_QUARANTINE_MAX_BYTES_MAX)),
+        DAEMON_KEY("QuarantineKeepSec", parse_span_value, quarantine_keep_sec,
+                   RANGE(0, POLICY_SPAN_MAX_SEC)),
         DAEMON_KEY("MetricsFile", parse_path_value, metrics_file),
         RULE_KEY("Kind", parse_kind_value, kinds),
         RULE_KEY("Owner", parse_owner_value, owner),
         RULE_KEY("Group", parse_group_value, group),
         RULE_KEY("Key", parse_key_value, key),
         RULE_KEY("Creator", parse_creator_value, creator),
-        RULE_KEY("MinSize", parse_size_value, min_size),
-        RULE_KEY("MinIdleSec", parse_span_value, min_idle_sec),
+        RULE_KEY("MinSize", parse_size_value, min_size, RANGE(0, POLICY_MIN_SIZE_MAX)),
+        RULE_KEY("MinIdleSec", parse_span_value, min_idle_sec, RANGE(0, POLICY_SPAN_MAX_SEC)),
         RULE_KEY("RequireDeadPids", parse_bool_value, require_dead_pids),
         RULE_KEY("RequireNoOwnerProcesses", parse_bool_value, require_no_owner_processes),
         RULE_KEY("Action", parse_action_value, action),
@@ -498,11 +593,84 @@ static bool rule_name_is_valid(const char *name) {
         return true;
 }
 
+/* FNV-1a: rule names are short and written by the administrator. */
+static uint64_t rule_name_hash(const char *name) {
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
+        for (const unsigned char *c = (const unsigned char *) name; *c; c++)
+                h = (h ^ *c) * UINT64_C(0x100000001b3);
+        return h;
+}
+
+/* Finds a rule by name in constant time (a linear search made 40,000 rules take seconds).
+ * Two names with the same hash take the next keys; ret_key is the key where a new name
+ * goes. */
+static const Rule *find_rule(const ParseState *s, const char *name, uint64_t *ret_key) {
+        for (uint64_t key = rule_name_hash(name);; key++) {
+                void *v = hashmap_get(&s->rule_names, key);
+                const Rule *r;
+
+                if (!v) {
+                        *ret_key = key;
+                        return NULL;
+                }
+                r = &s->policy->rules[(uintptr_t) v - 1];
+                if (streq(r->name, name))
+                        return r;
+        }
+}
+
+/* After the "]": blanks, and then the end or a comment that follows a blank. */
+static bool header_end_is_valid(const char *p) {
+        size_t blanks = strspn(p, " \t");
+
+        p += blanks;
+        return strchr("\r\n", *p) || (blanks > 0 && (*p == '#' || *p == ';'));
+}
+
+static void begin_rule(ParseState *s, const char *rule_name) {
+        Policy *p = s->policy;
+        const Rule *first;
+        Rule *rule;
+        uint64_t key;
+
+        first = find_rule(s, rule_name, &key);
+        if (first) {
+                config_error(s, "duplicate rule name \"%s\" (first defined at %s:%u)", rule_name,
+                             first->file, first->line);
+                return;
+        }
+        if (GREEDY_REALLOC(p->rules, s->rules_allocated, p->n_rules + 1) < 0) {
+                s->oom = true;
+                return;
+        }
+        rule = &p->rules[p->n_rules];
+        *rule = (Rule){
+                .name = strdup(rule_name),
+                .file = strdup(s->file),
+                .line = s->line,
+                .kinds = IPC_KIND_ALL,
+                .min_idle_sec = 3600,
+                .require_dead_pids = true,
+                .action = RULE_ACTION_REAP,
+        };
+        p->n_rules++;
+        if (!rule->name || !rule->file ||
+            hashmap_put(&s->rule_names, key, (void *) (uintptr_t) p->n_rules, NULL) < 0) {
+                s->oom = true;
+                return;
+        }
+        s->section = SECTION_RULE;
+        s->rule = p->n_rules - 1;
+        s->kinds_assigned = false;
+        memset(s->ranges_allocated, 0, sizeof(s->ranges_allocated));
+        memset(s->text_length, 0, sizeof(s->text_length));
+        memset(s->text_allocated, 0, sizeof(s->text_allocated));
+        s->n_creators = s->creators_allocated = 0;
+}
+
 static void begin_section(ParseState *s, const char *line) {
         const char *end = strchr(line, ']');
         _cleanup_free_ char *name = NULL;
-        Policy *p = s->policy;
-        Rule *rule;
 
         if (!end)
                 return; /* inih reports the malformed header. */
@@ -512,6 +680,11 @@ static void begin_section(ParseState *s, const char *line) {
                 return;
         }
         s->section = SECTION_IGNORED;
+        if (!header_end_is_valid(end + 1)) {
+                config_error(s, "text after the section header [%s] (only a comment may follow)",
+                             name);
+                return;
+        }
         if (streq(name, "Daemon")) {
                 s->section = SECTION_DAEMON;
                 return;
@@ -527,38 +700,7 @@ static void begin_section(ParseState *s, const char *line) {
                              name);
                 return;
         }
-        const char *rule_name = name + 5;
-        for (size_t i = 0; i < p->n_rules; i++)
-                if (streq(p->rules[i].name, rule_name)) {
-                        config_error(s, "duplicate rule name \"%s\" (first defined at %s:%u)",
-                                     rule_name, p->rules[i].file, p->rules[i].line);
-                        return;
-                }
-
-        rule = realloc(p->rules, (p->n_rules + 1) * sizeof(Rule));
-        if (!rule) {
-                s->oom = true;
-                return;
-        }
-        p->rules = rule;
-        rule = &p->rules[p->n_rules];
-        *rule = (Rule){
-                .name = strdup(rule_name),
-                .file = strdup(s->file),
-                .line = s->line,
-                .kinds = IPC_KIND_ALL,
-                .min_idle_sec = 3600,
-                .require_dead_pids = true,
-                .action = RULE_ACTION_REAP,
-        };
-        p->n_rules++;
-        if (!rule->name || !rule->file) {
-                s->oom = true;
-                return;
-        }
-        s->section = SECTION_RULE;
-        s->rule = p->n_rules - 1;
-        s->kinds_assigned = false;
+        begin_rule(s, name + 5);
 }
 
 /* inih reports only the first malformed line; the reader finds them all, the way inih does:
@@ -579,23 +721,35 @@ static bool line_is_malformed(const char *p) {
 
 /* inih reads through this, so every line's number is known and section headers are seen
  * even when the section holds no keys (inih only reports keys). Leading blanks are dropped
- * first, which turns off inih's indented-continuation lines: systemd has none either. */
+ * first, which turns off inih's indented-continuation lines: systemd has none either.
+ * Lines come from the file read whole into s->data, which may hold NUL bytes. */
 static char *policy_reader(char *str, int num, void *stream) {
         ParseState *s = stream;
-        ssize_t l;
-        char *p;
+        const char *p, *nl;
         size_t n;
 
-        l = getline(&s->buf, &s->buf_size, s->f);
-        if (l < 0)
+        if (s->offset >= s->size || s->too_many_errors || s->oom)
                 return NULL;
+        p = s->data + s->offset;
+        nl = memchr(p, '\n', s->size - s->offset);
+        n = nl ? (size_t) (nl - p) + 1 : s->size - s->offset; /* with its newline */
+        s->offset += n;
         s->line++;
-        p = s->buf;
+        /* Text after a NUL would be invisible to inih: the line would say less than the file. */
+        if (memchr(p, 0, n)) {
+                config_error(s, "NUL byte in the line (a policy file is text)");
+                snprintf(str, (size_t) num, "\n");
+                return str;
+        }
         /* inih skips a UTF-8 byte order mark on the first line; so must the section tracking. */
-        if (s->line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+        if (s->line == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
                 p += 3;
-        p += strspn(p, " \t");
-        n = strlen(p);
+                n -= 3;
+        }
+        while (n > 0 && (*p == ' ' || *p == '\t')) {
+                p++;
+                n--;
+        }
         if (n >= (size_t) num) {
                 if (*p != '#' && *p != ';')
                         config_error(s,
@@ -605,14 +759,15 @@ static char *policy_reader(char *str, int num, void *stream) {
                 snprintf(str, (size_t) num, "\n");
                 return str;
         }
-        if (line_is_malformed(p)) {
+        memcpy(str, p, n);
+        str[n] = 0;
+        if (line_is_malformed(str)) {
                 config_error(s, "syntax error (expected [Section], Key=Value, or a # comment)");
                 snprintf(str, (size_t) num, "\n");
                 return str;
         }
-        if (*p == '[')
-                begin_section(s, p);
-        memcpy(str, p, n + 1);
+        if (*str == '[')
+                begin_section(s, str);
         return str;
 }
 
@@ -652,7 +807,7 @@ static int policy_handler(void *user, const char *section, const char *name, con
                         continue;
                 base = s->section == SECTION_DAEMON ? (char *) &s->policy->daemon
                                                     : (char *) &s->policy->rules[s->rule];
-                (void) k->parse(s, name, v, k->offset == SIZE_MAX ? base : base + k->offset);
+                (void) k->parse(s, k, v, k->offset == SIZE_MAX ? base : base + k->offset);
                 return 1;
         }
         for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
@@ -667,10 +822,12 @@ static int policy_handler(void *user, const char *section, const char *name, con
         return 1;
 }
 
-static int parse_stream(ParseState *s, FILE *f, const char *file) {
+static int parse_buffer(ParseState *s, const char *data, size_t size, const char *file) {
         int r;
 
-        s->f = f;
+        s->data = data;
+        s->size = size;
+        s->offset = 0;
         s->file = file;
         s->line = 0;
         s->section = SECTION_NONE;
@@ -688,17 +845,81 @@ static int parse_stream(ParseState *s, FILE *f, const char *file) {
         return s->oom ? -ENOMEM : 0;
 }
 
-static int parse_file(ParseState *s, const char *path) {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
+static const char *file_type_name(mode_t mode) {
+        if (S_ISDIR(mode))
+                return "a directory";
+        if (S_ISFIFO(mode))
+                return "a FIFO";
+        if (S_ISCHR(mode))
+                return "a character device";
+        if (S_ISBLK(mode))
+                return "a block device";
+        if (S_ISSOCK(mode))
+                return "a socket";
+        return "not a regular file";
+}
 
-        if (!f) {
+/* Reads at most POLICY_FILE_SIZE_MAX + 1 bytes, whatever st_size says (it may change while
+ * we read, or lie). Problems of the file are reported as FILE:0 and leave *ret NULL. */
+static int read_policy_file(ParseState *s, const char *path, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, allocated = 0;
+        struct stat st;
+
+        *ret = NULL;
+        s->file = path;
+        s->line = 0;
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer; fstat() then refuses it. */
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || fstat(fd, &st) < 0) {
                 int e = errno;
-                s->file = path;
-                s->line = 0;
                 config_error(s, "cannot open: %s", strerror(e));
                 return 0;
         }
-        return parse_stream(s, f, path);
+        /* A directory reads as an empty policy; a FIFO blocks a reload; /dev/zero never ends. */
+        if (!S_ISREG(st.st_mode)) {
+                config_error(s, "%s, not a regular file: only regular files are read",
+                             file_type_name(st.st_mode));
+                return 0;
+        }
+        while (size <= POLICY_FILE_SIZE_MAX) {
+                size_t want = MIN(size + 65536, POLICY_FILE_SIZE_MAX + 1);
+                ssize_t n;
+
+                if (GREEDY_REALLOC(buf, allocated, want) < 0)
+                        return -ENOMEM;
+                n = read(fd, buf + size, want - size);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        int e = errno;
+                        config_error(s, "cannot read: %s", strerror(e));
+                        return 0;
+                }
+                if (n == 0)
+                        break;
+                size += (size_t) n;
+        }
+        if (size > POLICY_FILE_SIZE_MAX) {
+                config_error(s, "larger than %zu bytes (%zu MiB), the limit of a policy file",
+                             POLICY_FILE_SIZE_MAX, POLICY_FILE_SIZE_MAX >> 20);
+                return 0;
+        }
+        *ret = TAKE_PTR(buf);
+        *ret_size = size;
+        return 0;
+}
+
+static int parse_file(ParseState *s, const char *path) {
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        int r;
+
+        r = read_policy_file(s, path, &data, &size);
+        if (r < 0 || !data)
+                return r;
+        return parse_buffer(s, data, size, path);
 }
 
 static Policy *policy_new(void) {
@@ -727,6 +948,7 @@ static int compare_strings(const void *a, const void *b) {
 static int list_dropins(const char *dir, ParseState *s, char ***ret) {
         _cleanup_(closedirp) DIR *d = opendir(dir);
         _cleanup_strv_free_ char **files = calloc(1, sizeof(char *));
+        size_t n = 0, allocated = 0;
         struct dirent *de;
 
         if (!files)
@@ -743,19 +965,22 @@ static int list_dropins(const char *dir, ParseState *s, char ***ret) {
         }
         while ((de = readdir(d))) {
                 size_t l = strlen(de->d_name);
+                char *path;
+
                 if (de->d_name[0] == '.' || l < 6 || !streq(de->d_name + l - 5, ".conf"))
                         continue;
-                if (strv_extendf(&files, "%s/%s", dir, de->d_name) < 0)
+                if (asprintf(&path, "%s/%s", dir, de->d_name) < 0 ||
+                    vector_append(&files, &n, &allocated, path) < 0)
                         return -ENOMEM;
         }
         /* Lexical order by byte value, independent of the locale. */
-        qsort(files, strv_length(files), sizeof(char *), compare_strings);
+        qsort(files, n, sizeof(char *), compare_strings);
         *ret = TAKE_PTR(files);
         return 0;
 }
 
 static int policy_finish(ParseState *s, int r, Policy **ret, char ***ret_errors) {
-        free(s->buf);
+        hashmap_done(&s->rule_names, NULL);
         if (r < 0 || s->oom) {
                 policy_free(s->policy);
                 strv_free(s->errors);
@@ -788,21 +1013,30 @@ int policy_load(const char *path, Policy **ret, char ***ret_errors) {
                 r = asprintf(&dir, "%s.d", path) < 0 ? -ENOMEM : 0;
         if (r >= 0)
                 r = list_dropins(dir, &s, &dropins);
-        for (char **f = dropins; r >= 0 && f && *f; f++)
+        for (char **f = dropins; r >= 0 && !s.too_many_errors && f && *f; f++)
                 r = parse_file(&s, *f);
         return policy_finish(&s, r, ret, ret_errors);
 }
 
-int policy_load_string(const char *text, const char *name, Policy **ret, char ***ret_errors) {
+int policy_load_buffer(const char *data, size_t size, const char *name, Policy **ret,
+                       char ***ret_errors) {
         ParseState s = { .policy = policy_new() };
-        _cleanup_fclose_ FILE *f = NULL;
-        int r;
+        int r = 0;
 
         if (!s.policy)
                 return -ENOMEM;
-        f = fmemopen((void *) text, strlen(text), "r");
-        r = f ? parse_stream(&s, f, name) : -ENOMEM;
+        /* The same limit as for a file: Simulate takes policy text from its callers. */
+        if (size > POLICY_FILE_SIZE_MAX) {
+                s.file = name;
+                config_error(&s, "larger than %zu bytes (%zu MiB), the limit of a policy file",
+                             POLICY_FILE_SIZE_MAX, POLICY_FILE_SIZE_MAX >> 20);
+        } else
+                r = parse_buffer(&s, data, size, name);
         return policy_finish(&s, r, ret, ret_errors);
+}
+
+int policy_load_string(const char *text, const char *name, Policy **ret, char ***ret_errors) {
+        return policy_load_buffer(text, strlen(text), name, ret, ret_errors);
 }
 
 /* Atomic: the scan worker and the event loop share policies. */
@@ -884,22 +1118,25 @@ static bool rule_matches_everything(const Rule *r) {
 
 int policy_warnings(const Policy *p, char ***ret) {
         char **l = NULL;
+        size_t n = 0, allocated = 0;
 
         for (size_t i = 0; i < p->n_rules; i++) {
                 const Rule *all = &p->rules[i];
                 if (!rule_matches_everything(all))
                         continue;
                 /* The first rule without matchers governs every object that gets that far. */
-                for (size_t j = i + 1; j < p->n_rules; j++)
-                        if (strv_extendf(&l,
-                                         "%s:%u: warning: rule \"%s\" can never govern an "
-                                         "object: rule \"%s\" (%s:%u) before it matches every "
-                                         "object",
-                                         p->rules[j].file, p->rules[j].line, p->rules[j].name,
-                                         all->name, all->file, all->line) < 0) {
+                for (size_t j = i + 1; j < p->n_rules; j++) {
+                        char *w = NULL;
+                        if (asprintf(&w,
+                                     "%s:%u: warning: rule \"%s\" can never govern an object: "
+                                     "rule \"%s\" (%s:%u) before it matches every object",
+                                     p->rules[j].file, p->rules[j].line, p->rules[j].name,
+                                     all->name, all->file, all->line) < 0 ||
+                            vector_append(&l, &n, &allocated, w) < 0) {
                                 strv_free(l);
                                 return -ENOMEM;
                         }
+                }
                 break;
         }
         *ret = l;

@@ -13,6 +13,23 @@
 #define POLICY_DEFAULT_SOCKET          "/run/ipcreap/io.ipcreap.Reaper"
 #define POLICY_DEFAULT_STATE_DIRECTORY "/var/lib/ipcreap"
 
+/* The ranges of the numeric settings, as ipcreap.conf(5) documents them. Bounded so that no
+ * later conversion overflows (seconds to microseconds, sizes added up) and nothing sized by
+ * the policy (the history is allocated whole) exhausts memory; the limits are far beyond any
+ * sensible policy. Overflow while reading a number is reported as out of range too. */
+#define POLICY_SCAN_INTERVAL_MIN_SEC    UINT64_C(1)
+#define POLICY_SCAN_INTERVAL_MAX_SEC    (UINT64_C(7) * 86400) /* 1w */
+#define POLICY_SPAN_MAX_SEC             (UINT64_C(52) * 7 * 86400) /* 52w: MinIdleSec, QuarantineKeepSec */
+#define POLICY_MIN_SIZE_MAX             (UINT64_C(1) << 50)        /* 1P */
+#define POLICY_QUARANTINE_MAX_BYTES_MAX (UINT64_C(1) << 40)        /* 1T */
+#define POLICY_MAX_REAPS_PER_SCAN_MAX   UINT64_C(1000000)
+#define POLICY_HISTORY_SIZE_MAX         UINT64_C(100000)
+
+/* Each file is read whole into memory first: a bigger one is refused, not truncated. */
+#define POLICY_FILE_SIZE_MAX ((size_t) 4 << 20) /* 4 MiB */
+/* A load stops reporting, and reading, after this many errors. */
+#define POLICY_ERRORS_MAX 1000
+
 typedef enum RuleAction {
         RULE_ACTION_REAP,
         RULE_ACTION_REPORT,
@@ -78,6 +95,9 @@ const char *rule_action_to_string(RuleAction a);
 int policy_load(const char *path, Policy **ret, char ***ret_errors);
 /* Parses policy text that did not come from a file (Simulate); name is for messages. */
 int policy_load_string(const char *text, const char *name, Policy **ret, char ***ret_errors);
+/* The same for size bytes that need not end in a NUL; a NUL inside them is an error. */
+int policy_load_buffer(const char *data, size_t size, const char *name, Policy **ret,
+                       char ***ret_errors);
 
 /* Policies are shared by the running daemon and the snapshots judged under them. */
 Policy *policy_ref(Policy *p);

@@ -789,14 +789,14 @@ static void a_bad_time_span_is_reported(void **state) {
         assert_only_error("[Rule r]\nMinIdleSec=abc\n",
                           NAME ":2: ", "MinIdleSec=: invalid time span \"abc\"");
         assert_only_error("[Rule r]\nMinIdleSec=99999999999999999999\n",
-                          NAME ":2: ", "MinIdleSec=: invalid time span");
+                          NAME ":2: ", "MinIdleSec=: \"99999999999999999999\" is out of range");
 }
 
 static void a_scan_interval_of_zero_is_refused(void **state) {
         assert_only_error("[Daemon]\nScanIntervalSec=0\n",
-                          NAME ":2: ", "ScanIntervalSec=: must be at least 1s");
+                          NAME ":2: ", "ScanIntervalSec=: \"0\" is out of range (1s to 1w)");
         assert_only_error("[Daemon]\nScanIntervalSec=0s\n",
-                          NAME ":2: ", "ScanIntervalSec=: must be at least 1s");
+                          NAME ":2: ", "ScanIntervalSec=: \"0s\" is out of range (1s to 1w)");
 }
 
 static void a_bad_size_is_reported(void **state) {
@@ -804,7 +804,8 @@ static void a_bad_size_is_reported(void **state) {
                           NAME ":2: ", "QuarantineMaxBytes=: invalid size \"1X\"");
         assert_only_error("[Rule r]\nMinSize=1.5M\n",
                           NAME ":2: ", "MinSize=: invalid size \"1.5M\"");
-        assert_only_error("[Rule r]\nMinSize=16384P\n", NAME ":2: ", "MinSize=: invalid size");
+        assert_only_error("[Rule r]\nMinSize=16384P\n",
+                          NAME ":2: ", "MinSize=: \"16384P\" is out of range");
 }
 
 static void a_bad_boolean_is_reported(void **state) {
@@ -976,7 +977,7 @@ static void several_errors_in_one_file_are_all_reported_in_order(void **state) {
                 const char *location, *fragment;
         } expected[] = {
                 { F ":2: ", "Orphan= outside a section" },
-                { F ":4: ", "ScanIntervalSec=: must be at least 1s" },
+                { F ":4: ", "ScanIntervalSec=: \"0\" is out of range (1s to 1w)" },
                 { F ":5: ", "DryRun=: invalid boolean \"perhaps\"" },
                 { F ":6: ", "Owner= belongs in [Rule NAME]" },
                 { F ":7: ", "unknown key \"Bogus\" in [Daemon]" },
