@@ -496,7 +496,8 @@ static int doubt_compare(const void *a, const void *b) {
 static int collect_doubts(Walk *walk, QueueWaiters *w) {
         size_t n = 0;
 
-        qsort(walk->doubts, walk->n_doubts, sizeof(Doubt), doubt_compare);
+        if (walk->n_doubts > 0)
+                qsort(walk->doubts, walk->n_doubts, sizeof(Doubt), doubt_compare);
         w->uncertain_ns = calloc(MAX(walk->n_doubts, (size_t) 1), sizeof(uint64_t));
         w->uncertain_reasons = calloc(MAX(walk->n_doubts, (size_t) 1), sizeof(char *));
         if (!w->uncertain_ns || !w->uncertain_reasons)
@@ -553,7 +554,8 @@ int queue_waiters_read(const char *procfs, QueueWaiters *ret) {
                 goto finish;
         }
 
-        qsort(walk.waiters, walk.n_waiters, sizeof(QueueWaiter), waiter_compare);
+        if (walk.n_waiters > 0)
+                qsort(walk.waiters, walk.n_waiters, sizeof(QueueWaiter), waiter_compare);
         r = collect_doubts(&walk, &w);
         if (r < 0) {
                 log_oom();
@@ -631,14 +633,12 @@ bool queue_waiters_uncertain(const QueueWaiters *w, uint64_t ns_inode) {
 }
 
 int queue_waiters_add_uncertain(QueueWaiters *w, uint64_t ns_inode, const char *reason) {
-        _cleanup_free_ char *copy = NULL;
         size_t at = 0;
+        char *copy;
 
         if (uncertain_index(w, ns_inode) >= 0)
                 return 0;
-        copy = strdup(reason);
-        if (!copy)
-                return -ENOMEM;
+        /* Grow both arrays first: a failure leaves them larger but w unchanged. */
         uint64_t *ns = realloc(w->uncertain_ns, (w->n_uncertain_ns + 1) * sizeof(uint64_t));
         if (!ns)
                 return -ENOMEM;
@@ -647,12 +647,15 @@ int queue_waiters_add_uncertain(QueueWaiters *w, uint64_t ns_inode, const char *
         if (!reasons)
                 return -ENOMEM;
         w->uncertain_reasons = reasons;
+        copy = strdup(reason);
+        if (!copy)
+                return -ENOMEM;
         while (at < w->n_uncertain_ns && w->uncertain_ns[at] < ns_inode)
                 at++;
         memmove(ns + at + 1, ns + at, (w->n_uncertain_ns - at) * sizeof(uint64_t));
         memmove(reasons + at + 1, reasons + at, (w->n_uncertain_ns - at) * sizeof(char *));
         ns[at] = ns_inode;
-        reasons[at] = TAKE_PTR(copy);
+        reasons[at] = copy;
         w->n_uncertain_ns++;
         return 0;
 }
