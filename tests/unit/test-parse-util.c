@@ -78,7 +78,8 @@ static void uint64_reads_decimal_numbers_up_to_the_maximum(void **state) {
 }
 
 static void uint64_rejects_signs_blanks_and_trailing_text(void **state) {
-        static const char *const bad[] = { "", "-1", "+1", " 1", "1 ", "1a", "0x10", "1.0", "a" };
+        static const char *const bad[] = { "",   "-1",   "+1",  " 1",     "1 ", "1a",
+                                           "0x", "0x10", "1.0", "0x0x10", "a" };
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 uint64_t v = UNTOUCHED;
@@ -104,6 +105,48 @@ static void uint32_reads_up_to_the_maximum_and_refuses_more(void **state) {
         assert_int_equal(parse_uint32("4294967296", &v), -ERANGE);
         assert_int_equal(parse_uint32("-1", &v), -EINVAL);
         assert_int_equal(parse_uint32("", &v), -EINVAL);
+        assert_int_equal(v, 7);
+}
+
+/* ---- hexadecimal keys ---- */
+
+static void hex_uint32_reads_one_prefix_and_hex_digits_in_either_case(void **state) {
+        static const struct {
+                const char *text;
+                uint32_t value;
+        } good[] = {
+                { "0x0", 0 },
+                { "0x5000", 0x5000 },
+                { "0X50ff", 0x50ff },
+                { "0xABCdef", 0xabcdef },
+                { "0xffffffff", UINT32_MAX },
+                { "0x00000000000001", 1 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                uint32_t v = 7;
+                assert_int_equal(parse_hex_uint32(good[i].text, &v), 0);
+                assert_int_equal(v, good[i].value);
+        }
+}
+
+static void hex_uint32_rejects_a_second_prefix_a_bare_prefix_signs_and_blanks(void **state) {
+        static const char *const bad[] = { "",      "0x",   "0X",   "x5",   "5000", "0x0x5000",
+                                           "0X0x5", "0xx5", "-0x5", "+0x5", "0x-5", "0x+5",
+                                           " 0x5",  "0x 5", "0x5 ", "0x5g", "0x5-", "00x5" };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                uint32_t v = 7;
+                assert_int_equal(parse_hex_uint32(bad[i], &v), -EINVAL);
+                assert_int_equal(v, 7);
+        }
+}
+
+static void hex_uint32_reports_more_than_32_bits_as_erange(void **state) {
+        uint32_t v = 7;
+
+        assert_int_equal(parse_hex_uint32("0x100000000", &v), -ERANGE);
+        assert_int_equal(parse_hex_uint32("0xffffffffffffffffffff", &v), -ERANGE);
         assert_int_equal(v, 7);
 }
 
@@ -150,9 +193,10 @@ static void timespan_adds_up_several_components(void **state) {
 }
 
 static void timespan_rejects_malformed_text(void **state) {
-        static const char *const bad[] = { "",   "   ",   "-1",  "5 mins", "abc",
-                                           "1x", "h",     "1hs", "1.5h",   "5min-",
-                                           "+5", "1 h x", "1ms", "1mins",  "5min,1h" };
+        static const char *const bad[] = { "",       "   ",   "-1",      "5 mins", "abc",  "1x",
+                                           "h",      "1hs",   "1.5h",    "5min-",  "+5",   "1 h x",
+                                           "1ms",    "1mins", "5min,1h", "0x",     "0x10", "-5s",
+                                           "5s -1s", "+5min", "0x0x10s" };
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 assert_span_error(bad[i], -EINVAL);
@@ -189,9 +233,9 @@ static void size_suffixes_are_powers_of_1024(void **state) {
 }
 
 static void size_rejects_malformed_text(void **state) {
-        static const char *const bad[] = { "",      "-1",   "K",   "1.5M", "1 K",  "1X",
-                                           "1KiBs", "1iB",  "1Ki", "1BB",  "M1",   " 1K",
-                                           "1K ",   "0x10", "1E",  "1KK",  "1 KiB" };
+        static const char *const bad[] = { "",    "-1",  "K",     "1.5M", "1 K", "1X",    "1KiBs",
+                                           "1iB", "1Ki", "1BB",   "M1",   " 1K", "1K ",   "0x10",
+                                           "1E",  "1KK", "1 KiB", "0x",   "+1K", "0x0x1K" };
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 assert_size_error(bad[i], -EINVAL);
@@ -363,6 +407,9 @@ int main(void) {
                 cmocka_unit_test(uint64_rejects_signs_blanks_and_trailing_text),
                 cmocka_unit_test(uint64_reports_overflow_as_erange),
                 cmocka_unit_test(uint32_reads_up_to_the_maximum_and_refuses_more),
+                cmocka_unit_test(hex_uint32_reads_one_prefix_and_hex_digits_in_either_case),
+                cmocka_unit_test(hex_uint32_rejects_a_second_prefix_a_bare_prefix_signs_and_blanks),
+                cmocka_unit_test(hex_uint32_reports_more_than_32_bits_as_erange),
                 cmocka_unit_test(timespan_plain_number_is_seconds),
                 cmocka_unit_test(timespan_accepts_each_documented_unit),
                 cmocka_unit_test(timespan_accepts_systemd_unit_spellings),

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -1288,6 +1289,421 @@ static void the_cleanup_attribute_drops_a_reference(void **state) {
         policy_free(outer);
 }
 
+/* ---- ranges: every number, span and size is bounded ---- */
+
+typedef struct RangeCase {
+        const char *section, *key;
+        const char *lowest, *highest; /* accepted */
+        const char *below, *above;    /* refused; NULL: no value below the lowest */
+        const char *range;            /* as the error message says it */
+} RangeCase;
+
+static const RangeCase range_cases[] = {
+        { "[Daemon]", "ScanIntervalSec", "1s", "1w", "0", "1w 1s", "(1s to 1w)" },
+        { "[Daemon]", "MaxReapsPerScan", "0", "1000000", NULL, "1000001", "(0 to 1000000)" },
+        { "[Daemon]", "HistorySize", "0", "100000", NULL, "100001", "(0 to 100000)" },
+        { "[Daemon]", "QuarantineMaxBytes", "0", "1T", NULL, "1099511627777", "(0 to 1T)" },
+        { "[Daemon]", "QuarantineKeepSec", "0", "52w", NULL, "52w 1s", "(0 to 52w)" },
+        { "[Rule r]", "MinSize", "0", "1P", NULL, "1125899906842625", "(0 to 1P)" },
+        { "[Rule r]", "MinIdleSec", "0", "52w", NULL, "52w 1s", "(0 to 52w)" },
+};
+
+static void every_number_is_accepted_at_both_ends_of_its_range(void **state) {
+        char text[256];
+
+        for (size_t i = 0; i < ELEMENTSOF(range_cases); i++) {
+                const RangeCase *c = &range_cases[i];
+                snprintf(text, sizeof(text), "%s\n%s=%s\n%s=%s\n", c->section, c->key, c->lowest,
+                         c->key, c->highest);
+                policy_free(load_string_ok(text));
+        }
+}
+
+static void a_number_past_either_end_of_its_range_is_refused_with_the_range(void **state) {
+        char text[256], fragment[256];
+
+        for (size_t i = 0; i < ELEMENTSOF(range_cases); i++) {
+                const RangeCase *c = &range_cases[i];
+                const char *const refused[] = { c->below, c->above };
+
+                for (size_t j = 0; j < ELEMENTSOF(refused); j++) {
+                        if (!refused[j])
+                                continue;
+                        snprintf(text, sizeof(text), "%s\n%s=%s\n", c->section, c->key, refused[j]);
+                        snprintf(fragment, sizeof(fragment), "%s=: \"%s\" is out of range %s",
+                                 c->key, refused[j], c->range);
+                        assert_only_error(text, NAME ":2: ", fragment);
+                }
+        }
+}
+
+static void a_scan_interval_of_the_largest_64_bit_number_is_refused(void **state) {
+        /* It used to be taken, and wrapped to back-to-back passes in microseconds. */
+        assert_only_error("[Daemon]\nScanIntervalSec=18446744073709551615\n", NAME ":2: ",
+                          "ScanIntervalSec=: \"18446744073709551615\" is out of range (1s to 1w)");
+}
+
+static void overflowing_numbers_are_reported_as_out_of_range(void **state) {
+        static const struct {
+                const char *text, *fragment;
+        } cases[] = {
+                { "[Daemon]\nScanIntervalSec=90000000000000000000s\n",
+                  "ScanIntervalSec=: \"90000000000000000000s\" is out of range" },
+                { "[Daemon]\nScanIntervalSec=99999999999w\n",
+                  "ScanIntervalSec=: \"99999999999w\" is out of range" },
+                { "[Rule r]\nMinIdleSec=99999999999w\n",
+                  "MinIdleSec=: \"99999999999w\" is out of range" },
+                { "[Daemon]\nQuarantineKeepSec=18446744073709551615s 1s\n",
+                  "QuarantineKeepSec=: \"18446744073709551615s 1s\" is out of range" },
+                { "[Daemon]\nHistorySize=99999999999999999999999\n",
+                  "HistorySize=: \"99999999999999999999999\" is out of range" },
+                { "[Daemon]\nMaxReapsPerScan=18446744073709551616\n",
+                  "MaxReapsPerScan=: \"18446744073709551616\" is out of range" },
+                { "[Rule r]\nMinSize=99999999999P\n",
+                  "MinSize=: \"99999999999P\" is out of range" },
+                { "[Daemon]\nQuarantineMaxBytes=18446744073709551615\n",
+                  "QuarantineMaxBytes=: \"18446744073709551615\" is out of range" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                assert_only_error(cases[i].text, NAME ":2: ", cases[i].fragment);
+}
+
+/* ---- hostile text ---- */
+
+static void a_nul_byte_in_a_value_is_refused_at_its_line(void **state) {
+        static const char text[] = "[Daemon]\nDryRun=yes\0no\n[Rule r\0x]\n# a\0comment\nBogus=1\n";
+        Policy *p = &untouched_policy;
+        char **errors = NULL;
+
+        assert_int_equal(policy_load_buffer(text, sizeof(text) - 1, NAME, &p, &errors), -EINVAL);
+        assert_ptr_equal(p, &untouched_policy);
+        if (strv_length(errors) != 4)
+                print_errors(errors);
+        assert_int_equal(strv_length(errors), 4);
+        assert_error_matches(errors[0], NAME ":2: ", "NUL byte");
+        assert_error_matches(errors[1], NAME ":3: ", "NUL byte");
+        assert_error_matches(errors[2], NAME ":4: ", "NUL byte");
+        /* The lines after it keep their numbers and are still read. */
+        assert_error_matches(errors[3], NAME ":5: ", "unknown key \"Bogus\"");
+        strv_free(errors);
+}
+
+/* A scratch directory for files the tests make, removed with everything in it. */
+typedef struct Scratch {
+        char dir[64];
+        char main_path[128], dropin_dir[160];
+} Scratch;
+
+static void scratch_make(Scratch *t) {
+        snprintf(t->dir, sizeof(t->dir), "/tmp/test-policy-XXXXXX");
+        assert_non_null(mkdtemp(t->dir));
+        snprintf(t->main_path, sizeof(t->main_path), "%s/main.conf", t->dir);
+        snprintf(t->dropin_dir, sizeof(t->dropin_dir), "%s.d", t->main_path);
+}
+
+static void write_file(const char *path, const void *data, size_t size) {
+        FILE *f = fopen(path, "we");
+
+        assert_non_null(f);
+        assert_int_equal(fwrite(data, 1, size, f), size);
+        assert_int_equal(fclose(f), 0);
+}
+
+static void scratch_remove(Scratch *t) {
+        char command[128];
+
+        snprintf(command, sizeof(command), "rm -rf -- '%s'", t->dir);
+        assert_int_equal(system(command), 0);
+}
+
+static void a_nul_byte_in_a_file_is_refused_at_its_line(void **state) {
+        static const char text[] = "[Rule r]\nOwner=0\0 1000-60000\nAction=keep\n";
+        char location[192];
+        Scratch t;
+        char **errors;
+
+        scratch_make(&t);
+        write_file(t.main_path, text, sizeof(text) - 1);
+        errors = load_file_errors(t.main_path);
+        snprintf(location, sizeof(location), "%s:2: ", t.main_path);
+        assert_int_equal(strv_length(errors), 1);
+        assert_error_matches(errors[0], location, "NUL byte");
+        strv_free(errors);
+        scratch_remove(&t);
+}
+
+static void text_after_a_section_header_is_refused_and_its_keys_are_not_read(void **state) {
+        assert_only_error("[Daemon] x\nBogus=1\n",
+                          NAME ":1: ", "text after the section header [Daemon]");
+        assert_only_error("[Rule r]x\nBogus=1\n",
+                          NAME ":1: ", "text after the section header [Rule r]");
+        assert_only_error("[Rule r]]\n", NAME ":1: ", "text after the section header [Rule r]");
+        /* A comment must follow a blank, as at the end of a value. */
+        assert_only_error("[Daemon]#x\n", NAME ":1: ", "text after the section header [Daemon]");
+}
+
+static void a_comment_or_blanks_after_a_section_header_are_accepted(void **state) {
+        Policy *p = load_string_ok("[Daemon]  # comment\nDryRun=yes\n[Rule r] ; comment\n"
+                                   "[Rule s]\t \r\n");
+
+        assert_true(p->daemon.dry_run);
+        assert_int_equal(p->n_rules, 2);
+        policy_free(p);
+}
+
+static void a_key_with_a_second_0x_prefix_is_refused(void **state) {
+        static const char *const bad[] = { "0x0x5000",        "0X0x5000", "0x5000-0x0x50ff",
+                                           "0x0x5000-0x50ff", "0x",       "0x-0x5" };
+        char text[128], fragment[128];
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                snprintf(text, sizeof(text), "[Rule r]\nKey=%s\n", bad[i]);
+                snprintf(fragment, sizeof(fragment), "Key=: invalid key \"%s\"", bad[i]);
+                assert_only_error(text, NAME ":2: ", fragment);
+        }
+        /* "0x 5" is two words, and "0x" alone is no key. */
+        assert_only_error("[Rule r]\nKey=0x 5\n", NAME ":2: ", "Key=: invalid key \"0x\"");
+}
+
+static void numbers_take_digits_only_without_sign_or_prefix(void **state) {
+        static const char *const bad[] = { "+5", "-1", "0x10", "0x", "0x0x5", "1e3", "5.0" };
+        static const struct {
+                const char *section, *key, *what;
+        } keys[] = {
+                { "[Daemon]", "MaxReapsPerScan", "invalid number" },
+                { "[Daemon]", "HistorySize", "invalid number" },
+                { "[Daemon]", "ScanIntervalSec", "invalid time span" },
+                { "[Rule r]", "MinIdleSec", "invalid time span" },
+                { "[Rule r]", "MinSize", "invalid size" },
+                { "[Daemon]", "QuarantineMaxBytes", "invalid size" },
+        };
+        char text[128], fragment[160];
+
+        for (size_t k = 0; k < ELEMENTSOF(keys); k++)
+                for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                        snprintf(text, sizeof(text), "%s\n%s=%s\n", keys[k].section, keys[k].key,
+                                 bad[i]);
+                        snprintf(fragment, sizeof(fragment), "%s=: %s \"%s\"", keys[k].key,
+                                 keys[k].what, bad[i]);
+                        assert_only_error(text, NAME ":2: ", fragment);
+                }
+}
+
+static void admin_group_minus_one_as_a_number_is_refused(void **state) {
+        /* (gid_t) -1 is "no group" to the kernel, not a group whose members are admins. */
+        assert_only_error("[Daemon]\nAdminGroup=4294967295\n",
+                          NAME ":2: ", "AdminGroup=: unknown group \"4294967295\"");
+}
+
+/* ---- only regular files, at most POLICY_FILE_SIZE_MAX bytes ---- */
+
+static void assert_only_file_error(const char *main_path, const char *file, const char *fragment) {
+        char location[256];
+        char **errors = load_file_errors(main_path);
+
+        snprintf(location, sizeof(location), "%s:0: ", file);
+        if (strv_length(errors) != 1)
+                print_errors(errors);
+        assert_int_equal(strv_length(errors), 1);
+        assert_error_matches(errors[0], location, fragment);
+        strv_free(errors);
+}
+
+static void a_directory_as_the_main_file_is_refused(void **state) {
+        Scratch t;
+
+        scratch_make(&t);
+        assert_int_equal(mkdir(t.main_path, 0755), 0);
+        assert_only_file_error(t.main_path, t.main_path, "a directory, not a regular file");
+        scratch_remove(&t);
+}
+
+static void a_directory_named_like_a_dropin_is_refused(void **state) {
+        char dropin[256];
+        Scratch t;
+
+        scratch_make(&t);
+        write_file(t.main_path, "[Daemon]\n", 9);
+        assert_int_equal(mkdir(t.dropin_dir, 0755), 0);
+        snprintf(dropin, sizeof(dropin), "%s/10-dir.conf", t.dropin_dir);
+        assert_int_equal(mkdir(dropin, 0755), 0);
+        assert_only_file_error(t.main_path, dropin, "a directory, not a regular file");
+        scratch_remove(&t);
+}
+
+static void a_fifo_dropin_is_refused_without_waiting_for_a_writer(void **state) {
+        char dropin[256];
+        Scratch t;
+
+        scratch_make(&t);
+        write_file(t.main_path, "[Daemon]\n", 9);
+        assert_int_equal(mkdir(t.dropin_dir, 0755), 0);
+        snprintf(dropin, sizeof(dropin), "%s/20-fifo.conf", t.dropin_dir);
+        assert_int_equal(mkfifo(dropin, 0644), 0);
+        /* Not a time limit: without a writer, a blocking open would never return. */
+        alarm(60);
+        assert_only_file_error(t.main_path, dropin, "a FIFO, not a regular file");
+        alarm(0);
+        scratch_remove(&t);
+}
+
+static void a_dropin_linked_to_a_device_is_refused(void **state) {
+        char dropin[256];
+        Scratch t;
+
+        scratch_make(&t);
+        write_file(t.main_path, "[Daemon]\n", 9);
+        assert_int_equal(mkdir(t.dropin_dir, 0755), 0);
+        snprintf(dropin, sizeof(dropin), "%s/30-null.conf", t.dropin_dir);
+        /* /dev/null rather than /dev/zero: a reader without the check reads it as empty
+         * instead of running out of memory. */
+        assert_int_equal(symlink("/dev/null", dropin), 0);
+        assert_only_file_error(t.main_path, dropin, "a character device, not a regular file");
+        scratch_remove(&t);
+}
+
+static void a_dropin_linked_to_a_regular_file_is_read(void **state) {
+        char target[192], dropin[256];
+        Policy *p;
+        Scratch t;
+
+        scratch_make(&t);
+        write_file(t.main_path, "[Daemon]\n", 9);
+        assert_int_equal(mkdir(t.dropin_dir, 0755), 0);
+        snprintf(target, sizeof(target), "%s/site.policy", t.dir);
+        write_file(target, "[Daemon]\nDryRun=yes\n", 20);
+        snprintf(dropin, sizeof(dropin), "%s/40-site.conf", t.dropin_dir);
+        assert_int_equal(symlink(target, dropin), 0);
+        p = load_file_ok(t.main_path);
+        assert_true(p->daemon.dry_run);
+        policy_free(p);
+        scratch_remove(&t);
+}
+
+/* "[Daemon]\nDryRun=yes\n" and then a comment up to size bytes in all. */
+static char *make_big_policy(size_t size) {
+        static const char head[] = "[Daemon]\nDryRun=yes\n#";
+        char *text = malloc(size + 1);
+
+        assert_non_null(text);
+        assert_true(size >= sizeof(head));
+        memcpy(text, head, sizeof(head) - 1);
+        memset(text + sizeof(head) - 1, 'x', size - sizeof(head));
+        text[size - 1] = '\n';
+        text[size] = 0;
+        return text;
+}
+
+static void a_file_over_the_size_limit_is_refused_and_one_at_it_is_read(void **state) {
+        char *text = make_big_policy(POLICY_FILE_SIZE_MAX + 1);
+        Policy *p;
+        Scratch t;
+
+        scratch_make(&t);
+        write_file(t.main_path, text, POLICY_FILE_SIZE_MAX + 1);
+        assert_only_file_error(t.main_path, t.main_path, "larger than 4194304 bytes (4 MiB)");
+        free(text);
+        text = make_big_policy(POLICY_FILE_SIZE_MAX);
+        write_file(t.main_path, text, POLICY_FILE_SIZE_MAX);
+        p = load_file_ok(t.main_path);
+        assert_true(p->daemon.dry_run);
+        policy_free(p);
+        free(text);
+        scratch_remove(&t);
+}
+
+static void a_buffer_over_the_size_limit_is_refused(void **state) {
+        char *text = make_big_policy(POLICY_FILE_SIZE_MAX + 1);
+        Policy *p = &untouched_policy;
+        char **errors = NULL;
+
+        assert_int_equal(policy_load_string(text, NAME, &p, &errors), -EINVAL);
+        assert_ptr_equal(p, &untouched_policy);
+        assert_int_equal(strv_length(errors), 1);
+        assert_error_matches(errors[0], NAME ":0: ", "larger than 4194304 bytes (4 MiB)");
+        strv_free(errors);
+        free(text);
+}
+
+/* ---- big policies ---- */
+
+#define MANY_RULES 40000
+
+static void forty_thousand_rules_load_in_order_and_a_late_duplicate_names_the_first(void **state) {
+        const size_t line = strlen("[Rule r00000]\n");
+        char *text = malloc(line * (MANY_RULES + 1) + 1), *o = text;
+        char **errors;
+        Policy *p;
+
+        assert_non_null(text);
+        for (unsigned i = 0; i < MANY_RULES; i++)
+                o += sprintf(o, "[Rule r%05u]\n", i);
+        p = load_string_ok(text);
+        assert_int_equal(p->n_rules, MANY_RULES);
+        for (unsigned i = 0; i < MANY_RULES; i += 997) {
+                char name[16];
+                snprintf(name, sizeof(name), "r%05u", i);
+                assert_string_equal(p->rules[i].name, name);
+                assert_int_equal(p->rules[i].line, i + 1);
+        }
+        policy_free(p);
+
+        sprintf(o, "[Rule r12345]\n");
+        errors = load_string_errors(text);
+        assert_int_equal(strv_length(errors), 1);
+        assert_string_equal(errors[0], NAME ":40001: duplicate rule name \"r12345\" (first "
+                                            "defined at " NAME ":12346)");
+        strv_free(errors);
+        free(text);
+}
+
+static void many_assignments_of_a_list_add_up_to_the_whole_list(void **state) {
+        const unsigned n = 3000;
+        char *text = malloc(64 * (size_t) n + 64), *o = text, *expected, *e;
+        Policy *p;
+
+        assert_non_null(text);
+        assert_non_null(expected = malloc(16 * (size_t) n));
+        e = expected;
+        o += sprintf(o, "[Rule r]\n");
+        for (unsigned i = 0; i < n; i++) {
+                o += sprintf(o, "Owner=%u\nKey=0x%x\nCreator=c%u\n", i, i, i);
+                e += sprintf(e, "%s%u", i ? " " : "", i);
+        }
+        p = load_string_ok(text);
+        assert_int_equal(p->rules[0].owner.n, n);
+        assert_string_equal(p->rules[0].owner.text, expected);
+        assert_int_equal(p->rules[0].key.n, n);
+        assert_int_equal(strv_length(p->rules[0].creator), n);
+        assert_string_equal(p->rules[0].creator[n - 1], "c2999");
+        for (unsigned i = 0; i < n; i++)
+                assert_true(id_set_contains(&p->rules[0].owner, i));
+        assert_false(id_set_contains(&p->rules[0].owner, n));
+        policy_free(p);
+        free(expected);
+        free(text);
+}
+
+static void a_load_stops_after_the_error_limit(void **state) {
+        const unsigned n = 5 * POLICY_ERRORS_MAX;
+        char *text = malloc(8 * (size_t) n + 16), *o = text, location[32];
+        char **errors;
+
+        assert_non_null(text);
+        o += sprintf(o, "[Daemon]\n");
+        for (unsigned i = 0; i < n; i++)
+                o += sprintf(o, "Bad=%u\n", i % 10);
+        errors = load_string_errors(text);
+        assert_int_equal(strv_length(errors), POLICY_ERRORS_MAX);
+        assert_error_matches(errors[0], NAME ":2: ", "unknown key \"Bad\"");
+        snprintf(location, sizeof(location), "%s:%d: ", NAME, POLICY_ERRORS_MAX + 1);
+        assert_error_matches(errors[POLICY_ERRORS_MAX - 1], location,
+                             "too many errors (1000), not reading further");
+        strv_free(errors);
+        free(text);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(every_key_of_the_daemon_section_is_read),
@@ -1371,6 +1787,28 @@ int main(void) {
                 cmocka_unit_test(owner_processes_are_needed_only_when_an_acting_rule_asks),
                 cmocka_unit_test(a_referenced_policy_lives_until_its_last_reference_is_dropped),
                 cmocka_unit_test(the_cleanup_attribute_drops_a_reference),
+                cmocka_unit_test(every_number_is_accepted_at_both_ends_of_its_range),
+                cmocka_unit_test(a_number_past_either_end_of_its_range_is_refused_with_the_range),
+                cmocka_unit_test(a_scan_interval_of_the_largest_64_bit_number_is_refused),
+                cmocka_unit_test(overflowing_numbers_are_reported_as_out_of_range),
+                cmocka_unit_test(a_nul_byte_in_a_value_is_refused_at_its_line),
+                cmocka_unit_test(a_nul_byte_in_a_file_is_refused_at_its_line),
+                cmocka_unit_test(text_after_a_section_header_is_refused_and_its_keys_are_not_read),
+                cmocka_unit_test(a_comment_or_blanks_after_a_section_header_are_accepted),
+                cmocka_unit_test(a_key_with_a_second_0x_prefix_is_refused),
+                cmocka_unit_test(numbers_take_digits_only_without_sign_or_prefix),
+                cmocka_unit_test(admin_group_minus_one_as_a_number_is_refused),
+                cmocka_unit_test(a_directory_as_the_main_file_is_refused),
+                cmocka_unit_test(a_directory_named_like_a_dropin_is_refused),
+                cmocka_unit_test(a_fifo_dropin_is_refused_without_waiting_for_a_writer),
+                cmocka_unit_test(a_dropin_linked_to_a_device_is_refused),
+                cmocka_unit_test(a_dropin_linked_to_a_regular_file_is_read),
+                cmocka_unit_test(a_file_over_the_size_limit_is_refused_and_one_at_it_is_read),
+                cmocka_unit_test(a_buffer_over_the_size_limit_is_refused),
+                cmocka_unit_test(
+                        forty_thousand_rules_load_in_order_and_a_late_duplicate_names_the_first),
+                cmocka_unit_test(many_assignments_of_a_list_add_up_to_the_whole_list),
+                cmocka_unit_test(a_load_stops_after_the_error_limit),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
