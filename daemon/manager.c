@@ -64,55 +64,64 @@ static uint64_t interval_usec(const Manager *m) {
  * SCHED_IDLE, which a loaded machine could starve so that no pass ever ends. */
 #define WORKER_NICE 10
 
+/* Reads nothing but its job: the Manager belongs to the event loop. */
 static void *worker_main(void *userdata) {
-        Manager *m = userdata;
+        ScanJob *job = userdata;
 
         (void) setpriority(PRIO_PROCESS, (id_t) gettid(), WORKER_NICE);
-        ScanOptions opt = { .procfs = "/proc", .dry_run = m->worker_dry_run };
-        const DaemonSettings *d = &m->worker_policy->daemon;
+        ScanOptions opt = { .procfs = "/proc", .dry_run = job->dry_run };
+        const DaemonSettings *d = &job->policy->daemon;
         ScanResult *res = calloc(1, sizeof(ScanResult));
         uint64_t one = 1;
 
         if (!res)
-                m->worker_error = -ENOMEM;
+                job->error = -ENOMEM;
         else {
-                m->worker_error = scan_run(m->worker_policy, &m->tracker, &opt, res);
-                if (m->worker_error >= 0) {
+                job->error = scan_run(job->policy, job->tracker, &opt, res);
+                if (job->error >= 0) {
                         res->n_ref = 1;
-                        m->worker_result = res;
+                        job->result = res;
                 } else
                         free(res);
         }
         /* Disk work stays off the event loop too. */
-        if (m->persist && m->tracker.dirty)
-                (void) tracker_save(&m->tracker, d->state_directory);
-        if (d->metrics_file && m->worker_result) {
+        if (job->state_directory && job->tracker->dirty)
+                (void) tracker_save(job->tracker, job->state_directory);
+        if (d->metrics_file && job->result) {
                 _cleanup_free_ char *text = NULL;
-                if (metrics_format(m->worker_result, &m->tracker, &text) >= 0)
+                if (metrics_format(job->result, job->tracker, &text) >= 0)
                         (void) metrics_write_file(d->metrics_file, text);
         }
-        (void) write(m->worker_fd, &one, sizeof(one));
+        (void) write(job->done_fd, &one, sizeof(one));
         return NULL;
+}
+
+static void scan_job_done(ScanJob *job) {
+        job->policy = policy_free(job->policy);
+        job->result = scan_result_unref(job->result);
 }
 
 static int start_pass(Manager *m) {
         sigset_t all, old;
         int r;
 
-        m->worker_dry_run = m->policy->daemon.dry_run;
+        m->job = (ScanJob){
+                .policy = policy_ref(m->policy),
+                .dry_run = m->policy->daemon.dry_run,
+                .state_directory = m->state_directory,
+                .tracker = &m->tracker,
+                .done_fd = m->worker_fd,
+        };
         for (size_t i = 0; i < m->n_waiting; i++)
-                m->worker_dry_run |= m->waiting[i].dry_run;
-        m->worker_policy = policy_ref(m->policy);
-        m->worker_result = NULL;
-        m->worker_error = 0;
+                m->job.dry_run |= m->waiting[i].dry_run;
 
         /* The worker must not take the signals sd-event reads from its signalfd. */
         sigfillset(&all);
         pthread_sigmask(SIG_BLOCK, &all, &old);
-        r = -pthread_create(&m->worker, NULL, worker_main, m);
+        r = -pthread_create(&m->worker, NULL, worker_main, &m->job);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (r < 0) {
-                m->worker_policy = policy_free(m->worker_policy);
+                scan_job_done(&m->job);
                 return log_error_errno(r, "Failed to start a scan: %m");
         }
         m->scanning = true;
@@ -315,24 +324,24 @@ static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *us
                 return 0;
         pthread_join(m->worker, NULL);
         m->scanning = false;
-        m->worker_policy = policy_free(m->worker_policy);
-        m->last_error = m->worker_result ? 0 : m->worker_error;
+        m->last_error = m->job.result ? 0 : m->job.error;
         manager_status_changed(m);
 
-        if (m->worker_result) {
+        if (m->job.result) {
                 retire_snapshot(TAKE_PTR(m->snapshot));
-                m->snapshot = TAKE_PTR(m->worker_result);
+                m->snapshot = TAKE_PTR(m->job.result);
                 scan_result_summary(m->snapshot, summary, sizeof(summary));
                 log_debug("Scan done in %.3fs: %s.", m->snapshot->duration_usec / 1e6, summary);
                 (void) sd_notifyf(false, "%sSTATUS=%s", m->ready ? "" : "READY=1\n", summary);
                 answer_waiting(m, m->snapshot, 0);
         } else {
-                log_error_errno(m->worker_error, "Scan failed, trying again at the next "
-                                                 "interval: %m");
+                log_error_errno(m->job.error, "Scan failed, trying again at the next "
+                                              "interval: %m");
                 (void) sd_notifyf(false, "%sSTATUS=Scan failed: %s", m->ready ? "" : "READY=1\n",
-                                  strerror(-m->worker_error));
-                answer_waiting(m, NULL, m->worker_error);
+                                  strerror(-m->job.error));
+                answer_waiting(m, NULL, m->job.error);
         }
+        scan_job_done(&m->job);
         m->ready = true;
 
         if (m->stopping)
@@ -407,14 +416,12 @@ int manager_reload(Manager *m, char ***ret_errors) {
                         log_warning("Socket= changed to %s; the daemon keeps serving on %s until "
                                     "it is restarted.",
                                     p->daemon.socket, old->daemon.socket);
+                /* m->state_directory stays: neither policy is written to, since the running
+                 * pass may be reading the old one. */
                 if (!streq(p->daemon.state_directory, old->daemon.state_directory))
                         log_warning("StateDirectory= changed to %s; it takes effect at the next "
                                     "start.",
                                     p->daemon.state_directory);
-                /* Keeps the running state directory until restart. */
-                char *dir = p->daemon.state_directory;
-                p->daemon.state_directory = old->daemon.state_directory;
-                old->daemon.state_directory = dir;
 
                 if (tracker_set_history_size(&m->tracker, p->daemon.history_size) < 0)
                         log_oom();
@@ -543,11 +550,10 @@ static void manager_done(Manager *m) {
         if (m->scanning) {
                 pthread_join(m->worker, NULL);
                 m->scanning = false;
-                m->worker_policy = policy_free(m->worker_policy);
-                m->worker_result = scan_result_unref(m->worker_result);
+                scan_job_done(&m->job);
         }
-        if (m->persist && m->tracker.dirty)
-                (void) tracker_save(&m->tracker, m->policy->daemon.state_directory);
+        if (m->state_directory && m->tracker.dirty)
+                (void) tracker_save(&m->tracker, m->state_directory);
         answer_waiting(m, NULL, -ECANCELED);
         m->stopping = true;
         answer_pending_queries(m);
@@ -567,6 +573,7 @@ static void manager_done(Manager *m) {
         free(m->status_cache.text);
         tracker_done(&m->tracker);
         pthread_mutex_destroy(&m->tracker_lock);
+        free(m->state_directory);
         policy_free(m->policy);
         sd_event_unref(m->event);
 }
@@ -584,9 +591,14 @@ int manager_run(Policy *policy, const char *config_path, const PolicyOverrides *
 
         pthread_mutex_init(&m.tracker_lock, NULL);
         tracker_init(&m.tracker, policy->daemon.history_size);
-        m.persist = tracker_prepare_directory(policy->daemon.state_directory) >= 0;
-        if (m.persist)
-                (void) tracker_load(&m.tracker, policy->daemon.state_directory);
+        if (tracker_prepare_directory(policy->daemon.state_directory) >= 0) {
+                m.state_directory = strdup(policy->daemon.state_directory);
+                if (!m.state_directory) {
+                        r = log_oom();
+                        goto finish;
+                }
+                (void) tracker_load(&m.tracker, m.state_directory);
+        }
         m.tracker.lock = &m.tracker_lock;
 
         r = sd_event_default(&m.event);

@@ -24,6 +24,22 @@ typedef struct ScanRequest {
         bool dry_run;
 } ScanRequest;
 
+/* Everything a pass reads and writes, handed to the worker thread when it starts. The inputs
+ * are fixed for the pass: the policy is a reference nobody changes (a reload builds a new one
+ * and swaps m->policy on the event loop), the strings are the Manager's, fixed at start. The
+ * outputs are read by the loop only after joining the worker. The tracker is shared as
+ * tracker.h says: its objects are the worker's, history and counters are under its lock. */
+typedef struct ScanJob {
+        Policy *policy;
+        bool dry_run;
+        const char *state_directory; /* NULL: the state is not saved */
+        Tracker *tracker;
+        int done_fd; /* eventfd: written once the outputs are set */
+
+        ScanResult *result; /* NULL if the pass failed */
+        int error;
+} ScanJob;
+
 typedef struct Manager {
         sd_event *event;
         Policy *policy;
@@ -33,21 +49,20 @@ typedef struct Manager {
 
         Tracker tracker;
         pthread_mutex_t tracker_lock;
-        bool persist; /* the state directory is usable */
+        /* The state directory the daemon started with, until it stops: a reload that
+         * changes StateDirectory= takes effect at the next start. NULL: not usable. */
+        char *state_directory;
 
         /* The last completed pass: every query is answered from it, so a running pass
          * never stalls a client. */
         ScanResult *snapshot;
 
-        /* The pass in progress, run by a worker thread that owns tracker.objects. */
+        /* The pass in progress, run by a worker thread on job. */
         bool scanning;
         pthread_t worker;
+        ScanJob job;
         int worker_fd; /* eventfd the worker signals when done */
         sd_event_source *worker_source;
-        Policy *worker_policy;
-        ScanResult *worker_result;
-        int worker_error;
-        bool worker_dry_run;
         ScanRequest *waiting; /* answered when the running pass ends */
         size_t n_waiting;
         ScanRequest *queued; /* arrived during the pass: served by the next one */
