@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The snapshot of one System V IPC object, as read from the kernel, and its names. */
+#include <unistd.h>
+
 #include "ipc-object.h"
 #include "macro.h"
 
@@ -55,10 +57,19 @@ bool ipc_object_same_identity(const IpcObject *a, const IpcObject *b) {
                a->cuid == b->cuid;
 }
 
+/* The daemon's own pid in an object (its read-only attach, a restore) is not a user of it:
+ * "none recorded", as pid 0. Cached: the daemon never forks. */
+static pid_t self_pid(void) {
+        static pid_t self;
+        if (self == 0)
+                self = getpid();
+        return self;
+}
+
 int ipc_object_add_pid(IpcObject *o, pid_t pid) {
         IpcPid *p;
 
-        if (pid <= 0)
+        if (pid <= 0 || pid == self_pid())
                 return 0;
         for (size_t i = 0; i < o->n_pids; i++)
                 if (o->pids[i].pid == pid)

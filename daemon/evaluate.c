@@ -89,6 +89,28 @@ bool rule_matches(const Rule *r, const IpcObject *o, const char *creator_comm, c
         return true;
 }
 
+/* No recorded pid: whoever made the object is unknown, not dead. It may be a process still
+ * running as the object's creator or owner uid, which made the queue or set and has not
+ * used it yet (a daemon polling with IPC_NOWAIT). */
+static unsigned no_pids_pending(const IpcObject *o, const EvaluationContext *ctx) {
+        uint32_t uids[2] = { o->uid, o->cuid };
+        bool unknown = false;
+
+        for (size_t i = 0; i < ELEMENTSOF(uids); i++) {
+                int has;
+
+                if (i > 0 && uids[i] == uids[0])
+                        break;
+                has = ctx->owner_has_processes ? ctx->owner_has_processes(uids[i], ctx->userdata)
+                                               : -ENODATA;
+                if (has > 0)
+                        return PENDING_NO_PIDS_OWNER_RUNNING;
+                if (has < 0)
+                        unknown = true;
+        }
+        return unknown ? PENDING_NO_PIDS_OWNER_UNKNOWN : 0;
+}
+
 Verdict policy_evaluate(const Policy *p, const IpcObject *o, const char *creator_comm,
                         const EvaluationContext *ctx) {
         Verdict v = { .state = OBJECT_UNMATCHED, .rule = -1 };
@@ -120,6 +142,8 @@ Verdict policy_evaluate(const Policy *p, const IpcObject *o, const char *creator
                                 v.pending |= PENDING_PIDS_ALIVE;
                 if (o->creator_unknown)
                         v.pending |= PENDING_CREATOR_UNSEEN;
+                else if (o->n_pids == 0)
+                        v.pending |= no_pids_pending(o, ctx);
         }
         if (r->require_no_owner_processes) {
                 int has = ctx->owner_has_processes ? ctx->owner_has_processes(o->uid, ctx->userdata)
@@ -178,6 +202,21 @@ int verdict_reasons(const Verdict *v, const IpcObject *o, const Policy *p, int64
         }
         if (k >= 0 && v->pending & PENDING_CREATOR_UNSEEN)
                 k = strv_extend(&l, "creator pid unknown (another pid namespace): may be alive");
+        if (k >= 0 && v->pending & PENDING_NO_PIDS_OWNER_RUNNING) {
+                if (o->cuid != o->uid)
+                        k = strv_extendf(&l,
+                                         "no pid recorded and uid %" PRIu32 " or %" PRIu32
+                                         " has running processes: the creator may be one",
+                                         o->uid, o->cuid);
+                else
+                        k = strv_extendf(&l,
+                                         "no pid recorded and uid %" PRIu32
+                                         " has running processes: the creator may be one",
+                                         o->uid);
+        }
+        if (k >= 0 && v->pending & PENDING_NO_PIDS_OWNER_UNKNOWN)
+                k = strv_extend(&l, "no pid recorded and the owner's processes cannot be told: "
+                                    "the creator may be alive");
         if (k >= 0 && v->pending & PENDING_OWNER_PROCESSES)
                 k = strv_extendf(&l, "owner uid %" PRIu32 " has running processes", o->uid);
         if (k >= 0 && v->pending & PENDING_OWNER_PROCESSES_UNKNOWN)

@@ -20,6 +20,10 @@ typedef enum PendingReason {
         PENDING_CREATOR_UNSEEN = 1u << 6,  /* RequireDeadPids and shm cpid 0 */
         PENDING_OWNER_PROCESSES = 1u << 7, /* RequireNoOwnerProcesses and some run */
         PENDING_OWNER_PROCESSES_UNKNOWN = 1u << 8,
+        /* RequireDeadPids, no pid recorded (an unused queue or set), and a process runs as its
+         * owner or creator uid: the creator is unknown, not dead. */
+        PENDING_NO_PIDS_OWNER_RUNNING = 1u << 9,
+        PENDING_NO_PIDS_OWNER_UNKNOWN = 1u << 10,
 } PendingReason;
 
 #define PENDING_IN_USE \

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <systemd/sd-login.h>
 
@@ -102,18 +103,34 @@ int proc_parse_pid_stat(const char *buffer, char *ret_state, uint64_t *ret_start
         return 0;
 }
 
-int proc_parse_status_uids(const char *buffer, uint32_t ret_uids[2]) {
+int proc_parse_status_uids(const char *buffer, uint32_t ret_uids[4]) {
         const char *p = strstr(buffer, "\nUid:");
-        unsigned long real, effective;
+        uint32_t uids[4];
 
         if (!p)
                 p = strncmp(buffer, "Uid:", 4) == 0 ? buffer : NULL;
         else
                 p++;
-        if (!p || sscanf(p, "Uid: %lu %lu", &real, &effective) != 2)
+        if (!p)
                 return -EBADMSG;
-        ret_uids[0] = (uint32_t) real;
-        ret_uids[1] = (uint32_t) effective;
+        p += strlen("Uid:");
+        for (size_t i = 0; i < 4; i++) {
+                unsigned long v;
+                char *end;
+
+                p += strspn(p, " \t");
+                if (!isdigit((unsigned char) *p))
+                        return -EBADMSG;
+                errno = 0;
+                v = strtoul(p, &end, 10);
+                if (errno || v > UINT32_MAX)
+                        return -EBADMSG;
+                uids[i] = (uint32_t) v;
+                p = end;
+        }
+        if (*p && *p != '\n' && *p != ' ' && *p != '\t')
+                return -EBADMSG;
+        memcpy(ret_uids, uids, sizeof(uids));
         return 0;
 }
 
@@ -162,6 +179,16 @@ int process_cache_init(ProcessCache *c, const char *procfs) {
         r = proc_parse_btime(buf, &c->boot_time);
         if (r < 0)
                 return log_error_errno(r, "Failed to find the boot time in %s: %m", path);
+        c->boot_usec = c->boot_time * 1000000;
+        if (streq(procfs, "/proc")) {
+                /* btime is rounded to a second; start ticks count on CLOCK_BOOTTIME. The
+                 * offset between the two clocks places them on the Unix axis precisely. */
+                struct timespec real, boot;
+                if (clock_gettime(CLOCK_REALTIME, &real) >= 0 &&
+                    clock_gettime(CLOCK_BOOTTIME, &boot) >= 0)
+                        c->boot_usec = (int64_t) real.tv_sec * 1000000 + real.tv_nsec / 1000 -
+                                       ((int64_t) boot.tv_sec * 1000000 + boot.tv_nsec / 1000);
+        }
 
         /* Only the live /proc can hide processes; a fixture tree shows what it has. */
         if (streq(procfs, "/proc")) {
@@ -216,7 +243,11 @@ static void process_read(ProcessCache *c, pid_t pid, ProcessInfo *info) {
                 return;
         }
         info->status = PROCESS_RUNNING;
-        info->start_time = c->boot_time + (int64_t) (ticks / (uint64_t) c->clock_ticks);
+        if (ticks > (uint64_t) INT64_MAX / 1000000) {
+                info->status = PROCESS_UNKNOWN;
+                return;
+        }
+        info->start_usec = c->boot_usec + (int64_t) (ticks * 1000000 / (uint64_t) c->clock_ticks);
 }
 
 const ProcessInfo *process_lookup(ProcessCache *c, pid_t pid) {
@@ -248,7 +279,11 @@ bool process_alive_since(ProcessCache *c, pid_t pid, int64_t last_activity) {
                 return false;
         case PROCESS_RUNNING:
                 /* Started after the last activity: a new process that reused the pid. */
-                return info->start_time <= last_activity + PROCESS_START_SLACK_SEC;
+                if (last_activity > INT64_MAX / 1000000 - 1)
+                        return true;
+                return info->start_usec <=
+                       (last_activity * 1000000 + PROCESS_ACTIVITY_RESOLUTION_USEC +
+                        1000000 / c->clock_ticks);
         case PROCESS_UNKNOWN:
         default:
                 return true;
@@ -275,7 +310,7 @@ static int read_owner_uids(ProcessCache *c) {
         c->owner_uids_complete = !c->hidepid;
         while ((de = readdir(d))) {
                 char path[PATH_MAX], buf[4096], state;
-                uint32_t uids[2];
+                uint32_t uids[4];
                 uint64_t ticks;
                 int r;
 
@@ -303,11 +338,11 @@ static int read_owner_uids(ProcessCache *c) {
                         c->owner_uids_complete = false;
                         continue;
                 }
-                if (GREEDY_REALLOC(c->owner_uids, allocated, c->n_owner_uids + 2) < 0)
+                if (GREEDY_REALLOC(c->owner_uids, allocated, c->n_owner_uids + 4) < 0)
                         return log_oom();
-                c->owner_uids[c->n_owner_uids++] = uids[0];
-                if (uids[1] != uids[0])
-                        c->owner_uids[c->n_owner_uids++] = uids[1];
+                for (size_t i = 0; i < 4; i++)
+                        if (i == 0 || uids[i] != uids[i - 1])
+                                c->owner_uids[c->n_owner_uids++] = uids[i];
         }
         qsort(c->owner_uids, c->n_owner_uids, sizeof(uint32_t), compare_u32);
         return 0;
@@ -390,7 +425,7 @@ int process_read_creator(ProcessCache *c, pid_t pid, Creator *ret) {
 
         /* The pid may have been reused while we read: the start time must not change. */
         process_read(c, pid, &after);
-        if (after.status != PROCESS_RUNNING || after.start_time != before->start_time) {
+        if (after.status != PROCESS_RUNNING || after.start_usec != before->start_usec) {
                 creator_done(&creator);
                 return -ESRCH;
         }

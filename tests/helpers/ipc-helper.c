@@ -11,6 +11,8 @@
  *   ipc-helper [--hold] sem-touch ID             semop(0) on every semaphore: records our pid
  *   ipc-helper [--hold] msg-create KEY           prints the id
  *   ipc-helper [--hold] msg-send ID              sends one 16-byte message
+ *   ipc-helper [--hold] msg-touch ID             sends and receives one message: records
+ *                                                our pid as lspid and lrpid, leaves it empty
  *
  * KEY is hex (0x1234) or "private". With --hold the helper prints "ready" after acting
  * and waits for a signal, keeping its pid alive (and a segment attached). */
@@ -124,6 +126,16 @@ int main(int argc, char *argv[]) {
                 } m = { 1, "hello, ipcreap" };
                 if (msgsnd(parse_int(argv[2]), &m, sizeof(m.text), 0) < 0)
                         die("msgsnd");
+        } else if (strcmp(cmd, "msg-touch") == 0) {
+                struct {
+                        long type;
+                        char text[16];
+                } m = { 1, "hello, ipcreap" };
+                int msqid = parse_int(argv[2]);
+                if (msgsnd(msqid, &m, sizeof(m.text), IPC_NOWAIT) < 0)
+                        die("msgsnd");
+                if (msgrcv(msqid, &m, sizeof(m.text), 0, IPC_NOWAIT) < 0)
+                        die("msgrcv");
         } else {
                 fprintf(stderr, "ipc-helper: unknown command \"%s\"\n", cmd);
                 return 2;

@@ -91,12 +91,23 @@ count_objects() {
         awk 'NR > 1' "/proc/sysvipc/$1" | wc -l
 }
 
-# create KIND [KEY] [SIZE]: a leaked object whose creator has exited; prints its id.
+# create KIND [KEY] [SIZE]: a leaked object whose creator has exited; prints its id. Sets
+# and queues are used once by a process that exits, as a real leak has been: with no pid
+# recorded at all their creator would be unknown, not dead (root always runs processes).
 create() {
+        local id
         case "$1" in
         shm) "$HELPER" shm-create "${2:-private}" "${3:-4096}" ;;
-        sem) "$HELPER" sem-create "${2:-private}" "${3:-2}" ;;
-        msg) "$HELPER" msg-create "${2:-private}" ;;
+        sem)
+                id=$("$HELPER" sem-create "${2:-private}" "${3:-2}")
+                "$HELPER" sem-touch "$id"
+                echo "$id"
+                ;;
+        msg)
+                id=$("$HELPER" msg-create "${2:-private}")
+                "$HELPER" msg-touch "$id"
+                echo "$id"
+                ;;
         esac
 }
 

@@ -161,33 +161,37 @@ static void negative_starttime_is_malformed_not_a_huge_start(void **state) {
         assert_int_equal(ticks, 4242);
 }
 
-static void status_uids_are_the_real_and_effective_uid(void **state) {
+static void status_uids_are_real_effective_saved_and_filesystem(void **state) {
         static const struct {
                 const char *text;
                 int r;
-                uint32_t real, effective;
+                uint32_t uids[4];
         } cases[] = {
-                { "Name:\tbash\nUmask:\t0022\nUid:\t1000\t1001\t1002\t1003\nGid:\t5\t5\t5\t5\n", 0,
-                  1000, 1001 },
-                { "Uid:\t0\t0\t0\t0\n", 0, 0, 0 },
-                { "Name:\tx\nUid:\t4294967294\t65534\t0\t0", 0, 4294967294u, 65534 },
-                { "Name:\tbash\nGid:\t5\t5\t5\t5\n", -EBADMSG, 0, 0 },
-                { "Name:\tbash\nUid:\tabc\n", -EBADMSG, 0, 0 },
-                { "Name:\tbash\nUid:\t1000\n", -EBADMSG, 0, 0 },
-                { "Name:\tUid: 5 6\n", -EBADMSG, 0, 0 }, /* only at the start of a line */
-                { "", -EBADMSG, 0, 0 },
+                { "Name:\tbash\nUmask:\t0022\nUid:\t1000\t1001\t1002\t1003\nGid:\t5\t5\t5\t5\n",
+                  0,
+                  { 1000, 1001, 1002, 1003 } },
+                { "Uid:\t0\t0\t0\t0\n", 0, { 0, 0, 0, 0 } },
+                { "Name:\tx\nUid:\t4294967294\t65534\t0\t7", 0, { 4294967294u, 65534, 0, 7 } },
+                { "Name:\tbash\nGid:\t5\t5\t5\t5\n", -EBADMSG, { 0 } },
+                { "Name:\tbash\nUid:\tabc\n", -EBADMSG, { 0 } },
+                { "Name:\tbash\nUid:\t1000\n", -EBADMSG, { 0 } },
+                { "Name:\tbash\nUid:\t1000\t1000\n", -EBADMSG, { 0 } },
+                { "Name:\tbash\nUid:\t1000\t1000\t1000\n", -EBADMSG, { 0 } },
+                { "Uid:\t-1\t0\t0\t0\n", -EBADMSG, { 0 } },
+                { "Uid:\t4294967296\t0\t0\t0\n", -EBADMSG, { 0 } },
+                { "Uid:\t1\t2\t3\t4x\n", -EBADMSG, { 0 } },
+                { "Name:\tUid: 5 6 7 8\n", -EBADMSG, { 0 } }, /* only at the start of a line */
+                { "", -EBADMSG, { 0 } },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                uint32_t uids[2] = { 7, 7 };
+                uint32_t uids[4] = { 7, 7, 7, 7 };
                 int r = proc_parse_status_uids(cases[i].text, uids);
                 if (r != cases[i].r)
                         print_error("case %zu: got %d\n", i, r);
                 assert_int_equal(r, cases[i].r);
-                if (r == 0) {
-                        assert_int_equal(uids[0], cases[i].real);
-                        assert_int_equal(uids[1], cases[i].effective);
-                }
+                for (size_t k = 0; k < 4; k++)
+                        assert_int_equal(uids[k], r == 0 ? cases[i].uids[k] : 7);
         }
 }
 
@@ -269,7 +273,7 @@ static void lookup_reports_status_start_time_and_comm(void **state) {
 
         p = process_lookup(c, 100);
         assert_int_equal(p->status, PROCESS_RUNNING);
-        assert_int_equal(p->start_time, fixture_start(100000));
+        assert_int_equal(p->start_usec, fixture_start(100000) * 1000000);
         assert_string_equal(p->comm, "(a) (b)");
         assert_int_equal(process_lookup(c, 101)->status, PROCESS_ZOMBIE);
         assert_int_equal(process_lookup(c, 102)->status, PROCESS_ZOMBIE);
@@ -304,19 +308,24 @@ static void process_started_before_the_activity_is_alive(void **state) {
         assert_true(process_alive_since(c, 100, fixture_start(100000)));
 }
 
-static void process_started_within_the_slack_after_the_activity_is_alive(void **state) {
+static void process_started_within_the_activity_second_and_a_tick_is_alive(void **state) {
         ProcessCache *c = *state;
         int64_t start = fixture_start(100000);
 
-        for (int64_t s = 1; s <= PROCESS_START_SLACK_SEC; s++)
-                assert_true(process_alive_since(c, 100, start - s));
+        /* Activity stamped second S happened before S + 1: 100 started at S + 1 exactly, 110
+         * one clock tick later, the resolution of start times. */
+        assert_true(process_alive_since(c, 100, start - 1));
+        assert_true(process_alive_since(c, 110, start - 1));
 }
 
 static void process_started_later_reused_the_pid_and_is_dead(void **state) {
         ProcessCache *c = *state;
         int64_t start = fixture_start(100000);
 
-        assert_false(process_alive_since(c, 100, start - PROCESS_START_SLACK_SEC - 1));
+        /* 109 started 1.2 s after the start of the activity's second: a reused pid. */
+        assert_false(process_alive_since(c, 109, start - 1));
+        assert_true(process_alive_since(c, 109, start));
+        assert_false(process_alive_since(c, 100, start - 2));
         assert_false(process_alive_since(c, 100, start - 86400));
         assert_false(process_alive_since(c, 100, 0));
 }
@@ -354,6 +363,9 @@ static void owner_processes_are_found_and_zombies_do_not_count(void **state) {
                 { 2002, 1 }, /* real uid of a setuid process */
                 { 2003, 1 }, /* its effective uid */
                 { 2004, 0 }, /* only a dead (X) process */
+                { 2005, 1 }, /* real and effective uid of 204 */
+                { 2006, 1 }, /* its saved uid */
+                { 2007, 1 }, /* its filesystem uid */
                 { 0, 0 },    /* nobody runs as root in this tree */
                 { 4242, 0 },
         };
@@ -530,7 +542,7 @@ int main(void) {
                 cmocka_unit_test(pid_stat_starttime_ends_at_a_blank_or_the_end),
                 cmocka_unit_test(malformed_pid_stat_is_rejected),
                 cmocka_unit_test(negative_starttime_is_malformed_not_a_huge_start),
-                cmocka_unit_test(status_uids_are_the_real_and_effective_uid),
+                cmocka_unit_test(status_uids_are_real_effective_saved_and_filesystem),
                 cmocka_unit_test(mountinfo_says_whether_proc_hides_processes),
                 cache_test(cache_reads_the_boot_time_of_its_procfs),
                 cmocka_unit_test(cache_without_a_boot_time_fails),
@@ -538,7 +550,7 @@ int main(void) {
                 cache_test(gone_pid_is_dead),
                 cache_test(zombie_is_dead),
                 cache_test(process_started_before_the_activity_is_alive),
-                cache_test(process_started_within_the_slack_after_the_activity_is_alive),
+                cache_test(process_started_within_the_activity_second_and_a_tick_is_alive),
                 cache_test(process_started_later_reused_the_pid_and_is_dead),
                 cache_test(unreadable_or_garbled_process_counts_as_alive),
                 cache_test(process_with_an_odd_starttime_counts_as_alive),
