@@ -1,78 +1,378 @@
 /* SPDX-License-Identifier: MIT */
-/* Safe removal: re-read the object by id right before IPC_RMID and remove it only if it is
- * still the same object, still unused and untouched since the scan judged it. */
-#include <sys/msg.h>
-#include <sys/sem.h>
-#include <sys/shm.h>
+/* Safe removal: fence a batch, wait one grace period, re-read and re-judge each object from
+ * scratch, then remove it or give its mode back. */
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "evaluate.h"
+#include "log.h"
 #include "macro.h"
+#include "process.h"
 #include "reaper.h"
 #include "sysvipc.h"
 
-static int ipc_remove(IpcKind kind, int id) {
-        int r;
-
-        switch (kind) {
-        case IPC_KIND_SHM:
-                r = shmctl(id, IPC_RMID, NULL);
-                break;
-        case IPC_KIND_SEM:
-                r = semctl(id, 0, IPC_RMID);
-                break;
-        case IPC_KIND_MSG:
-                r = msgctl(id, IPC_RMID, NULL);
-                break;
-        default:
-                return -EINVAL;
-        }
-        return r < 0 ? -errno : 0;
+const char *reap_outcome_to_string(ReapOutcome o) {
+        static const char *const names[] = {
+                [REAP_REMOVED] = "removed", [REAP_GONE] = "gone",     [REAP_CHANGED] = "changed",
+                [REAP_IN_USE] = "in use",   [REAP_FAILED] = "failed",
+        };
+        return o >= 0 && (size_t) o < ELEMENTSOF(names) ? names[o] : NULL;
 }
 
-ReapOutcome reaper_remove(const IpcObject *seen, int *ret_error, const char **ret_detail) {
-        IpcObject now = { 0 };
-        ReapOutcome outcome;
+/* ---- the real kernel ---- */
+
+struct RealKernel {
+        ReaperKernel ops;
+        char *procfs;
+        ProcessCache cache;
+        bool cache_valid;
+};
+
+static int real_stat(IpcKind kind, int id, IpcObject *ret, void *userdata) {
+        return sysvipc_stat(kind, id, ret);
+}
+
+static int real_set_mode(IpcKind kind, int id, int32_t key, uint32_t cuid, int64_t expect_ctime,
+                         uint32_t expect_mode, uint32_t mode, int64_t *ret_ctime, void *userdata) {
+        return sysvipc_set_mode(kind, id, key, cuid, expect_ctime, expect_mode, mode, ret_ctime);
+}
+
+static int real_grace_period(void *userdata) {
+        /* MEMBARRIER_CMD_GLOBAL runs synchronize_rcu(): every shmat, semop, msgsnd and msgrcv
+         * that passed ipcperms() before the fence (under rcu_read_lock, before taking the
+         * object's lock) has by then attached, queued or finished, so the re-check sees it.
+         * On a machine with one online CPU the kernel skips the wait; see ipcreapd(8). */
+        if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+static int real_remove(IpcKind kind, int id, void *userdata) {
+        return sysvipc_remove(kind, id);
+}
+
+static int real_begin_recheck(unsigned kinds, void *userdata) {
+        RealKernel *k = userdata;
+
+        if (k->cache_valid)
+                process_cache_done(&k->cache);
+        k->cache_valid = false;
+        int r = process_cache_init(&k->cache, k->procfs);
+        if (r < 0)
+                return r;
+        k->cache_valid = true;
+        return 0;
+}
+
+static bool real_pid_alive(pid_t pid, int64_t last_activity, void *userdata) {
+        RealKernel *k = userdata;
+        return !k->cache_valid || process_alive_since(&k->cache, pid, last_activity);
+}
+
+static int real_owner_has_processes(uint32_t uid, void *userdata) {
+        RealKernel *k = userdata;
+        return k->cache_valid ? process_uid_has_processes(&k->cache, uid) : -EAGAIN;
+}
+
+int real_kernel_new(const char *procfs, RealKernel **ret) {
+        RealKernel *k = calloc(1, sizeof(RealKernel));
+
+        if (!k || !(k->procfs = strdup(procfs))) {
+                free(k);
+                return -ENOMEM;
+        }
+        k->ops = (ReaperKernel){
+                .stat = real_stat,
+                .set_mode = real_set_mode,
+                .grace_period = real_grace_period,
+                .remove = real_remove,
+                .begin_recheck = real_begin_recheck,
+                .pid_alive = real_pid_alive,
+                .owner_has_processes = real_owner_has_processes,
+                .userdata = k,
+        };
+        *ret = k;
+        return 0;
+}
+
+RealKernel *real_kernel_free(RealKernel *k) {
+        if (!k)
+                return NULL;
+        if (k->cache_valid)
+                process_cache_done(&k->cache);
+        free(k->procfs);
+        free(k);
+        return NULL;
+}
+
+const ReaperKernel *real_kernel_ops(RealKernel *k) {
+        return &k->ops;
+}
+
+/* ---- the batch ---- */
+
+static void set_outcome(ReapCandidate *c, ReapOutcome outcome, int error, const char *detail) {
+        c->outcome = outcome;
+        c->error = error;
+        c->detail = detail;
+}
+
+/* Activity the daemon did not cause: every time field but ctime, which the fence moved. */
+static bool same_activity(const IpcObject *a, const IpcObject *b) {
+        switch (a->kind) {
+        case IPC_KIND_SHM:
+                return a->atime == b->atime && a->dtime == b->dtime && a->cpid == b->cpid &&
+                       a->lpid == b->lpid;
+        case IPC_KIND_SEM:
+                return a->otime == b->otime && a->nsems == b->nsems;
+        case IPC_KIND_MSG:
+                return a->stime == b->stime && a->rtime == b->rtime && a->lspid == b->lspid &&
+                       a->lrpid == b->lrpid && a->messages == b->messages && a->size == b->size;
+        default:
+                return false;
+        }
+}
+
+static bool has_pid(const IpcObject *o, pid_t pid) {
+        for (size_t i = 0; i < o->n_pids; i++)
+                if (o->pids[i].pid == pid)
+                        return true;
+        return false;
+}
+
+static void fence(const ReaperKernel *k, ReapCandidate *c) {
+        const IpcObject *o = c->seen;
         int r;
 
-        *ret_error = 0;
-        r = sysvipc_stat_for_removal(seen->kind, seen->id, &now);
+        r = k->set_mode(o->kind, o->id, o->key, o->cuid, o->ctime, o->mode & 0777, 0,
+                        &c->fence_ctime, k->userdata);
+        if (r == -EINVAL || r == -EIDRM)
+                set_outcome(c, REAP_GONE, 0, "already gone");
+        else if (r == -ESTALE)
+                set_outcome(c, REAP_CHANGED, 0, "it changed since the scan");
+        else if (r < 0)
+                set_outcome(c, REAP_FAILED, -r,
+                            r == -EPERM ? "cannot fence it (IPC_SET needs CAP_SYS_ADMIN)"
+                                        : "cannot fence it (IPC_SET failed)");
+        else
+                c->fenced = true;
+}
+
+static void unfence(const ReaperKernel *k, ReapCandidate *c) {
+        const IpcObject *o = c->seen;
+        int64_t ctime;
+        int r;
+
+        /* Only while it still carries the daemon's fence: a mode its owner set since wins. */
+        r = k->set_mode(o->kind, o->id, o->key, o->cuid, c->fence_ctime, 0, o->mode & 0777, &ctime,
+                        k->userdata);
+        if (r < 0 && r != -EINVAL && r != -EIDRM && r != -ESTALE)
+                log_error_errno(r,
+                                "Failed to give %s %d its mode %04o back; it stays at 0000 until "
+                                "the next start or an IPC_SET by its owner: %m",
+                                ipc_kind_to_string(o->kind), o->id, o->mode & 0777);
+        c->fenced = false;
+}
+
+/* The re-check after the grace period: the object is read afresh and judged afresh, with
+ * the daemon's own fence taken out of the comparison. */
+static void recheck(const ReaperKernel *k, const Policy *p, int64_t now, ReapCandidate *c) {
+        const IpcObject *seen = c->seen;
+        IpcObject fresh = { 0 };
+        int r;
+
+        r = k->stat(seen->kind, seen->id, &fresh, k->userdata);
         if (r == -EINVAL || r == -EIDRM) {
-                *ret_detail = "already gone";
-                return REAP_GONE;
+                set_outcome(c, REAP_GONE, 0, "already gone");
+                c->fenced = false;
+                return;
         }
         if (r < 0) {
                 /* Cannot look at it: cannot vouch that it is unused either. */
-                *ret_error = -r;
-                *ret_detail = "could not re-read it";
-                return REAP_FAILED;
+                set_outcome(c, REAP_FAILED, -r, "could not re-read it");
+                goto keep;
+        }
+        if (fresh.key != seen->key || fresh.cuid != seen->cuid) {
+                set_outcome(c, REAP_CHANGED, 0, "the id now names another object");
+                c->fenced = false; /* Not ours to touch. */
+                goto done;
+        }
+        if (fresh.ctime != c->fence_ctime || (fresh.mode & 0777) != 0) {
+                /* Its owner changed it (IPC_SET) after the fence: they decide its mode. */
+                set_outcome(c, REAP_CHANGED, 0, "its owner changed it since the fence");
+                c->fenced = false;
+                goto done;
+        }
+        if (!same_activity(seen, &fresh)) {
+                set_outcome(c, REAP_CHANGED, 0, "it was used since the scan");
+                goto keep;
+        }
+        for (size_t i = 0; i < fresh.n_pids; i++)
+                if (!has_pid(seen, fresh.pids[i].pid)) {
+                        set_outcome(c, REAP_CHANGED, 0, "a recorded pid changed since the scan");
+                        goto keep;
+                }
+
+        /* Judged as the pass judged it, with fresh liveness and waiters, and the ctime the
+         * object had before the daemon's fence. */
+        fresh.ctime = seen->ctime;
+        fresh.creator_unknown = seen->creator_unknown;
+        for (size_t i = 0; i < fresh.n_pids; i++)
+                fresh.pids[i].alive = k->pid_alive(fresh.pids[i].pid,
+                                                   ipc_object_last_activity(&fresh), k->userdata);
+        EvaluationContext ctx = {
+                .now = now,
+                .owner_has_processes = k->owner_has_processes,
+                .userdata = k->userdata,
+        };
+        Verdict v = policy_evaluate(p, &fresh, c->creator_comm, &ctx);
+        if (v.state != OBJECT_ORPHAN || v.rule != c->rule) {
+                if (v.pending & PENDING_IN_USE)
+                        set_outcome(c, REAP_IN_USE, 0, "it came into use");
+                else if (v.pending & (PENDING_PIDS_ALIVE | PENDING_NO_PIDS_OWNER_RUNNING |
+                                      PENDING_NO_PIDS_OWNER_UNKNOWN | PENDING_OWNER_PROCESSES |
+                                      PENDING_OWNER_PROCESSES_UNKNOWN))
+                        set_outcome(c, REAP_IN_USE, 0, "a process that may use it is alive");
+                else
+                        set_outcome(c, REAP_CHANGED, 0, "it is no longer an orphan of its rule");
+                goto keep;
         }
 
-        if (!ipc_object_same_identity(seen, &now)) {
-                *ret_detail = "the id now names another object";
-                outcome = REAP_CHANGED;
-        } else if (ipc_object_in_use(&now)) {
-                *ret_detail = "it came into use";
-                outcome = REAP_IN_USE;
-        } else if (ipc_object_last_activity(&now) != ipc_object_last_activity(seen)) {
-                *ret_detail = "it was used since the scan";
-                outcome = REAP_CHANGED;
+        r = k->remove(seen->kind, seen->id, k->userdata);
+        if (r == -EINVAL || r == -EIDRM) {
+                set_outcome(c, REAP_GONE, 0, "already gone");
+                c->fenced = false;
+        } else if (r < 0) {
+                set_outcome(c, REAP_FAILED, -r,
+                            r == -EPERM ? "permission denied (needs CAP_SYS_ADMIN)"
+                                        : "IPC_RMID failed");
+                goto keep;
         } else {
-                /* The window between this check and IPC_RMID is a few microseconds after an
-                 * idle time of at least MinIdleSec; the kernel offers no atomic compare. */
-                r = ipc_remove(seen->kind, seen->id);
-                if (r == -EINVAL || r == -EIDRM) {
-                        *ret_detail = "already gone";
-                        outcome = REAP_GONE;
-                } else if (r < 0) {
-                        *ret_error = -r;
-                        *ret_detail = r == -EPERM ? "permission denied (needs CAP_SYS_ADMIN)"
-                                                  : "IPC_RMID failed";
-                        outcome = REAP_FAILED;
-                } else {
-                        *ret_detail = NULL;
-                        outcome = REAP_REMOVED;
+                set_outcome(c, REAP_REMOVED, 0, NULL);
+                c->fenced = false;
+        }
+        goto done;
+keep:
+        unfence(k, c);
+done:
+        ipc_object_done(&fresh);
+}
+
+void reaper_remove_batch(const ReaperKernel *k, const Policy *p, int64_t now, ReapCandidate *c,
+                         size_t n) {
+        unsigned kinds = 0;
+        size_t fenced = 0;
+        int r;
+
+        for (size_t i = 0; i < n; i++) {
+                c[i].fenced = false;
+                set_outcome(&c[i], REAP_FAILED, 0, "not reached");
+                fence(k, &c[i]);
+                if (c[i].fenced) {
+                        fenced++;
+                        kinds |= 1u << c[i].seen->kind;
                 }
         }
-        ipc_object_done(&now);
-        return outcome;
+        if (fenced == 0)
+                return;
+
+        /* One grace period for the whole batch: it costs tens of milliseconds. */
+        r = k->grace_period(k->userdata);
+        if (r >= 0)
+                r = k->begin_recheck(kinds, k->userdata);
+        if (r < 0) {
+                log_error_errno(r,
+                                "Cannot wait for calls that passed their permission check before "
+                                "the fence (membarrier) or re-read processes, keeping %zu "
+                                "object%s: %m",
+                                fenced, fenced == 1 ? "" : "s");
+                for (size_t i = 0; i < n; i++)
+                        if (c[i].fenced) {
+                                set_outcome(&c[i], REAP_FAILED, -r,
+                                            "cannot wait out calls already past the fence");
+                                unfence(k, &c[i]);
+                        }
+                return;
+        }
+        for (size_t i = 0; i < n; i++)
+                if (c[i].fenced)
+                        recheck(k, p, now, &c[i]);
+}
+
+/* ---- after a crash ---- */
+
+int reaper_recover(const ReaperKernel *k, Tracker *t) {
+        RemovalLog *log = t->removal_log;
+        RemovalOutcome *outcomes;
+        size_t restored = 0, removed = 0;
+        int r;
+
+        if (!log || log->n_unfinished == 0)
+                return 0;
+        outcomes = calloc(log->n_unfinished, sizeof(RemovalOutcome));
+        if (!outcomes)
+                return log_oom();
+        for (size_t i = 0; i < log->n_unfinished; i++) {
+                RemovalIntent *in = &log->unfinished[i];
+                IpcObject now = { 0 };
+
+                r = k->stat(in->kind, in->id, &now, k->userdata);
+                if (r == -EINVAL || r == -EIDRM ||
+                    (r >= 0 && (now.key != in->key || now.cuid != in->cuid))) {
+                        /* Gone: the daemon removed it right before it stopped (the owner
+                         * removing it in the same milliseconds is the one case miscounted). */
+                        outcomes[i] = REMOVAL_OUTCOME_REMOVED;
+                        ipc_object_done(&now);
+                        continue;
+                }
+                if (r < 0) {
+                        free(outcomes);
+                        return log_error_errno(r,
+                                               "Failed to re-read %s %d after a restart, "
+                                               "trying again at the next pass: %m",
+                                               ipc_kind_to_string(in->kind), in->id);
+                }
+                outcomes[i] = REMOVAL_OUTCOME_KEPT;
+                if ((now.mode & 0777) == 0 && (in->mode & 0777) != 0) {
+                        int64_t ctime;
+                        r = k->set_mode(in->kind, in->id, in->key, in->cuid, -1, 0, in->mode & 0777,
+                                        &ctime, k->userdata);
+                        if (r < 0 && r != -EINVAL && r != -EIDRM && r != -ESTALE) {
+                                ipc_object_done(&now);
+                                free(outcomes);
+                                return log_error_errno(r,
+                                                       "Failed to give %s %d its mode %04o "
+                                                       "back, trying again at the next pass: %m",
+                                                       ipc_kind_to_string(in->kind), in->id,
+                                                       in->mode & 0777);
+                        }
+                        restored++;
+                        log_notice("Gave %s %d its mode %04o back: the daemon had fenced it "
+                                   "before it stopped.",
+                                   ipc_kind_to_string(in->kind), in->id, in->mode & 0777);
+                }
+                ipc_object_done(&now);
+        }
+
+        r = removal_log_write_outcomes(log, log->unfinished, outcomes, log->n_unfinished);
+        if (r < 0) {
+                free(outcomes);
+                return r;
+        }
+        for (size_t i = 0; i < log->n_unfinished; i++) {
+                if (outcomes[i] == REMOVAL_OUTCOME_REMOVED) {
+                        removed++;
+                        if (tracker_record_removal(t, &log->unfinished[i].event) < 0)
+                                log_oom();
+                }
+                removal_intent_done(&log->unfinished[i]);
+        }
+        free(outcomes);
+        log->n_unfinished = 0;
+        t->dirty = true;
+        log_info("Settled the removals under way at the last stop: %zu removed, %zu given "
+                 "their mode back.",
+                 removed, restored);
+        return 0;
 }

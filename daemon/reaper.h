@@ -1,20 +1,79 @@
 /* SPDX-License-Identifier: MIT */
-/* Safe removal: re-read the object by id right before IPC_RMID and remove it only if it is
- * still the same object, still unused and untouched since the scan judged it. */
+/* Safe removal. Orphans are removed in batches: each object is fenced (its permission bits
+ * set to 0, so new attaches, semops and queue calls fail with EACCES), one RCU grace period
+ * lets every call that passed its permission check before the fence finish, and then each
+ * object is re-read and re-judged from scratch and removed only if it is still the same,
+ * untouched orphan; otherwise its mode is given back. The kernel is reached through
+ * ReaperKernel, so that tests can put a fake one in its place. */
 #pragma once
 
 #include <stdbool.h>
 
 #include "ipc-object.h"
+#include "policy.h"
+#include "removal-log.h"
+#include "tracker.h"
 
 typedef enum ReapOutcome {
         REAP_REMOVED,
         REAP_GONE,    /* already removed by someone else */
-        REAP_CHANGED, /* another object now has the id, or its activity moved */
+        REAP_CHANGED, /* another object now has the id, or it was used or changed */
         REAP_IN_USE,  /* attached, or waiters, since the scan */
-        REAP_FAILED,  /* IPC_RMID failed; *ret_error says why */
+        REAP_FAILED,  /* a kernel call failed; error says which errno */
 } ReapOutcome;
 
-/* seen: the object as the scan read it. *ret_detail: a short human reason for anything but
- * REAP_REMOVED. */
-ReapOutcome reaper_remove(const IpcObject *seen, int *ret_error, const char **ret_detail);
+typedef struct ReaperKernel {
+        /* IPC_STAT by id, with a semaphore set's per-semaphore pids and waiters and a queue's
+         * waiters. -EINVAL or -EIDRM when the id names no object. */
+        int (*stat)(IpcKind kind, int id, IpcObject *ret, void *userdata);
+        /* IPC_SET of the permission bits to mode, keeping owner and group (and a queue's
+         * qbytes), only if the object still has key and cuid, permission bits expect_mode, and
+         * (when expect_ctime >= 0) ctime expect_ctime: -ESTALE if not. *ret_ctime: the ctime
+         * after the change. */
+        int (*set_mode)(IpcKind kind, int id, int32_t key, uint32_t cuid, int64_t expect_ctime,
+                        uint32_t expect_mode, uint32_t mode, int64_t *ret_ctime, void *userdata);
+        /* Waits until every system call that began before it has left its RCU read-side
+         * section (membarrier(MEMBARRIER_CMD_GLOBAL)). */
+        int (*grace_period)(void *userdata);
+        int (*remove)(IpcKind kind, int id, void *userdata);
+        /* Starts a fresh view of the processes for the re-check (kinds: a mask of the kinds
+         * about to be re-read), so that nothing cached in the pass is trusted. */
+        int (*begin_recheck)(unsigned kinds, void *userdata);
+        /* Liveness as in process_alive_since(), and owner processes as in
+         * process_uid_has_processes(), from the fresh view. */
+        bool (*pid_alive)(pid_t pid, int64_t last_activity, void *userdata);
+        int (*owner_has_processes)(uint32_t uid, void *userdata);
+        void *userdata;
+} ReaperKernel;
+
+/* The real kernel, with processes read from procfs. */
+typedef struct RealKernel RealKernel;
+int real_kernel_new(const char *procfs, RealKernel **ret);
+RealKernel *real_kernel_free(RealKernel *k);
+const ReaperKernel *real_kernel_ops(RealKernel *k);
+
+typedef struct ReapCandidate {
+        const IpcObject *seen; /* as the pass read and judged it */
+        int rule;              /* the reap rule the pass found, an index into the policy */
+        const char *creator_comm;
+
+        /* Results. */
+        ReapOutcome outcome;
+        int error;          /* errno, for REAP_FAILED */
+        const char *detail; /* a short human reason for anything but REAP_REMOVED */
+
+        bool fenced;
+        int64_t fence_ctime;
+} ReapCandidate;
+
+/* Fences, waits one grace period, re-checks and removes or unfences every candidate. The
+ * candidates' intents must be in the removal log (fsync'd) before this runs. Never removes
+ * an object whose fresh re-read is not an orphan of the same rule under p at now. */
+void reaper_remove_batch(const ReaperKernel *k, const Policy *p, int64_t now, ReapCandidate *c,
+                         size_t n);
+
+/* Settles the removal log's unfinished intents after a crash: an object still there gets
+ * its mode back if the daemon had fenced it, one that is gone is recorded as removed. */
+int reaper_recover(const ReaperKernel *k, Tracker *t);
+
+const char *reap_outcome_to_string(ReapOutcome o);

@@ -30,14 +30,16 @@ static void fill_liveness(ProcessCache *cache, IpcObject *o) {
 }
 
 /* The first time one of its pids is seen alive, that process is recorded as the creator.
- * pids[] lists cpid (shm) or lspid (msg) first, so the likeliest creator wins. */
+ * pids[] lists cpid (shm) or lspid (msg) first, so the likeliest creator wins. A process that
+ * started after the object was made (ctime) reused the pid of whoever made it. */
 static void attribute_creator(ProcessCache *cache, Tracker *tracker, TrackedObject *tracked,
                               const IpcObject *o) {
         if (tracked->creator.pid > 0)
                 return;
         for (size_t i = 0; i < o->n_pids; i++) {
                 Creator c;
-                if (!o->pids[i].alive || process_read_creator(cache, o->pids[i].pid, &c) < 0)
+                if (!o->pids[i].alive || !process_alive_since(cache, o->pids[i].pid, o->ctime) ||
+                    process_read_creator(cache, o->pids[i].pid, &c) < 0)
                         continue;
                 tracked->creator = c;
                 tracker->dirty = true;
@@ -62,68 +64,140 @@ static RemovalEvent removal_event(const IpcObject *o, const Rule *rule, uint64_t
         return ev;
 }
 
-/* Acts on one orphan of a reap or report rule. Returns true if the object is gone. */
-static bool handle_orphan(ScanResult *res, Tracker *tracker, const ScanOptions *opt,
-                          const IpcObject *o, ObjectInfo *info, TrackedObject *tracked) {
-        const Rule *rule = &res->policy->rules[info->verdict.rule];
-        uint64_t max = res->policy->daemon.max_reaps_per_scan;
-        uint64_t idle = ipc_object_idle_sec(o, res->time);
-        bool announce = opt->announce_every_pass || !tracked || !tracked->announced;
-        const char *detail;
-        ReapOutcome outcome;
-        int error;
+/* An orphan of a report rule, or of a reap rule in a dry run: logged once per lifetime. */
+static void announce_orphan(ScanResult *res, Tracker *tracker, const ScanOptions *opt, size_t i,
+                            RemovalEventType type) {
+        const IpcObject *o = &res->table.objects[i];
+        ObjectInfo *info = &res->info[i];
+        TrackedObject *tracked = tracker_observe(tracker, o, res->time);
 
-        if (rule->action == RULE_ACTION_REPORT) {
-                if (announce)
-                        journal_log_removal(REMOVAL_REPORTED, o, rule->name, idle, &info->creator,
-                                            NULL);
-                if (tracked)
-                        tracked->announced = true;
-                return false;
-        }
-        if (max > 0 && res->reaped + res->would_reap >= max) {
-                res->deferred++;
-                return false;
-        }
-        if (res->dry_run) {
-                res->would_reap++;
-                if (announce)
-                        journal_log_removal(REMOVAL_DRY_RUN, o, rule->name, idle, &info->creator,
-                                            NULL);
-                if (tracked)
-                        tracked->announced = true;
-                return false;
-        }
+        if (opt->announce_every_pass || !tracked || !tracked->announced)
+                journal_log_removal(type, o, res->policy->rules[info->verdict.rule].name,
+                                    ipc_object_idle_sec(o, res->time), &info->creator, NULL);
+        if (tracked)
+                tracked->announced = true;
+}
 
-        outcome = reaper_remove(o, &error, &detail);
-        switch (outcome) {
-        case REAP_REMOVED: {
-                RemovalEvent ev = removal_event(o, rule, idle, &info->creator, res->time);
-                journal_log_removal(REMOVAL_DONE, o, rule->name, idle, &info->creator, NULL);
-                if (tracker_record_removal(tracker, &ev) < 0)
-                        log_oom();
-                tracker_forget(tracker, o->kind, o->id);
-                res->reaped++;
-                res->reclaimed_bytes += o->size;
-                return true;
+/* Settles one batch's outcomes: the log first, then the journal, history and counters. */
+static void settle_batch(ScanResult *res, Tracker *tracker, const size_t *which,
+                         RemovalIntent *intents, const ReapCandidate *c, size_t n, bool *gone) {
+        _cleanup_free_ RemovalOutcome *outcomes =
+                calloc(MAX(n, (size_t) 1), sizeof(RemovalOutcome));
+        uint64_t last_seq = intents[n - 1].seq;
+
+        if (!outcomes) {
+                log_oom();
+                return;
         }
-        case REAP_GONE:
-                log_debug("%s %d vanished before removal.", ipc_kind_to_string(o->kind), o->id);
-                tracker_forget(tracker, o->kind, o->id);
-                return true;
-        case REAP_CHANGED:
-        case REAP_IN_USE:
-                journal_log_removal(REMOVAL_SKIPPED, o, rule->name, idle, &info->creator, detail);
-                res->skipped++;
-                return false;
-        case REAP_FAILED:
-        default: {
+        for (size_t j = 0; j < n; j++)
+                outcomes[j] = c[j].outcome == REAP_REMOVED ? REMOVAL_OUTCOME_REMOVED
+                                                           : REMOVAL_OUTCOME_KEPT;
+        /* On failure the intents stay unfinished in the file: the next start settles them
+         * against the kernel, so no record is lost either way. */
+        (void) removal_log_write_outcomes(tracker->removal_log, intents, outcomes, n);
+
+        for (size_t j = 0; j < n; j++) {
+                size_t i = which[j];
+                const IpcObject *o = &res->table.objects[i];
+                ObjectInfo *info = &res->info[i];
+                const char *rule = res->policy->rules[info->verdict.rule].name;
+                uint64_t idle = ipc_object_idle_sec(o, res->time);
                 char buf[256];
-                snprintf(buf, sizeof(buf), "%s: %s", detail, strerror(error));
-                journal_log_removal(REMOVAL_FAILED, o, rule->name, idle, &info->creator, buf);
-                res->failed++;
-                return false;
+
+                switch (c[j].outcome) {
+                case REAP_REMOVED:
+                        journal_log_removal(REMOVAL_DONE, o, rule, idle, &info->creator, NULL);
+                        if (tracker_record_removal(tracker, &intents[j].event) < 0)
+                                log_oom();
+                        tracker_forget(tracker, o->kind, o->id);
+                        res->reaped++;
+                        res->reclaimed_bytes += o->size;
+                        gone[i] = true;
+                        break;
+                case REAP_GONE:
+                        log_debug("%s %d vanished before removal.", ipc_kind_to_string(o->kind),
+                                  o->id);
+                        tracker_forget(tracker, o->kind, o->id);
+                        gone[i] = true;
+                        break;
+                case REAP_CHANGED:
+                case REAP_IN_USE:
+                        journal_log_removal(REMOVAL_SKIPPED, o, rule, idle, &info->creator,
+                                            c[j].detail);
+                        res->skipped++;
+                        break;
+                case REAP_FAILED:
+                default:
+                        snprintf(buf, sizeof(buf), "%s%s%s", c[j].detail, c[j].error ? ": " : "",
+                                 c[j].error ? strerror(c[j].error) : "");
+                        journal_log_removal(REMOVAL_FAILED, o, rule, idle, &info->creator, buf);
+                        res->failed++;
+                        break;
+                }
+                removal_intent_done(&intents[j]);
         }
+        tracker->log_applied = last_seq;
+        tracker->dirty = true;
+}
+
+/* Removes the orphans which[0..n) of reap rules, in batches: intents written durably, then
+ * fence, one grace period, re-check, removal, outcomes. */
+static void reap_orphans(ScanResult *res, Tracker *tracker, const ReaperKernel *kernel,
+                         const size_t *which, size_t n, bool *gone) {
+        _cleanup_free_ RemovalIntent *intents = NULL;
+        _cleanup_free_ ReapCandidate *c = NULL;
+        size_t batch = MIN(n, (size_t) SCAN_REAP_BATCH_MAX);
+
+        if (n == 0)
+                return;
+        if (!tracker->removal_log) {
+                log_warning("No removal log in the state directory: keeping %zu orphan%s, "
+                            "since their removal could not be recorded.",
+                            n, n == 1 ? "" : "s");
+                res->failed += n;
+                return;
+        }
+        intents = calloc(batch, sizeof(RemovalIntent));
+        c = calloc(batch, sizeof(ReapCandidate));
+        if (!intents || !c) {
+                log_oom();
+                return;
+        }
+        for (size_t first = 0; first < n; first += batch) {
+                size_t m = MIN(batch, n - first);
+
+                for (size_t j = 0; j < m; j++) {
+                        const IpcObject *o = &res->table.objects[which[first + j]];
+                        ObjectInfo *info = &res->info[which[first + j]];
+                        const Rule *rule = &res->policy->rules[info->verdict.rule];
+
+                        intents[j] = (RemovalIntent){
+                                .kind = o->kind,
+                                .id = o->id,
+                                .key = o->key,
+                                .cuid = o->cuid,
+                                .ctime = o->ctime,
+                                .mode = o->mode & 0777,
+                                .event = removal_event(o, rule, ipc_object_idle_sec(o, res->time),
+                                                       &info->creator, res->time),
+                        };
+                        c[j] = (ReapCandidate){
+                                .seen = o,
+                                .rule = info->verdict.rule,
+                                .creator_comm = info->creator.comm,
+                        };
+                }
+                if (removal_log_write_intents(tracker->removal_log, intents, m) < 0) {
+                        /* Nothing was touched: keep them all, say so once. */
+                        log_error("Keeping %zu orphan%s: their removal could not be recorded.", m,
+                                  m == 1 ? "" : "s");
+                        for (size_t j = 0; j < m; j++)
+                                removal_intent_done(&intents[j]);
+                        res->failed += m;
+                        continue;
+                }
+                reaper_remove_batch(kernel, res->policy, res->time, c, m);
+                settle_batch(res, tracker, which + first, intents, c, m, gone);
         }
 }
 
@@ -132,11 +206,22 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
         ProcessCache cache;
         EvaluationContext ctx;
         uint64_t start = now_usec(CLOCK_MONOTONIC);
-        size_t kept = 0;
+        size_t kept = 0, n_which = 0, *which = NULL;
         bool *gone = NULL;
+        RealKernel *real = NULL;
+        const ReaperKernel *kernel = opt->kernel;
         int r;
 
         res.time = (int64_t) (now_usec(CLOCK_REALTIME) / 1000000);
+        if (!kernel) {
+                r = real_kernel_new(opt->procfs, &real);
+                if (r < 0)
+                        goto fail_early;
+                kernel = real_kernel_ops(real);
+        }
+        /* Objects the daemon was removing when it stopped: given back or recorded first. */
+        (void) reaper_recover(kernel, tracker);
+
         r = process_cache_init(&cache, opt->procfs);
         if (r < 0)
                 goto fail_early;
@@ -184,13 +269,34 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
         res.n_objects = res.table.n;
         tracker_end_pass(tracker);
 
+        which = calloc(MAX(res.table.n, (size_t) 1), sizeof(size_t));
+        if (!which) {
+                r = log_oom();
+                goto fail;
+        }
         for (size_t i = 0; i < res.table.n; i++) {
-                IpcObject *o = &res.table.objects[i];
+                const Rule *rule;
+                uint64_t max = policy->daemon.max_reaps_per_scan;
+
                 if (res.info[i].verdict.state != OBJECT_ORPHAN)
                         continue;
-                TrackedObject *tracked = tracker_observe(tracker, o, res.time);
-                gone[i] = handle_orphan(&res, tracker, opt, o, &res.info[i], tracked);
+                rule = &policy->rules[res.info[i].verdict.rule];
+                if (rule->action == RULE_ACTION_REPORT) {
+                        announce_orphan(&res, tracker, opt, i, REMOVAL_REPORTED);
+                        continue;
+                }
+                if (max > 0 && n_which + res.would_reap >= max) {
+                        res.deferred++;
+                        continue;
+                }
+                if (res.dry_run) {
+                        res.would_reap++;
+                        announce_orphan(&res, tracker, opt, i, REMOVAL_DRY_RUN);
+                        continue;
+                }
+                which[n_which++] = i;
         }
+        reap_orphans(&res, tracker, kernel, which, n_which, gone);
         if (res.deferred > 0)
                 log_notice("%zu more orphan%s wait for the next pass (MaxReapsPerScan=%" PRIu64
                            ").",
@@ -211,6 +317,8 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
         res.table.n = kept;
         sysvipc_read_limits(opt->procfs, &res.table, &res.limits);
         free(gone);
+        free(which);
+        real_kernel_free(real);
         process_cache_done(&cache);
         res.duration_usec = now_usec(CLOCK_MONOTONIC) - start;
         *ret = res;
@@ -218,8 +326,10 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
 
 fail:
         free(gone);
+        free(which);
         process_cache_done(&cache);
 fail_early:
+        real_kernel_free(real);
         scan_result_done(&res);
         return r;
 }

@@ -10,6 +10,7 @@
 #include "object-table.h"
 #include "policy.h"
 #include "process.h"
+#include "reaper.h"
 #include "sysvipc.h"
 #include "tracker.h"
 
@@ -40,8 +41,12 @@ typedef struct ScanResult {
         IpcLimits limits; /* after removal */
 } ScanResult;
 
+/* Orphans fenced together behind one grace period (tens of milliseconds each). */
+#define SCAN_REAP_BATCH_MAX 4096
+
 typedef struct ScanOptions {
         const char *procfs;
+        const ReaperKernel *kernel; /* NULL: the real one */
         bool dry_run;
         /* Log each orphan of a report rule (and each dry-run would-remove) every pass, not
          * just the first time it is seen: for --once. */

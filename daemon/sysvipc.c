@@ -473,8 +473,68 @@ int sysvipc_stat(IpcKind kind, int id, IpcObject *ret) {
         return stat_by_id(kind, id, true, ret);
 }
 
-int sysvipc_stat_for_removal(IpcKind kind, int id, IpcObject *ret) {
-        return stat_by_id(kind, id, false, ret);
+/* IPC_STAT, compare, IPC_SET of one kind's permission bits. The whole *_ds read goes back
+ * to IPC_SET, so owner, group and a queue's qbytes stay as they are. */
+#define SET_MODE(ds, perm, ctime_field, ctl_stat, ctl_set)                               \
+        do {                                                                             \
+                if (ctl_stat < 0)                                                        \
+                        return -errno;                                                   \
+                if ((perm).__key != key || (perm).cuid != cuid ||                        \
+                    (expect_ctime >= 0 && (int64_t) (ds).ctime_field != expect_ctime) || \
+                    ((perm).mode & 0777) != (expect_mode & 0777))                        \
+                        return -ESTALE;                                                  \
+                (perm).mode = ((perm).mode & ~0777u) | (mode & 0777);                    \
+                if (ctl_set < 0)                                                         \
+                        return -errno;                                                   \
+                if (ctl_stat < 0)                                                        \
+                        return -errno;                                                   \
+                *ret_ctime = (int64_t) (ds).ctime_field;                                 \
+        } while (0)
+
+int sysvipc_set_mode(IpcKind kind, int id, int32_t key, uint32_t cuid, int64_t expect_ctime,
+                     uint32_t expect_mode, uint32_t mode, int64_t *ret_ctime) {
+        switch (kind) {
+        case IPC_KIND_SHM: {
+                struct shmid_ds ds = { 0 };
+                SET_MODE(ds, ds.shm_perm, shm_ctime, shmctl(id, IPC_STAT, &ds),
+                         shmctl(id, IPC_SET, &ds));
+                return 0;
+        }
+        case IPC_KIND_SEM: {
+                struct semid_ds ds = { 0 };
+                SET_MODE(ds, ds.sem_perm, sem_ctime,
+                         semctl(id, 0, IPC_STAT, (union semun){ .buf = &ds }),
+                         semctl(id, 0, IPC_SET, (union semun){ .buf = &ds }));
+                return 0;
+        }
+        case IPC_KIND_MSG: {
+                struct msqid_ds ds = { 0 };
+                SET_MODE(ds, ds.msg_perm, msg_ctime, msgctl(id, IPC_STAT, &ds),
+                         msgctl(id, IPC_SET, &ds));
+                return 0;
+        }
+        default:
+                return -EINVAL;
+        }
+}
+
+int sysvipc_remove(IpcKind kind, int id) {
+        int r;
+
+        switch (kind) {
+        case IPC_KIND_SHM:
+                r = shmctl(id, IPC_RMID, NULL);
+                break;
+        case IPC_KIND_SEM:
+                r = semctl(id, 0, IPC_RMID);
+                break;
+        case IPC_KIND_MSG:
+                r = msgctl(id, IPC_RMID, NULL);
+                break;
+        default:
+                return -EINVAL;
+        }
+        return r < 0 ? -errno : 0;
 }
 
 int sysvipc_read_all(const char *procfs, ObjectTable *t) {

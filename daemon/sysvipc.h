@@ -24,12 +24,18 @@ int sysvipc_read_stat_any(IpcKind kind, ObjectTable *t);
  * or -EINVAL when the set is gone; permission trouble is recorded in sem_details_error. */
 int sysvipc_read_sem_details(IpcObject *o);
 
-/* Re-reads one object by kind and id (IPC_STAT, plus the sem details), for the check
- * right before removal. Returns -EIDRM/-EINVAL when it is gone. */
+/* Re-reads one object by kind and id (IPC_STAT, plus every semaphore's pid and waiters), for
+ * the re-check right before removal. Returns -EIDRM/-EINVAL when it is gone. */
 int sysvipc_stat(IpcKind kind, int id, IpcObject *ret);
 
-/* The same for the re-check right before removal: a semaphore set's waiters, not its pids. */
-int sysvipc_stat_for_removal(IpcKind kind, int id, IpcObject *ret);
+/* Sets the permission bits to mode (IPC_SET, keeping owner, group and a queue's qbytes) if the
+ * object still has key, cuid, permission bits expect_mode and, unless expect_ctime is
+ * negative, ctime expect_ctime; -ESTALE if not. *ret_ctime: its ctime afterwards. */
+int sysvipc_set_mode(IpcKind kind, int id, int32_t key, uint32_t cuid, int64_t expect_ctime,
+                     uint32_t expect_mode, uint32_t mode, int64_t *ret_ctime);
+
+/* IPC_RMID. */
+int sysvipc_remove(IpcKind kind, int id);
 
 typedef enum IpcLimit {
         IPC_LIMIT_SHMMNI, /* segments */

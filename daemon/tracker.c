@@ -12,6 +12,7 @@
 #include "log.h"
 #include "macro.h"
 #include "object-json.h"
+#include "removal-log.h"
 #include "strbuf.h"
 #include "tracker.h"
 
@@ -58,6 +59,7 @@ void tracker_done(Tracker *t) {
         for (size_t i = 0; i < t->n_counters; i++)
                 free(t->counters[i].rule);
         free(t->counters);
+        removal_log_free(t->removal_log);
         *t = (Tracker){ .lock = t->lock };
 }
 
@@ -158,12 +160,17 @@ void tracker_forget(Tracker *t, IpcKind kind, int id) {
         }
 }
 
+static uint64_t saturating_add(uint64_t a, uint64_t b) {
+        return a > TRACKER_COUNTER_MAX - MIN(b, TRACKER_COUNTER_MAX) ? TRACKER_COUNTER_MAX : a + b;
+}
+
 static int count_removal(Tracker *t, IpcKind kind, const char *rule, uint64_t count) {
         ReapCounter *c;
 
+        count = MIN(count, TRACKER_COUNTER_MAX);
         for (size_t i = 0; i < t->n_counters; i++)
                 if (t->counters[i].kind == kind && streq(t->counters[i].rule, rule)) {
-                        t->counters[i].count += count;
+                        t->counters[i].count = saturating_add(t->counters[i].count, count);
                         return 0;
                 }
         c = realloc(t->counters, (t->n_counters + 1) * sizeof(ReapCounter));
@@ -180,9 +187,12 @@ static int count_removal(Tracker *t, IpcKind kind, const char *rule, uint64_t co
 int tracker_record_removal(Tracker *t, RemovalEvent *ev) {
         int r;
 
+        /* Kept within what state.json can carry, so that it always loads again. */
+        ev->size = MIN(ev->size, TRACKER_COUNTER_MAX);
+        ev->idle_sec = MIN(ev->idle_sec, TRACKER_COUNTER_MAX);
         tracker_lock(t);
         r = count_removal(t, ev->kind, strempty(ev->rule), 1);
-        t->reclaimed_bytes += ev->size;
+        t->reclaimed_bytes = saturating_add(t->reclaimed_bytes, ev->size);
         t->dirty = true;
         if (t->history_capacity == 0) {
                 tracker_unlock(t);
@@ -247,7 +257,10 @@ static int state_write(FILE *f, void *userdata) {
                 first = false;
         }
         tracker_lock(t);
-        fprintf(f, "],\"reclaimedBytes\":%" PRIu64 ",\"history\":[", t->reclaimed_bytes);
+        fprintf(f,
+                "],\"reclaimedBytes\":%" PRIu64 ",\"removalLogApplied\":%" PRIu64 ",\"history\":[",
+                MIN(t->reclaimed_bytes, TRACKER_COUNTER_MAX),
+                MIN(t->log_applied, TRACKER_COUNTER_MAX));
         /* Oldest first, so a load replays them in order. */
         for (size_t i = t->n_history; i > 0; i--) {
                 json_t *j = removal_event_to_json(tracker_history_get(t, i - 1));
@@ -287,16 +300,21 @@ static int kind_from_json(const char *s, IpcKind *ret) {
  * caller throws it away). */
 static int state_from_json(Tracker *t, json_t *root) {
         json_t *objects, *history, *counters = NULL, *j;
-        json_int_t version, reclaimed = 0;
+        json_int_t version, reclaimed = 0, applied = 0;
         size_t i;
 
-        if (json_unpack(root, "{s:I, s:o, s:o, s?o, s?I}", "version", &version, "objects", &objects,
-                        "history", &history, "reaped", &counters, "reclaimedBytes", &reclaimed) < 0)
+        if (json_unpack(root, "{s:I, s:o, s:o, s?o, s?I, s?I}", "version", &version, "objects",
+                        &objects, "history", &history, "reaped", &counters, "reclaimedBytes",
+                        &reclaimed, "removalLogApplied", &applied) < 0)
                 return -EBADMSG;
         if (version != TRACKER_STATE_VERSION || !json_is_array(objects) ||
-            !json_is_array(history) || reclaimed < 0)
+            !json_is_array(history) || applied < 0)
                 return -EBADMSG;
-        t->reclaimed_bytes = (uint64_t) reclaimed;
+        /* One odd number is no reason to throw away the history with it. */
+        if (reclaimed < 0)
+                log_warning("State file: reclaimedBytes is negative, counting from 0.");
+        t->reclaimed_bytes = reclaimed < 0 ? 0 : (uint64_t) reclaimed;
+        t->log_applied = (uint64_t) applied;
 
         json_array_foreach(objects, i, j) {
                 json_int_t id, key, ctime, cuid, first_seen;
@@ -347,8 +365,14 @@ static int state_from_json(Tracker *t, json_t *root) {
                         IpcKind k;
                         if (json_unpack(j, "{s:s, s:s, s:I}", "kind", &kind, "rule", &rule, "count",
                                         &count) < 0 ||
-                            kind_from_json(kind, &k) < 0 || count < 0)
+                            kind_from_json(kind, &k) < 0)
                                 return -EBADMSG;
+                        if (count < 0) {
+                                log_warning("State file: the %s counter of rule %s is negative, "
+                                            "counting from 0.",
+                                            kind, rule);
+                                count = 0;
+                        }
                         if (count_removal(t, k, rule, (uint64_t) count) < 0)
                                 return -ENOMEM;
                 }
@@ -356,7 +380,8 @@ static int state_from_json(Tracker *t, json_t *root) {
         return 0;
 }
 
-int tracker_load(Tracker *t, const char *dir) {
+/* Reads state.json into t; returns 1 when loaded, 0 when absent or set aside as corrupt. */
+static int load_state_file(Tracker *t, const char *dir) {
         _cleanup_free_ char *path = NULL, *aside = NULL;
         json_error_t error;
         Tracker loaded;
@@ -395,16 +420,36 @@ int tracker_load(Tracker *t, const char *dir) {
                 return 0;
         }
         loaded.lock = t->lock;
+        loaded.removal_log = TAKE_PTR(t->removal_log);
         tracker_done(t);
         *t = loaded;
         t->dirty = false;
         return 1;
 }
 
+int tracker_load(Tracker *t, const char *dir) {
+        int loaded, r;
+
+        loaded = load_state_file(t, dir);
+        if (loaded < 0)
+                return loaded;
+        t->removal_log = removal_log_free(t->removal_log);
+        /* Without the log nothing can be removed (the scan checks), but queries still work. */
+        r = removal_log_open(dir, t, &t->removal_log);
+        if (r < 0)
+                log_warning("Without the removal log nothing will be removed: no removal "
+                            "could be recorded.");
+        return loaded;
+}
+
 int tracker_save(Tracker *t, const char *dir) {
         _cleanup_free_ char *path = NULL;
         int r;
 
+        /* Unsettled removals keep their entries in the log, which only a save could cover:
+         * saving now would mark them applied before they are settled. */
+        if (t->removal_log && t->removal_log->n_unfinished > 0)
+                return 0;
         if (asprintf(&path, "%s/" TRACKER_STATE_FILE, dir) < 0)
                 return log_oom();
         /* Written as it is formatted: 100,000 objects never sit in memory as one text. */
@@ -413,6 +458,9 @@ int tracker_save(Tracker *t, const char *dir) {
                 return log_error_errno(r, "Failed to write %s, keeping the previous state: %m",
                                        path);
         t->dirty = false;
+        /* state.json now holds every removal in the log. */
+        if (t->removal_log && t->log_applied + 1 >= t->removal_log->next_seq)
+                (void) removal_log_reset(t->removal_log);
         return 0;
 }
 

@@ -46,6 +46,11 @@ typedef struct ReapCounter {
         uint64_t count;
 } ReapCounter;
 
+struct RemovalLog;
+
+/* Counters saturate here, the largest number state.json (and JSON at large) can carry. */
+#define TRACKER_COUNTER_MAX ((uint64_t) INT64_MAX)
+
 typedef struct Tracker {
         Hashmap objects;
 
@@ -58,6 +63,12 @@ typedef struct Tracker {
         uint64_t reclaimed_bytes;
 
         bool dirty; /* changed since the last save */
+
+        /* The removal log (removal-log.h): NULL when there is no state directory, and then
+         * nothing is removed, since no removal could be recorded durably. Its entries up to
+         * log_applied are in history and counters (and in state.json once saved). */
+        struct RemovalLog *removal_log;
+        uint64_t log_applied;
 
         /* Guards history and counters, which queries read while a pass appends to them; the
          * objects map belongs to whoever runs the pass. NULL: single-threaded use. */
@@ -86,8 +97,10 @@ const RemovalEvent *tracker_history_get(const Tracker *t, size_t i);
 void removal_event_done(RemovalEvent *ev);
 
 /* state.json in dir: load returns 0 when there is none; a corrupt file is logged, renamed
- * to state.json.corrupt and ignored (never a reason not to start). Save is atomic: a
- * temporary file, fsync, rename; on failure (full disk) the old file stays. */
+ * to state.json.corrupt and ignored (never a reason not to start). Load then opens the
+ * removal log and replays what state.json does not have yet. Save is atomic: a temporary
+ * file, fsync, rename; on failure (full disk) the old file stays; after it the removal log is
+ * emptied. Nothing is saved while the log has removals not yet settled against the kernel. */
 int tracker_load(Tracker *t, const char *dir);
 /* Creates dir (and parents) as systemd's StateDirectory= would; logs on failure. */
 int tracker_prepare_directory(const char *dir);

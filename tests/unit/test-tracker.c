@@ -736,8 +736,6 @@ static void corrupt_state_file_is_set_aside_and_the_tracker_starts_empty(void **
                 { "no history", "{\"version\":1,\"objects\":[]}" },
                 { "history not an array", "{\"version\":1,\"objects\":[],\"history\":5}" },
                 { "duplicate keys", "{\"version\":1,\"version\":1,\"objects\":[],\"history\":[]}" },
-                { "negative reclaimed bytes",
-                  "{\"version\":1,\"objects\":[],\"history\":[],\"reclaimedBytes\":-1}" },
                 { "reclaimed bytes as a string",
                   "{\"version\":1,\"objects\":[],\"history\":[],\"reclaimedBytes\":\"5\"}" },
                 { "object id as a string",
@@ -773,9 +771,6 @@ static void corrupt_state_file_is_set_aside_and_the_tracker_starts_empty(void **
                 { "event with a bad creator", EV(GOOD_EVENT ",\"creator\":{\"pid\":-1}") },
                 { "counters not an array",
                   "{\"version\":1,\"objects\":[],\"history\":[],\"reaped\":{}}" },
-                { "counter with a negative count",
-                  "{\"version\":1,\"objects\":[],\"history\":[],\"reaped\":[{\"kind\":\"shm\","
-                  "\"rule\":\"r\",\"count\":-1}]}" },
                 { "counter without a rule",
                   "{\"version\":1,\"objects\":[],\"history\":[],\"reaped\":[{\"kind\":\"shm\","
                   "\"count\":1}]}" },
