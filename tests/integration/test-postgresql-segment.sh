@@ -11,8 +11,17 @@ PGBIN=/usr/lib/postgresql/15/bin
 id postgres >/dev/null 2>&1 || fail "no postgres user"
 
 # Some machines leave /dev/null unwritable for other users; fix it in this mount namespace.
-mknod -m 666 "$TMP/null" c 1 3
-mount --bind "$TMP/null" /dev/null
+# The node lives on a tmpfs of our own mounted with dev: $TMP may be on a nodev filesystem
+# (systemd-nspawn mounts /tmp nodev), where opening a device node fails with EACCES, and a
+# bind mount keeps the flags of its source. Once bound, the tmpfs is unmounted again: the
+# bind mount holds the node, and nothing is left mounted in $TMP for the cleanup.
+mkdir "$TMP/dev"
+mount -t tmpfs -o dev,nosuid,noexec,mode=0755,size=64k ipcreap-test-dev "$TMP/dev"
+mknod -m 666 "$TMP/dev/null" c 1 3
+mount --bind "$TMP/dev/null" /dev/null
+umount "$TMP/dev"
+setpriv --reuid=postgres --regid=postgres --clear-groups sh -c ': >/dev/null' ||
+        fail "user postgres cannot write /dev/null, even after replacing it"
 
 data=$TMP/pgdata
 install -d -o postgres -g postgres "$data" "$TMP/pgsock" "$TMP/pglog"
