@@ -639,7 +639,8 @@ int manager_run(Policy *policy, const char *config_path, const PolicyOverrides *
         r = open_socket(&m, &listen_fd);
         if (r < 0)
                 goto finish;
-        r = server_new(m.event, listen_fd, manager_methods, &m, &m.server);
+        const Method *methods = manager_methods();
+        r = methods ? server_new(m.event, listen_fd, methods, &m, &m.server) : -EINVAL;
         if (r < 0) {
                 close(listen_fd);
                 log_error_errno(r, "Failed to start the control server: %m");

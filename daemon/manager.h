@@ -110,5 +110,7 @@ int manager_wait_for_snapshot(Manager *m, Call *call, MethodHandler handler, jso
 /* Drops the cached GetStatus reply: the snapshot, the policy or the scanning flag changed. */
 void manager_status_changed(Manager *m);
 
-/* The method table of io.ipcreap.Reaper and org.varlink.service (methods.c). */
-extern const Method manager_methods[];
+/* The method table of io.ipcreap.Reaper and org.varlink.service (methods.c), with the
+ * parameters read from the interface descriptions on the first call; NULL (logged) if a
+ * description cannot be read, a bug. */
+const Method *manager_methods(void);

@@ -692,33 +692,106 @@ static int method_get_interface_description(Call *call, json_t *parameters, void
                           json_pack("{s:s}", "interface", name));
 }
 
-static const MethodParam no_params[] = { {} };
-static const MethodParam list_params[] = {
-        { "kind", PARAM_STRING, false },
-        { "state", PARAM_STRING, false },
-        {},
-};
-static const MethodParam explain_params[] = {
-        { "kind", PARAM_STRING, true },
-        { "id", PARAM_INT, true },
-        {},
-};
-static const MethodParam history_params[] = { { "limit", PARAM_INT, false }, {} };
-static const MethodParam scan_params[] = { { "dryRun", PARAM_BOOL, false }, {} };
-static const MethodParam simulate_params[] = { { "config", PARAM_STRING, true }, {} };
-static const MethodParam describe_params[] = { { "interface", PARAM_STRING, true }, {} };
+/* ---- the method table: parameters read from the descriptions above ---- */
 
-const Method manager_methods[] = {
-        { VARLINK_INTERFACE ".GetStatus", method_get_status, no_params },
-        { VARLINK_INTERFACE ".List", method_list, list_params },
-        { VARLINK_INTERFACE ".Explain", method_explain, explain_params },
-        { VARLINK_INTERFACE ".History", method_history, history_params },
-        { VARLINK_INTERFACE ".Metrics", method_metrics, no_params },
-        { VARLINK_INTERFACE ".Scan", method_scan, scan_params },
-        { VARLINK_INTERFACE ".Reload", method_reload, no_params },
-        { VARLINK_INTERFACE ".Simulate", method_simulate, simulate_params },
-        { VARLINK_SERVICE_INTERFACE ".GetInfo", method_get_info, no_params },
-        { VARLINK_SERVICE_INTERFACE ".GetInterfaceDescription", method_get_interface_description,
-          describe_params },
+/* The descriptions are the one source of the interface (as systemd's varlink-io.*.c): each
+ * method's parameter list is read from its "method NAME(...)" line, so what
+ * GetInterfaceDescription tells a client and what the server accepts cannot drift apart. */
+#define METHOD_PARAMS_MAX 4
+
+static Method methods[] = {
+        { .name = VARLINK_INTERFACE ".GetStatus", .handler = method_get_status },
+        { .name = VARLINK_INTERFACE ".List", .handler = method_list },
+        { .name = VARLINK_INTERFACE ".Explain", .handler = method_explain },
+        { .name = VARLINK_INTERFACE ".History", .handler = method_history },
+        { .name = VARLINK_INTERFACE ".Metrics", .handler = method_metrics },
+        { .name = VARLINK_INTERFACE ".Scan", .handler = method_scan },
+        { .name = VARLINK_INTERFACE ".Reload", .handler = method_reload },
+        { .name = VARLINK_INTERFACE ".Simulate", .handler = method_simulate },
+        { .name = VARLINK_SERVICE_INTERFACE ".GetInfo", .handler = method_get_info },
+        { .name = VARLINK_SERVICE_INTERFACE ".GetInterfaceDescription",
+          .handler = method_get_interface_description },
         {},
 };
+static MethodParam method_params[ELEMENTSOF(methods)][METHOD_PARAMS_MAX + 1];
+
+static int param_type_from_string(const char *type, size_t length, ParamType *ret) {
+        static const struct {
+                const char *name;
+                ParamType type;
+        } table[] = { { "string", PARAM_STRING }, { "int", PARAM_INT }, { "bool", PARAM_BOOL } };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (strlen(table[i].name) == length && strncmp(type, table[i].name, length) == 0) {
+                        *ret = table[i].type;
+                        return 0;
+                }
+        return -EOPNOTSUPP; /* the server checks only these */
+}
+
+/* Fills ret (terminated by an empty entry) from "method NAME(a: string, b: ?int)" in
+ * description. The names point into description, which is static. */
+static int params_from_description(const char *description, const char *method, MethodParam *ret,
+                                   size_t max) {
+        char head[128];
+        const char *p, *end;
+        size_t n = 0;
+
+        if ((size_t) snprintf(head, sizeof(head), "\nmethod %s(", method) >= sizeof(head))
+                return -ENAMETOOLONG;
+        p = strstr(description, head);
+        if (!p)
+                return -ENOENT;
+        p += strlen(head);
+        end = strchr(p, ')');
+        if (!end)
+                return -EBADMSG;
+        while (p < end) {
+                const char *name, *colon, *type, *stop;
+                MethodParam *param;
+
+                p += strspn(p, " ");
+                name = p;
+                colon = memchr(p, ':', (size_t) (end - p));
+                if (!colon || n >= max)
+                        return -EBADMSG;
+                type = colon + 1 + strspn(colon + 1, " ");
+                stop = memchr(type, ',', (size_t) (end - type));
+                if (!stop)
+                        stop = end;
+                param = &ret[n++];
+                param->name = strndup(name, (size_t) (colon - name));
+                if (!param->name)
+                        return -ENOMEM;
+                param->required = *type != '?';
+                if (!param->required)
+                        type++;
+                if (param_type_from_string(type, (size_t) (stop - type), &param->type) < 0)
+                        return -EBADMSG;
+                p = stop < end ? stop + 1 : end;
+        }
+        ret[n] = (MethodParam){};
+        return 0;
+}
+
+const Method *manager_methods(void) {
+        static bool parsed;
+
+        if (parsed)
+                return methods;
+        for (size_t i = 0; methods[i].name; i++) {
+                const char *name = methods[i].name, *dot = strrchr(name, '.');
+                bool service = strncmp(name, VARLINK_SERVICE_INTERFACE ".",
+                                       strlen(VARLINK_SERVICE_INTERFACE ".")) == 0;
+                int r = params_from_description(service ? service_description
+                                                        : interface_description,
+                                                dot + 1, method_params[i], METHOD_PARAMS_MAX);
+                if (r < 0) {
+                        log_error_errno(r, "The interface description of %s is unusable: %m", name);
+                        return NULL;
+                }
+                methods[i].params = method_params[i];
+        }
+        parsed = true;
+        return methods;
+}
