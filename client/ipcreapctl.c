@@ -22,7 +22,13 @@
 #define EXIT_USAGE          2
 #define EXIT_UNREACHABLE    3
 
+/* How long to wait for the daemon to accept, take the request and start replying; 0 waits
+ * for ever. */
+#define DEFAULT_TIMEOUT_USEC (30 * 1000000ULL)
+#define TIMEOUT_ENV          "IPCREAPCTL_TIMEOUT"
+
 static const char *arg_socket = POLICY_DEFAULT_SOCKET;
+static uint64_t arg_timeout_usec = DEFAULT_TIMEOUT_USEC;
 static bool arg_json;
 static bool arg_no_pager;
 static const char *arg_kind;
@@ -52,6 +58,8 @@ static void help(void) {
                "     --socket PATH   The daemon's socket (default %s)\n"
                "     --json          Print the reply as one JSON document\n"
                "     --no-pager      Do not pipe tables into a pager\n"
+               "     --timeout SEC   Give up when the daemon does not answer within SEC\n"
+               "                     seconds (default 30, 0 waits for ever; or $" TIMEOUT_ENV ")\n"
                "  -h --help          Show this help\n"
                "     --version       Show the version\n\n"
                "Exit status: 0 success, 1 the daemon said no or failed, 2 usage error,\n"
@@ -119,7 +127,24 @@ static void pager_close(void) {
 static int print_daemon_error(const char *command, const VarlinkError *e) {
         const char *name = e->name;
 
-        if (streq(name, VARLINK_ERROR_PERMISSION_DENIED))
+        if (streq(name, VARLINK_ERROR_TOO_MANY_CONNECTIONS)) {
+                const char *scope = "?";
+                json_int_t limit = -1;
+                (void) json_unpack(e->parameters, "{s?s, s?I}", "scope", &scope, "limit", &limit);
+                if (streq(scope, "user"))
+                        fprintf(stderr,
+                                "ipcreapctl: ipcreapd refused the connection: uid %u already has "
+                                "%" JSON_INTEGER_FORMAT " connections open (TooManyConnections). "
+                                "Close some and try again.\n",
+                                (unsigned) getuid(), limit);
+                else
+                        fprintf(stderr,
+                                "ipcreapctl: ipcreapd refused the connection: the "
+                                "%" JSON_INTEGER_FORMAT
+                                " connections open to users are taken (TooManyConnections). "
+                                "Try again later, or as root.\n",
+                                limit);
+        } else if (streq(name, VARLINK_ERROR_PERMISSION_DENIED))
                 fprintf(stderr,
                         "ipcreapctl: permission denied: '%s' needs root or membership in "
                         "the AdminGroup= of ipcreap.conf.\n",
@@ -157,14 +182,52 @@ static int print_daemon_error(const char *command, const VarlinkError *e) {
         return EXIT_DAEMON_SAID_NO;
 }
 
+static char *format_timeout(char *buf, size_t size) {
+        snprintf(buf, size, "%.3g s", (double) arg_timeout_usec / 1e6);
+        return buf;
+}
+
+/* "30", "2.5", "1min", "infinity"; 0 and "infinity" wait for ever. */
+static int parse_timeout(const char *s, uint64_t *ret) {
+        uint64_t sec;
+        char *end;
+        double d;
+
+        if (streq(s, "infinity")) {
+                *ret = 0;
+                return 0;
+        }
+        errno = 0;
+        d = strtod(s, &end);
+        if (end != s && *end == 0 && errno == 0) {
+                if (!(d >= 0 && d < 1e9))
+                        return -ERANGE;
+                *ret = (uint64_t) (d * 1e6 + 0.5);
+                return 0;
+        }
+        if (parse_timespan_sec(s, &sec) < 0 || sec >= UINT64_MAX / 1000000)
+                return -EINVAL;
+        *ret = sec * 1000000;
+        return 0;
+}
+
 /* Calls method and maps every failure to an exit code with a one-line message. */
 static int call_daemon(const char *command, const char *method, json_t *parameters, bool more,
                        ReplyCallback callback, void *userdata) {
         VarlinkError error = { 0 };
         _cleanup_close_ int fd = -1;
+        char timeout[32];
         int r;
 
-        fd = varlink_connect(arg_socket);
+        fd = varlink_connect_timeout(arg_socket, arg_timeout_usec);
+        if (fd == -ETIMEDOUT) {
+                json_decref(parameters);
+                fprintf(stderr,
+                        "ipcreapctl: ipcreapd at %s did not accept the connection within %s; it "
+                        "is overloaded or hung. Try again, or wait longer with --timeout.\n",
+                        arg_socket, format_timeout(timeout, sizeof(timeout)));
+                return EXIT_UNREACHABLE;
+        }
         if (fd < 0) {
                 json_decref(parameters);
                 fprintf(stderr,
@@ -177,6 +240,13 @@ static int call_daemon(const char *command, const char *method, json_t *paramete
         if (r < 0 && output_failed) {
                 fprintf(stderr, "ipcreapctl: cannot write the output: %s.\n", strerror(-r));
                 return EXIT_DAEMON_SAID_NO;
+        }
+        if (r == -ETIMEDOUT) {
+                fprintf(stderr,
+                        "ipcreapctl: no reply from ipcreapd at %s within %s; it is overloaded or "
+                        "hung. Try again, or wait longer with --timeout.\n",
+                        arg_socket, format_timeout(timeout, sizeof(timeout)));
+                return EXIT_UNREACHABLE;
         }
         if (r < 0) {
                 fprintf(stderr, "ipcreapctl: lost the connection to ipcreapd at %s: %s.\n",
@@ -292,10 +362,20 @@ static int command_status(void) {
                format_size(c, sizeof(c), (uint64_t) get_int(reply, "reclaimedBytesTotal")));
         limits = json_object_get(reply, "limits");
         json_array_foreach(limits, i, limit) {
-                printf("%s %-6s %" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT " (%.1f%%)\n",
-                       i == 0 ? "      Limits:" : "             ", get_str(limit, "name"),
-                       get_int(limit, "used"), get_int(limit, "max"),
-                       json_real_value(json_object_get(limit, "ratio")) * 100);
+                uint64_t max = (uint64_t) MAX(get_int(limit, "max"), 0);
+                char used_text[24], max_text[24];
+
+                printf("%s %-6s %s/%s", i == 0 ? "      Limits:" : "             ",
+                       get_str(limit, "name"),
+                       format_limit(used_text, sizeof(used_text),
+                                    (uint64_t) MAX(get_int(limit, "used"), 0)),
+                       format_limit(max_text, sizeof(max_text), max));
+                /* A share of "no limit" is always 0 %: say nothing rather than mislead. */
+                if (limit_is_unlimited(max))
+                        putchar('\n');
+                else
+                        printf(" (%.1f%%)\n",
+                               json_real_value(json_object_get(limit, "ratio")) * 100);
         }
         json_decref(reply);
         return 0;
@@ -670,7 +750,8 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_VERSION,
                 ARG_KIND,
                 ARG_STATE,
-                ARG_DRY_RUN
+                ARG_DRY_RUN,
+                ARG_TIMEOUT
         };
         static const struct option options[] = {
                 { "socket", required_argument, NULL, ARG_SOCKET },
@@ -682,10 +763,16 @@ static int parse_argv(int argc, char *argv[]) {
                 { "state", required_argument, NULL, ARG_STATE },
                 { "lines", required_argument, NULL, 'n' },
                 { "dry-run", no_argument, NULL, ARG_DRY_RUN },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 {},
         };
+        const char *timeout_env = getenv(TIMEOUT_ENV);
         uint64_t n;
         int c;
+
+        if (timeout_env && parse_timeout(timeout_env, &arg_timeout_usec) < 0)
+                return -usage_error("$" TIMEOUT_ENV " needs seconds (or \"infinity\"), not \"%s\".",
+                                    timeout_env);
 
         /* GNU getopt permutes: options may follow the command ("list --kind shm"), and the
          * words end up in argv[optind..]. */
@@ -727,6 +814,12 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_DRY_RUN:
                         arg_dry_run = true;
+                        break;
+                case ARG_TIMEOUT:
+                        if (parse_timeout(optarg, &arg_timeout_usec) < 0)
+                                return -usage_error("--timeout needs seconds (or \"infinity\"), "
+                                                    "not \"%s\".",
+                                                    optarg);
                         break;
                 case '?':
                 default:

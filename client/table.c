@@ -140,3 +140,11 @@ char *format_key(char *buf, size_t size, uint32_t key) {
         snprintf(buf, size, "0x%08" PRIx32, key);
         return buf;
 }
+
+char *format_limit(char *buf, size_t size, uint64_t value) {
+        if (limit_is_unlimited(value))
+                snprintf(buf, size, "unlimited");
+        else
+                snprintf(buf, size, "%" PRIu64, value);
+        return buf;
+}

@@ -25,3 +25,13 @@ const char *format_user(char *buf, size_t size, uint32_t uid);
 char *format_timestamp(char *buf, size_t size, int64_t t);
 /* "0x0000abcd", as ipcs prints keys. */
 char *format_key(char *buf, size_t size, uint32_t key);
+
+/* Kernel IPC limits at or above this mean "no limit": the kernel's defaults for shmall and
+ * shmmax are ULONG_MAX - 2^24 (clamped to INT64_MAX on the wire), and other sentinels are
+ * LONG_MAX-ish; no real limit comes near 2^62. */
+#define LIMIT_UNLIMITED_MIN (UINT64_C(1) << 62)
+static inline bool limit_is_unlimited(uint64_t value) {
+        return value >= LIMIT_UNLIMITED_MIN;
+}
+/* The number, or "unlimited" for a sentinel. */
+char *format_limit(char *buf, size_t size, uint64_t value);

@@ -20,7 +20,7 @@ int varlink_client_call(int fd, const char *method, json_t *parameters, bool mor
                         ReplyCallback callback, void *userdata, VarlinkError *ret_error) {
         VarlinkBuffer out = { 0 }, in = { 0 };
         json_t *request;
-        int r;
+        int r, write_error = 0;
 
         request = json_pack("{s:s, s:o}", "method", method, "parameters",
                             parameters ? parameters : json_object());
@@ -33,7 +33,13 @@ int varlink_client_call(int fd, const char *method, json_t *parameters, bool mor
         if (r >= 0)
                 r = loop_write(fd, varlink_buffer_head(&out), varlink_buffer_pending(&out));
         varlink_buffer_done(&out);
-        if (r < 0)
+        if (r == -EAGAIN)
+                return -ETIMEDOUT; /* SO_SNDTIMEO: the daemon does not read */
+        /* A daemon that refuses the connection (TooManyConnections) says why and hangs up,
+         * possibly before the request went out: its answer is still there to read. */
+        if (r == -EPIPE || r == -ECONNRESET)
+                write_error = r;
+        else if (r < 0)
                 return r;
 
         for (;;) {
@@ -48,12 +54,13 @@ int varlink_client_call(int fd, const char *method, json_t *parameters, bool mor
                         goto finish;
                 if (r == 0) {
                         ssize_t l = varlink_buffer_fill(&in, fd, CLIENT_REPLY_MAX + 1, false);
-                        if (l == 0) {
-                                r = -ECONNRESET;
+                        if (l == 0 || (l < 0 && write_error != 0)) {
+                                r = write_error != 0 ? write_error : -ECONNRESET;
                                 goto finish;
                         }
-                        if (l < 0 && l != -EAGAIN) {
-                                r = (int) l;
+                        if (l < 0) {
+                                /* Blocking: EAGAIN means SO_RCVTIMEO passed in silence. */
+                                r = l == -EAGAIN ? -ETIMEDOUT : (int) l;
                                 goto finish;
                         }
                         continue;

@@ -18,6 +18,7 @@ void varlink_error_done(VarlinkError *e);
 
 /* Sends method(parameters) on fd (parameters are taken, may be NULL) and reads replies
  * until the last. Returns 0 on success, 1 when the daemon answered with an error (in
- * *ret_error), negative errno when the connection failed. */
+ * *ret_error), negative errno when the connection failed: -ETIMEDOUT when the socket's
+ * SO_RCVTIMEO or SO_SNDTIMEO (varlink_connect_timeout()) passed with no progress. */
 int varlink_client_call(int fd, const char *method, json_t *parameters, bool more,
                         ReplyCallback callback, void *userdata, VarlinkError *ret_error);

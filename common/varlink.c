@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Varlink framing shared by the daemon and the client: JSON messages ended by a NUL byte. */
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include "macro.h"
@@ -62,9 +63,11 @@ ssize_t varlink_buffer_fill(VarlinkBuffer *b, int fd, size_t max_pending, bool n
         r = buffer_reserve(b, room);
         if (r < 0)
                 return r;
-        l = recv(fd, b->data + b->size, room, nonblocking ? MSG_DONTWAIT : 0);
+        do
+                l = recv(fd, b->data + b->size, room, nonblocking ? MSG_DONTWAIT : 0);
+        while (l < 0 && errno == EINTR);
         if (l < 0)
-                return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN : -errno;
+                return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
         b->size += (size_t) l;
         b->data[b->size] = 0;
         return l;
@@ -95,7 +98,7 @@ int varlink_buffer_append_json(VarlinkBuffer *b, const json_t *j) {
         return varlink_buffer_append(b, "", 1);
 }
 
-int varlink_connect(const char *path) {
+int varlink_connect_timeout(const char *path, uint64_t timeout_usec) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_close_ int fd = -1;
 
@@ -105,7 +108,19 @@ int varlink_connect(const char *path) {
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
+        if (timeout_usec > 0) {
+                struct timeval tv = { .tv_sec = (time_t) (timeout_usec / 1000000),
+                                      .tv_usec = (suseconds_t) (timeout_usec % 1000000) };
+                /* SO_SNDTIMEO also bounds connect() on a full listen backlog (then EAGAIN). */
+                if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+                        return -errno;
+        }
         if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
-                return -errno;
+                return errno == EAGAIN && timeout_usec > 0 ? -ETIMEDOUT : -errno;
         return TAKE_FD(fd);
+}
+
+int varlink_connect(const char *path) {
+        return varlink_connect_timeout(path, 0);
 }

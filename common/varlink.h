@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -18,6 +19,11 @@
 #define VARLINK_ERROR_INVALID_PARAMETER   VARLINK_SERVICE_INTERFACE ".InvalidParameter"
 #define VARLINK_ERROR_METHOD_NOT_FOUND    VARLINK_SERVICE_INTERFACE ".MethodNotFound"
 #define VARLINK_ERROR_INTERFACE_NOT_FOUND VARLINK_SERVICE_INTERFACE ".InterfaceNotFound"
+
+/* Sent instead of serving a new connection that would exceed a quota, before the client
+ * asked anything; parameters "scope" ("user": the connections of this uid, "all": the slots
+ * open to users other than root and AdminGroup) and "limit" (that quota). */
+#define VARLINK_ERROR_TOO_MANY_CONNECTIONS VARLINK_INTERFACE ".TooManyConnections"
 
 typedef struct VarlinkBuffer {
         char *data;
@@ -40,7 +46,8 @@ void varlink_buffer_consume(VarlinkBuffer *b, size_t n);
 /* Drops the last n bytes appended. */
 void varlink_buffer_truncate_tail(VarlinkBuffer *b, size_t n);
 /* Reads what the fd has into b, at most max_pending bytes held in all. Returns bytes read,
- * 0 at EOF, -EAGAIN when nothing is there now (nonblocking), -ENOBUFS when b is full. */
+ * 0 at EOF, -EAGAIN when nothing is there now (nonblocking) or within the socket's
+ * SO_RCVTIMEO (blocking), -ENOBUFS when b is full. Retries on EINTR. */
 ssize_t varlink_buffer_fill(VarlinkBuffer *b, int fd, size_t max_pending, bool nonblocking);
 
 /* Looks for one complete message at the head of b. Returns 1 and sets *ret_message (NUL
@@ -55,3 +62,7 @@ int varlink_buffer_append_json(VarlinkBuffer *b, const json_t *j);
 
 /* Client side: connects to a Unix stream socket at path (blocking, O_CLOEXEC). */
 int varlink_connect(const char *path);
+/* The same, with every blocking step bounded by timeout_usec (0: none): connect() on a full
+ * backlog fails with -ETIMEDOUT, and each later send or recv that waits that long fails with
+ * EAGAIN (SO_SNDTIMEO, SO_RCVTIMEO). */
+int varlink_connect_timeout(const char *path, uint64_t timeout_usec);

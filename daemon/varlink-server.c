@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The Varlink server on sd-event: accepts connections, frames requests, enforces limits
- * (request size, stalls, connection count), dispatches methods and streams replies. */
+ * (request size and time, stalls, unsent output, connections per uid and in all), dispatches
+ * methods and streams replies. */
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -26,6 +27,14 @@ struct Connection {
         struct ucred cred;
         gid_t *groups;
         size_t n_groups;
+        bool privileged; /* root or AdminGroup: may take a reserved slot */
+
+        /* CLOCK_MONOTONIC deadline of the request being read (0: none); while we do not read,
+         * the time it had left is kept instead, since its client cannot go on meanwhile. */
+        uint64_t request_deadline;
+        uint64_t request_time_left;
+        /* Since when unsent output waits without the client taking any (0: nothing waits). */
+        uint64_t output_stalled_since;
 
         Call *call; /* the request being answered; requests are answered in order */
         StreamFunction stream;
@@ -43,6 +52,13 @@ struct Server {
         void *userdata;
         Connection *connections;
         size_t n_connections;
+        size_t n_unprivileged;
+        ServerLimits limits;
+        Policy *const *admin_policy;
+
+        /* Refusals are logged at most once per stall timeout, with how many there were. */
+        uint64_t refusal_logged;
+        unsigned refusals_unlogged;
 };
 
 static void connection_update(Connection *c);
@@ -51,6 +67,33 @@ static int connection_write(Connection *c);
 
 size_t server_connections(const Server *s) {
         return s->n_connections;
+}
+
+size_t server_buffered_bytes(const Server *s) {
+        size_t n = 0;
+
+        for (const Connection *c = s->connections; c; c = c->next)
+                n += varlink_buffer_pending(&c->in) + varlink_buffer_pending(&c->out);
+        return n;
+}
+
+void server_set_limits(Server *s, const ServerLimits *limits) {
+        s->limits = *limits;
+}
+
+void server_set_admin_policy(Server *s, Policy *const *policy) {
+        s->admin_policy = policy;
+}
+
+static bool connection_output_full(const Connection *c) {
+        return varlink_buffer_pending(&c->out) >= c->server->limits.output_max;
+}
+
+static uint64_t server_now(const Server *s) {
+        uint64_t now = 0;
+
+        (void) sd_event_now(s->event, CLOCK_MONOTONIC, &now);
+        return now;
 }
 
 Call *call_ref(Call *c) {
@@ -119,6 +162,8 @@ static void connection_free(Connection *c) {
         if (c->next)
                 c->next->prev = c->prev;
         s->n_connections--;
+        if (!c->privileged)
+                s->n_unprivileged--;
         free(c);
         /* A slot is free again: take waiting clients from the backlog. */
         if (s->listen_source)
@@ -365,7 +410,9 @@ static void connection_process(Connection *c) {
 
 again:
         c->dispatching = true;
-        while (!c->call && !c->close_after_flush) {
+        /* Pipelined requests wait while the output is over its cap: a client that asks
+         * faster than it reads is throttled to its own reading speed. */
+        while (!c->call && !c->close_after_flush && !connection_output_full(c)) {
                 const char *message;
                 size_t length;
                 int r;
@@ -384,6 +431,8 @@ again:
                 /* Copy out: the handler may append to buffers that move c->in's memory. */
                 _cleanup_free_ char *copy = strndup(message, length);
                 varlink_buffer_consume(&c->in, length + 1);
+                /* Complete: the next request's clock starts when we wait for it. */
+                c->request_deadline = c->request_time_left = 0;
                 if (!copy) {
                         log_oom();
                         c->close_after_flush = true;
@@ -400,39 +449,74 @@ again:
                 c->close_after_flush = true;
         }
         /* The write may have ended a streamed reply: go on with pipelined requests. */
-        if (!c->call && !c->close_after_flush &&
+        if (!c->call && !c->close_after_flush && !connection_output_full(c) &&
             varlink_buffer_message(&c->in, VARLINK_MESSAGE_MAX, &next_message, &next_length) > 0)
                 goto again;
         connection_update(c);
 }
 
+/* The request deadline runs only while we read: a request we stopped reading (a call in
+ * progress, output over its cap) cannot be completed by its client meanwhile. */
+static void connection_update_request_clock(Connection *c, bool reading, uint64_t now) {
+        if (varlink_buffer_pending(&c->in) == 0) {
+                c->request_deadline = c->request_time_left = 0;
+                return;
+        }
+        if (reading) {
+                if (c->request_deadline == 0)
+                        c->request_deadline =
+                                now + (c->request_time_left > 0
+                                               ? c->request_time_left
+                                               : c->server->limits.request_timeout_usec);
+                c->request_time_left = 0;
+        } else if (c->request_deadline > 0) {
+                c->request_time_left = c->request_deadline > now ? c->request_deadline - now : 1;
+                c->request_deadline = 0;
+        }
+}
+
 /* Arms the io events and the timer for what the connection is waiting for. */
 static void connection_update(Connection *c) {
+        const ServerLimits *limits = &c->server->limits;
         uint32_t events = 0;
-        uint64_t timeout = 0;
+        uint64_t now, deadline;
 
         if (!c->io)
                 return;
         if (varlink_buffer_pending(&c->out) > 0 || c->stream)
                 events |= EPOLLOUT;
-        if (!c->call && !c->close_after_flush)
+        /* Over the output cap the connection is not read either: its requests wait in the
+         * socket (the client's send blocks), not in our memory. */
+        if (!c->call && !c->close_after_flush && !connection_output_full(c))
                 events |= EPOLLIN;
         (void) sd_event_source_set_io_events(c->io, events);
 
-        if (events & EPOLLOUT)
-                timeout = SERVER_STALL_TIMEOUT_USEC; /* re-armed on each write */
-        else if (c->call)
-                timeout = 0; /* waiting for us (a deferred Scan): no deadline */
-        else if (varlink_buffer_pending(&c->in) > 0)
-                timeout = SERVER_STALL_TIMEOUT_USEC;
-        else
-                timeout = SERVER_IDLE_TIMEOUT_USEC;
+        now = server_now(c->server);
+        connection_update_request_clock(c, events & EPOLLIN, now);
 
-        /* Re-armed on every event: the deadlines count silence, not total time. */
-        if (timeout == 0)
+        if (events & EPOLLOUT) {
+                /* Only the client taking output restarts this clock (connection_write()):
+                 * bytes it sends meanwhile do not. */
+                if (c->output_stalled_since == 0)
+                        c->output_stalled_since = now;
+                deadline = c->output_stalled_since + limits->stall_timeout_usec;
+        } else {
+                c->output_stalled_since = 0;
+                if (c->call)
+                        deadline = 0; /* waiting for us (a deferred Scan): no deadline */
+                else if (varlink_buffer_pending(&c->in) > 0)
+                        deadline = now + limits->stall_timeout_usec; /* silence mid-request */
+                else
+                        deadline = now + limits->idle_timeout_usec;
+        }
+        /* However the bytes trickle in, a request has its absolute deadline. */
+        if (c->request_deadline > 0 && (deadline == 0 || c->request_deadline < deadline))
+                deadline = c->request_deadline;
+
+        if (deadline == 0)
                 (void) sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
         else {
-                (void) sd_event_source_set_time_relative(c->timer, timeout);
+                (void) sd_event_source_set_time(c->timer, deadline);
                 (void) sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
         }
 }
@@ -442,7 +526,7 @@ static int connection_write(Connection *c) {
                 size_t pending = varlink_buffer_pending(&c->out);
                 ssize_t l;
 
-                if (pending < SERVER_OUTPUT_LOW_WATER && c->stream) {
+                if (pending < c->server->limits.output_max && c->stream) {
                         int r = c->stream(&c->out, c->stream_state);
                         if (r < 0)
                                 return r;
@@ -458,6 +542,7 @@ static int connection_write(Connection *c) {
                 if (l < 0)
                         return errno == EAGAIN || errno == EINTR ? 0 : -errno;
                 varlink_buffer_consume(&c->out, (size_t) l);
+                c->output_stalled_since = 0; /* the client takes its replies */
         }
 }
 
@@ -477,7 +562,7 @@ static int connection_on_io(sd_event_source *source, int fd, uint32_t revents, v
                 if (!c->call && !c->close_after_flush && varlink_buffer_pending(&c->in) > 0)
                         connection_process(c);
         }
-        if (revents & EPOLLIN && !c->call && !c->close_after_flush) {
+        if (revents & EPOLLIN && !c->call && !c->close_after_flush && !connection_output_full(c)) {
                 ssize_t l = varlink_buffer_fill(&c->in, c->fd, VARLINK_MESSAGE_MAX + 1, true);
                 if (l == 0 || (l < 0 && l != -EAGAIN && l != -ENOBUFS)) {
                         connection_free(c); /* EOF or error: the client is gone. */
@@ -501,12 +586,18 @@ static int connection_on_io(sd_event_source *source, int fd, uint32_t revents, v
 
 static int connection_on_timeout(sd_event_source *source, uint64_t usec, void *userdata) {
         Connection *c = userdata;
+        const char *why;
 
+        if (varlink_buffer_pending(&c->out) > 0 || c->stream)
+                why = "not reading its replies";
+        else if (c->request_deadline > 0 && usec >= c->request_deadline)
+                why = "request not complete in time";
+        else if (varlink_buffer_pending(&c->in) > 0)
+                why = "stalled mid-request";
+        else
+                why = "idle";
         log_info("Dropping client (pid " PID_FMT ", uid " UID_FMT "): %s.", c->cred.pid,
-                 c->cred.uid,
-                 varlink_buffer_pending(&c->out) > 0 || c->stream ? "not reading its replies"
-                 : varlink_buffer_pending(&c->in) > 0             ? "stalled mid-request"
-                                                                  : "idle");
+                 c->cred.uid, why);
         connection_free(c);
         return 0;
 }
@@ -529,11 +620,76 @@ static void read_peer_groups(Connection *c) {
         c->n_groups = len / sizeof(gid_t);
 }
 
+static bool connection_is_privileged(const Server *s, const Connection *c) {
+        if (c->cred.uid == 0)
+                return true;
+        return s->admin_policy && *s->admin_policy &&
+               policy_is_admin(&(*s->admin_policy)->daemon, c->cred.uid, c->cred.gid, c->groups,
+                               c->n_groups);
+}
+
+/* Which quota a new connection would exceed: NULL if none, else its scope (and *ret_limit). */
+static const char *server_quota_exceeded(const Server *s, const Connection *c, size_t *ret_limit) {
+        size_t same_uid = 0;
+
+        if (c->cred.uid == 0)
+                return NULL;
+        for (const Connection *i = s->connections; i; i = i->next)
+                if (i->cred.uid == c->cred.uid)
+                        same_uid++;
+        if (same_uid >= s->limits.connections_per_uid_max) {
+                *ret_limit = s->limits.connections_per_uid_max;
+                return "user";
+        }
+        if (!c->privileged &&
+            s->n_unprivileged + s->limits.connections_reserved >= s->limits.connections_max) {
+                *ret_limit = s->limits.connections_max -
+                             MIN(s->limits.connections_reserved, s->limits.connections_max);
+                return "all";
+        }
+        return NULL;
+}
+
+/* Says why before hanging up, so that the client can tell its user; best effort: a fresh
+ * socket's buffer takes this small message whole, and the client reads it even after we
+ * closed. */
+static void connection_refuse(Server *s, Connection *c, const char *scope, size_t limit) {
+        VarlinkBuffer out = { 0 };
+        uint64_t now = server_now(s);
+        json_t *m;
+
+        m = json_pack("{s:s, s:{s:s, s:I}}", "error", VARLINK_ERROR_TOO_MANY_CONNECTIONS,
+                      "parameters", "scope", scope, "limit", (json_int_t) limit);
+        if (m && varlink_buffer_append_json(&out, m) >= 0)
+                (void) send(c->fd, varlink_buffer_head(&out), varlink_buffer_pending(&out),
+                            MSG_DONTWAIT | MSG_NOSIGNAL);
+        json_decref(m);
+        varlink_buffer_done(&out);
+
+        /* A flood of refusals must not flood the log. */
+        s->refusals_unlogged++;
+        if (s->refusal_logged == 0 || now >= s->refusal_logged + s->limits.stall_timeout_usec) {
+                log_warning("Refusing connections (last: pid " PID_FMT ", uid " UID_FMT "): %s "
+                            "(limit %zu); %u refused since the last such message.",
+                            c->cred.pid, c->cred.uid,
+                            streq(scope, "user") ? "too many connections of this uid"
+                                                 : "the slots open to users are taken",
+                            limit, s->refusals_unlogged);
+                s->refusal_logged = now;
+                s->refusals_unlogged = 0;
+        }
+        close(c->fd);
+        free(c->groups);
+        free(c);
+}
+
 static int server_on_accept(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
         Server *s = userdata;
 
-        while (s->n_connections < SERVER_CONNECTIONS_MAX) {
+        while (s->n_connections < s->limits.connections_max) {
                 socklen_t len = sizeof(struct ucred);
+                const char *scope;
+                size_t limit = 0;
                 Connection *c;
                 int cfd, r;
 
@@ -554,17 +710,26 @@ static int server_on_accept(sd_event_source *source, int fd, uint32_t revents, v
                 if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0)
                         c->cred = (struct ucred){ .pid = 0, .uid = (uid_t) -1, .gid = (gid_t) -1 };
                 read_peer_groups(c);
+                c->privileged = connection_is_privileged(s, c);
+
+                scope = server_quota_exceeded(s, c, &limit);
+                if (scope) {
+                        connection_refuse(s, c, scope, limit);
+                        continue;
+                }
 
                 c->next = s->connections;
                 if (c->next)
                         c->next->prev = c;
                 s->connections = c;
                 s->n_connections++;
+                if (!c->privileged)
+                        s->n_unprivileged++;
 
                 r = sd_event_add_io(s->event, &c->io, cfd, EPOLLIN, connection_on_io, c);
                 if (r >= 0)
                         r = sd_event_add_time_relative(s->event, &c->timer, CLOCK_MONOTONIC,
-                                                       SERVER_IDLE_TIMEOUT_USEC, 0,
+                                                       s->limits.idle_timeout_usec, 0,
                                                        connection_on_timeout, c);
                 if (r < 0) {
                         log_warning_errno(r, "Failed to watch a client: %m");
@@ -574,7 +739,7 @@ static int server_on_accept(sd_event_source *source, int fd, uint32_t revents, v
                 connection_update(c);
         }
         /* At the cap: leave the rest in the listen backlog until a slot frees up. */
-        log_debug("%d connections open, not accepting more for now.", SERVER_CONNECTIONS_MAX);
+        log_debug("%zu connections open, not accepting more for now.", s->limits.connections_max);
         return sd_event_source_set_enabled(s->listen_source, SD_EVENT_OFF);
 }
 
@@ -588,7 +753,8 @@ int server_new(sd_event *event, int listen_fd, const Method *methods, void *user
         *s = (Server){ .event = sd_event_ref(event),
                        .listen_fd = listen_fd,
                        .methods = methods,
-                       .userdata = userdata };
+                       .userdata = userdata,
+                       .limits = SERVER_LIMITS_DEFAULT };
         r = sd_event_add_io(event, &s->listen_source, listen_fd, EPOLLIN, server_on_accept, s);
         if (r < 0) {
                 server_free(s);
