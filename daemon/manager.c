@@ -646,6 +646,9 @@ int manager_run(Policy *policy, const char *config_path, const PolicyOverrides *
                 log_error_errno(r, "Failed to start the control server: %m");
                 goto finish;
         }
+        /* AdminGroup members may take the reserved connection slots too; read at each accept,
+         * so it follows reloads. */
+        server_set_admin_policy(m.server, &m.policy);
 
         log_info("ipcreapd " IPCREAP_VERSION " serving %s, scanning every %" PRIu64 "s%s.",
                  policy->daemon.socket, policy->daemon.scan_interval_sec,
