@@ -10,7 +10,21 @@
  *   varlink-probe stall SOCKET         sends half a request, then nothing; prints how many
  *                                      seconds until the server closed it (exit 1 after 30 s)
  *   varlink-probe many SOCKET N        N connections at once, each asks GetStatus; exit 0 if
- *                                      all N get a reply */
+ *                                      all N get a reply
+ *   varlink-probe pipeline SOCKET N SECONDS
+ *                                      an attacker: pipelines up to N requests (History,
+ *                                      GetStatus, GetInterfaceDescription, Metrics); never reads
+ *                                      a reply; prints how many went out and when the server
+ *                                      hung up, after SECONDS at most
+ *   varlink-probe drip SOCKET N INTERVAL SECONDS
+ *                                      an attacker: keeps N connections, each sending one byte
+ *                                      of a never-ending request every INTERVAL seconds, and
+ *                                      reconnects those dropped; prints counts and the longest
+ *                                      life of a dropped connection
+ *   varlink-probe hold SOCKET N SECONDS
+ *                                      opens N idle connections, prints how many the server
+ *                                      refused (TooManyConnections) and holds the rest
+ *   varlink-probe mute SOCKET SECONDS  listens on SOCKET and never answers */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -19,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 static int connect_to(const char *path) {
@@ -98,17 +113,193 @@ static int read_replies(int fd, double timeout, int stop_at_last) {
         }
 }
 
+/* Connects, or returns -1 (the backlog is full, or the server is gone). */
+static int try_connect(const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+        if (fd < 0 || strlen(path) >= sizeof(sa.sun_path))
+                return -1;
+        strcpy(sa.sun_path, path);
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+/* Whether the server refused fd over a quota: its TooManyConnections error is waiting. */
+static int refused(int fd) {
+        char buf[512];
+        ssize_t l = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT | MSG_PEEK);
+
+        if (l <= 0)
+                return 0;
+        buf[l] = 0;
+        return strstr(buf, "TooManyConnections") != NULL;
+}
+
+static int pipeline(const char *path, long n, double seconds) {
+        /* Each answered whole at once (List streams, and a stream held back the next
+         * request even before the output cap). */
+        static const char *const requests[] = {
+                "{\"method\":\"io.ipcreap.Reaper.History\"}",
+                "{\"method\":\"io.ipcreap.Reaper.GetStatus\"}",
+                "{\"method\":\"org.varlink.service.GetInterfaceDescription\","
+                "\"parameters\":{\"interface\":\"io.ipcreap.Reaper\"}}",
+                "{\"method\":\"io.ipcreap.Reaper.Metrics\"}",
+        };
+        double start = now(), end = start + seconds, hangup = -1;
+        long sent = 0;
+        size_t offset = 0;
+        int fd = connect_to(path);
+
+        while (now() < end) {
+                const char *r = requests[sent % 4];
+                size_t len = strlen(r) + 1;
+                struct pollfd p = { .fd = fd, .events = sent < n ? POLLOUT : 0 };
+                ssize_t l;
+
+                /* The server hanging up shows as POLLHUP even though we never read. */
+                if (poll(&p, 1, 100) < 0)
+                        break;
+                if (p.revents & (POLLHUP | POLLERR)) {
+                        hangup = now() - start;
+                        break;
+                }
+                if (!(p.revents & POLLOUT))
+                        continue;
+                l = send(fd, r + offset, len - offset, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (l < 0) {
+                        if (errno == EAGAIN)
+                                continue;
+                        hangup = now() - start;
+                        break;
+                }
+                offset += (size_t) l;
+                if (offset == len) {
+                        offset = 0;
+                        sent++;
+                }
+        }
+        printf("sent %ld requests, server hung up after %.1f s\n", sent, hangup);
+        return 0;
+}
+
+typedef struct Dripper {
+        int fd;
+        double since, next;
+        size_t sent;
+} Dripper;
+
+static int drip(const char *path, int n, double interval, double seconds) {
+        static const char request[] = "{\"method\":\"io.ipcreap.Reaper.GetStatus\",\"parameters\":"
+                                      "{\"padding\":\"";
+        Dripper *d = calloc((size_t) n, sizeof(Dripper));
+        double start = now(), end = start + seconds, longest = 0;
+        long connected = 0, refusals = 0, drops = 0, failed = 0;
+        int open_now, most = 0;
+
+        for (int i = 0; i < n; i++)
+                d[i].fd = -1;
+        while (now() < end) {
+                double t = now();
+
+                open_now = 0;
+                for (int i = 0; i < n; i++) {
+                        Dripper *x = &d[i];
+                        ssize_t l;
+                        char byte;
+
+                        if (x->fd < 0) {
+                                x->fd = try_connect(path);
+                                if (x->fd < 0) {
+                                        failed++;
+                                        continue;
+                                }
+                                connected++;
+                                *x = (Dripper){ .fd = x->fd, .since = t, .next = t };
+                        }
+                        if (refused(x->fd)) {
+                                refusals++;
+                                close(x->fd);
+                                x->fd = -1;
+                                continue;
+                        }
+                        /* Dropped: EOF (or a reset) where a refusal would have said why. */
+                        l = recv(x->fd, &byte, 1, MSG_DONTWAIT | MSG_PEEK);
+                        if (l == 0 || (l < 0 && errno != EAGAIN)) {
+                                drops++;
+                                if (x->sent > 0 && t - x->since > longest)
+                                        longest = t - x->since;
+                                close(x->fd);
+                                x->fd = -1;
+                                continue;
+                        }
+                        open_now++;
+                        if (t < x->next)
+                                continue;
+                        byte = x->sent < sizeof(request) - 1 ? request[x->sent] : 'x';
+                        if (send(x->fd, &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1) {
+                                if (x->sent == 0)
+                                        x->since = t; /* the request's first byte */
+                                x->sent++;
+                        }
+                        x->next = t + interval;
+                }
+                most = open_now > most ? open_now : most;
+                usleep(20000);
+        }
+        printf("connected %ld, refused %ld, dropped %ld, connect failed %ld, most open %d, "
+               "longest request %.1f s\n",
+               connected, refusals, drops, failed, most, longest);
+        return 0;
+}
+
+static int hold(const char *path, int n, double seconds) {
+        int *fds = calloc((size_t) n, sizeof(int)), refusals = 0;
+
+        for (int i = 0; i < n; i++)
+                fds[i] = connect_to(path);
+        /* A refusal comes right after the accept. */
+        usleep(300000);
+        for (int i = 0; i < n; i++)
+                refusals += refused(fds[i]);
+        printf("%d open, %d refused\n", n - refusals, refusals);
+        fflush(stdout);
+        usleep((useconds_t) (seconds * 1e6));
+        return 0;
+}
+
+static int mute(const char *path, double seconds) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        strcpy(sa.sun_path, path);
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+                perror("listen");
+                return 2;
+        }
+        printf("listening\n");
+        fflush(stdout);
+        usleep((useconds_t) (seconds * 1e6));
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
         int fd;
 
         if (argc < 3) {
-                fprintf(stderr, "usage: varlink-probe call|raw|oversize|stall|many SOCKET ...\n");
+                fprintf(stderr,
+                        "usage: varlink-probe call|raw|oversize|stall|many|pipeline|drip|hold|mute "
+                        "SOCKET ...\n");
                 return 2;
         }
         if (strcmp(argv[1], "call") == 0 && argc == 4) {
                 fd = connect_to(argv[2]);
-                if (send_all(fd, argv[3], strlen(argv[3]) + 1) < 0)
-                        return 1;
+                /* A server refusing the connection answers, and hangs up, before we ask:
+                 * its answer is still there to read. */
+                (void) send_all(fd, argv[3], strlen(argv[3]) + 1);
                 return read_replies(fd, 10, 1) == 2 ? 0 : 1;
         }
         if (strcmp(argv[1], "raw") == 0 && argc == 4) {
@@ -182,6 +373,14 @@ int main(int argc, char *argv[]) {
                 printf("%d of %d answered\n", answered, n);
                 return answered == n ? 0 : 1;
         }
+        if (strcmp(argv[1], "pipeline") == 0 && argc == 5)
+                return pipeline(argv[2], atol(argv[3]), atof(argv[4]));
+        if (strcmp(argv[1], "drip") == 0 && argc == 6)
+                return drip(argv[2], atoi(argv[3]), atof(argv[4]), atof(argv[5]));
+        if (strcmp(argv[1], "hold") == 0 && argc == 5)
+                return hold(argv[2], atoi(argv[3]), atof(argv[4]));
+        if (strcmp(argv[1], "mute") == 0 && argc == 4)
+                return mute(argv[2], atof(argv[3]));
         fprintf(stderr, "varlink-probe: bad arguments\n");
         return 2;
 }

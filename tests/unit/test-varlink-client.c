@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <cmocka.h>
 
 #include "macro.h"
@@ -335,6 +336,48 @@ static void call_on_a_connection_the_server_closed_fails(void **state) {
         json_decref(replies.list);
 }
 
+static void refusal_sent_before_the_request_is_read_as_the_answer(void **state) {
+        /* The daemon refuses a connection over a quota at accept: it says why and closes
+         * before the request went out, so the client's write fails (EPIPE). */
+        static const char refusal[] = "{\"error\":\"io.ipcreap.Reaper.TooManyConnections\","
+                                      "\"parameters\":{\"scope\":\"user\",\"limit\":32}}";
+        Replies replies = { .list = json_array() };
+        VarlinkError error = { 0 };
+        int sv[2], r;
+
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        assert_int_equal(send(sv[1], refusal, sizeof(refusal), MSG_NOSIGNAL),
+                         (ssize_t) sizeof(refusal));
+        close(sv[1]);
+        r = varlink_client_call(sv[0], "a.B", json_object(), false, collect_reply, &replies,
+                                &error);
+        assert_int_equal(r, 1);
+        assert_string_equal(error.name, VARLINK_ERROR_TOO_MANY_CONNECTIONS);
+        assert_int_equal(json_integer_value(json_object_get(error.parameters, "limit")), 32);
+        assert_int_equal(json_array_size(replies.list), 0);
+        varlink_error_done(&error);
+        close(sv[0]);
+        json_decref(replies.list);
+}
+
+static void silent_server_is_etimedout_after_the_receive_timeout(void **state) {
+        struct timeval tv = { .tv_usec = 100000 };
+        Replies replies = { .list = json_array() };
+        char request[256];
+        int sv[2], r;
+
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        /* What varlink_connect_timeout() sets up; the server takes the request, says nothing. */
+        assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+        r = varlink_client_call(sv[0], "a.B", json_object(), false, collect_reply, &replies, NULL);
+        assert_int_equal(r, -ETIMEDOUT);
+        assert_true(recv(sv[1], request, sizeof(request), MSG_DONTWAIT) > 0);
+        assert_int_equal(json_array_size(replies.list), 0);
+        close(sv[0]);
+        close(sv[1]);
+        json_decref(replies.list);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(single_reply_is_handed_to_the_callback_once),
@@ -350,6 +393,8 @@ int main(void) {
                 cmocka_unit_test(reply_without_parameters_is_handed_over_as_an_empty_object),
                 cmocka_unit_test(malformed_reply_is_ebadmsg),
                 cmocka_unit_test(call_on_a_connection_the_server_closed_fails),
+                cmocka_unit_test(refusal_sent_before_the_request_is_read_as_the_answer),
+                cmocka_unit_test(silent_server_is_etimedout_after_the_receive_timeout),
         };
 
         signal(SIGPIPE, SIG_IGN);
