@@ -132,6 +132,12 @@ tsan-check: $(HELPERS) | $(TEST_DEPS_STAMP)
 valgrind-check: $(TESTS)
 	@tests/run-unit.sh --valgrind $(TESTS)
 
+# Long loops for rare races and crashes (racing attachers, SIGKILL during mass removal);
+# .ci/run runs them after make check. STRESS_TIMEOUT bounds each test, in seconds.
+.PHONY: stress
+stress: all $(HELPERS) | $(TEST_DEPS_STAMP)
+	@BUILD=$(abspath $(BUILD)) tests/stress/run.sh
+
 integration-check: all $(HELPERS) | $(TEST_DEPS_STAMP)
 	@BUILD=$(abspath $(BUILD)) tests/integration/run.sh
 

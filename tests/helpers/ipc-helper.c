@@ -4,6 +4,7 @@
  *
  *   ipc-helper [--hold] shm-create KEY SIZE     prints the id
  *   ipc-helper [--hold] shm-attach ID            attaches (holds until killed)
+ *   ipc-helper shm-create-many KEY COUNT         COUNT segments, keys KEY, KEY+1, ...
  *   ipc-helper [--hold] sem-create KEY NSEMS     prints the id
  *   ipc-helper sem-wait ID                       blocks in semop(-1) on semaphore 0;
  *                                                exits 0 once posted, 3 if the set vanished
@@ -83,6 +84,11 @@ int main(int argc, char *argv[]) {
                 if (id < 0)
                         die("shmget");
                 printf("%d\n", id);
+        } else if (strcmp(cmd, "shm-create-many") == 0 && argc == 4) {
+                key_t first = parse_key(argv[2]);
+                for (int i = 0, n = parse_int(argv[3]); i < n; i++)
+                        if (shmget(first + i, 4096, IPC_CREAT | IPC_EXCL | 0644) < 0)
+                                die("shmget");
         } else if (strcmp(cmd, "shm-attach") == 0) {
                 if (shmat(parse_int(argv[2]), NULL, 0) == (void *) -1)
                         die("shmat");
