@@ -2,12 +2,14 @@
 # 300 connections from ten unprivileged uids, each sending one byte of a request every second
 # (and reconnecting when dropped), cannot lock root out: the slots reserved for root and
 # AdminGroup stay free, every request is dropped 10 s after its first byte however often its
-# bytes come, and root's `ipcreapctl status` answers promptly throughout.
+# bytes come, and root's `ipcreapctl status` answers promptly throughout, as does a member of
+# AdminGroup's.
 source "$(dirname "$0")/lib.sh"
 
 policy <<'P'
 [Daemon]
 ScanIntervalSec=1h
+AdminGroup=adm
 P
 start_daemon
 
@@ -19,6 +21,12 @@ done
 # Let every attacker connect and start its requests; then ask as root, over and over,
 # through the moment the first requests reach their deadline (10 s).
 sleep 2
+# A user outside AdminGroup finds the slots open to users taken, and is told so.
+status=0
+setpriv --reuid=60051 --regid=60051 --clear-groups "$IPCREAPCTL" --socket "$SOCKET" status \
+        2>"$TMP/user.err" || status=$?
+[ "$status" = 1 ] && grep -q "connections open to users are taken (TooManyConnections)" "$TMP/user.err" ||
+        fail "a user during the attack: status $status, $(cat "$TMP/user.err")"
 worst=0 total=0 n=0
 for i in $(seq 1 12); do
         start=$(date +%s%N)
@@ -27,6 +35,10 @@ for i in $(seq 1 12); do
         ms=$((($(date +%s%N) - start) / 1000000))
         total=$((total + ms)) n=$((n + 1))
         [ "$ms" -gt "$worst" ] && worst=$ms
+        # An AdminGroup member (by a supplementary group) gets a reserved slot too.
+        setpriv --reuid=60050 --regid=60050 --groups=adm "$IPCREAPCTL" --socket "$SOCKET" \
+                --timeout 5 --json status >"$TMP/admin.out" 2>&1 ||
+                fail "an AdminGroup member's status failed under the drip attack: $(cat "$TMP/admin.out")"
         sleep 1
 done
 wait "${BACKGROUND[@]}"
