@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "log.h"
@@ -265,7 +266,8 @@ static void thread_path(char *buf, pid_t pid, pid_t tid, const char *file) {
 #define THREAD_PATH_MAX (2 * 10 + sizeof("/task//ns/ipc"))
 
 /* The file is one line of at most 8 + 8 * 19 characters: one read of a stack buffer. */
-static int read_thread_syscall(int dir_fd, const char *path, int *ret_msqid, bool *ret_sending) {
+static int read_thread_syscall(int dir_fd, const char *path, int *ret_msqid, bool *ret_sending,
+                               bool *ret_outside) {
         _cleanup_close_ int fd = -1;
         char buf[256];
         ssize_t l;
@@ -281,6 +283,7 @@ static int read_thread_syscall(int dir_fd, const char *path, int *ret_msqid, boo
         if ((size_t) l >= sizeof(buf) - 1)
                 return -EBADMSG;
         buf[l] = 0;
+        *ret_outside = buf[0] == '-';
         return queue_waiter_parse_syscall(buf, ret_msqid, ret_sending);
 }
 
@@ -337,15 +340,18 @@ static ThreadVerdict doubt_thread(Walk *walk, int dir_fd, pid_t dir_pid, pid_t p
 }
 
 /* Judges one thread from its syscall file. dir_fd is PID/task (dir_pid 0) or procfs (dir_pid
- * = pid). last_try: a thread still running is a doubt, not a retry. */
+ * = pid). last_try: a thread still running is a doubt, not a retry. *ret_outside (optional)
+ * says whether the thread was outside any system call ("-1 SP PC"). */
 static ThreadVerdict judge_thread(Walk *walk, int dir_fd, pid_t dir_pid, pid_t pid, pid_t tid,
-                                  bool last_try) {
+                                  bool last_try, bool *ret_outside) {
         char path[THREAD_PATH_MAX], what[128];
-        bool sending = false;
+        bool sending = false, outside = false;
         int msqid = -1, r;
 
         thread_path(path, dir_pid, tid, "syscall");
-        r = read_thread_syscall(dir_fd, path, &msqid, &sending);
+        r = read_thread_syscall(dir_fd, path, &msqid, &sending, &outside);
+        if (ret_outside)
+                *ret_outside = r == 0 && outside;
         if (r == 0)
                 return THREAD_NOT_WAITING;
         if (r == 1) {
@@ -417,24 +423,56 @@ static int add_retry(Walk *walk, pid_t pid, pid_t tid) {
         return 0;
 }
 
-/* Every thread of one process, listed from PROCFS/PID/task. */
+static void judge_or_retry(Walk *walk, int dir_fd, pid_t dir_pid, pid_t pid, pid_t tid,
+                           bool *ret_outside) {
+        if (judge_thread(walk, dir_fd, dir_pid, pid, tid, false, ret_outside) == THREAD_RUNNING &&
+            add_retry(walk, pid, tid) < 0)
+                walk->oom = true;
+}
+
+static void doubt_process(Walk *walk, pid_t pid, int error) {
+        char what[96];
+
+        snprintf(what, sizeof(what), "listing its threads: %s", strerror(error));
+        (void) doubt_thread(walk, walk->proc_fd, pid, pid, pid, what);
+}
+
+/* Every thread of one process. The link count of PROCFS/PID/task is 2 + the number of
+ * threads (proc_task_getattr()): a process with one thread, nearly all of them, is judged
+ * from PID/task/PID/syscall without listing the directory. Only a leader outside any
+ * system call may be a zombie whose one live thread is another: then the list is read. */
 static void walk_process(Walk *walk, pid_t pid) {
         _cleanup_close_ int task_fd = -1;
         char path[24], buf[4096];
+        bool leader_judged = false;
+        struct stat st;
         ssize_t n;
 
         char *p = format_uint(path, (uint32_t) pid);
         strcpy(p, "/task");
-        task_fd = openat(walk->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (task_fd < 0) {
-                if (!gone_errno(-errno)) {
-                        char what[96];
-                        snprintf(what, sizeof(what), "listing its threads: %s", strerror(errno));
-                        (void) doubt_thread(walk, walk->proc_fd, pid, pid, pid, what);
-                }
+        if (fstatat(walk->proc_fd, path, &st, 0) < 0) {
+                if (!gone_errno(-errno))
+                        doubt_process(walk, pid, errno);
                 return;
         }
         walk->n_processes++;
+        if (st.st_nlink == 3) {
+                bool outside = false;
+
+                walk->n_threads++;
+                judge_or_retry(walk, walk->proc_fd, pid, pid, pid, &outside);
+                if (!outside)
+                        return;
+                leader_judged = true;
+                walk->n_threads--;
+        }
+
+        task_fd = openat(walk->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (task_fd < 0) {
+                if (!gone_errno(-errno))
+                        doubt_process(walk, pid, errno);
+                return;
+        }
         while ((n = getdents64(task_fd, buf, sizeof(buf))) > 0) {
                 for (ssize_t off = 0; off < n;) {
                         const struct dirent64 *de = (const struct dirent64 *) (buf + off);
@@ -444,16 +482,12 @@ static void walk_process(Walk *walk, pid_t pid) {
                         if (tid <= 0)
                                 continue;
                         walk->n_threads++;
-                        if (judge_thread(walk, task_fd, 0, pid, tid, false) == THREAD_RUNNING &&
-                            add_retry(walk, pid, tid) < 0)
-                                walk->oom = true;
+                        if (tid != pid || !leader_judged)
+                                judge_or_retry(walk, task_fd, 0, pid, tid, NULL);
                 }
         }
-        if (n < 0 && !gone_errno(-errno)) {
-                char what[96];
-                snprintf(what, sizeof(what), "listing its threads: %s", strerror(errno));
-                (void) doubt_thread(walk, walk->proc_fd, pid, pid, pid, what);
-        }
+        if (n < 0 && !gone_errno(-errno))
+                doubt_process(walk, pid, errno);
 }
 
 /* Threads that read "running" are read again after the walk, when they had time to settle. */
@@ -465,7 +499,8 @@ static void retry_running(Walk *walk) {
                 for (size_t i = 0; i < walk->n_retry; i++) {
                         RetryThread t = walk->retry[i];
                         if (judge_thread(walk, walk->proc_fd, t.pid, t.pid, t.tid,
-                                         round == QUEUE_WAITER_RUNNING_RETRIES) == THREAD_RUNNING)
+                                         round == QUEUE_WAITER_RUNNING_RETRIES,
+                                         NULL) == THREAD_RUNNING)
                                 walk->retry[kept++] = t;
                 }
                 walk->n_retry = kept;

@@ -517,8 +517,10 @@ static void live_worker_thread_in_msgrcv_and_process_in_msgsnd_are_found(void **
                 sched_yield();
         writer = fork();
         assert_true(writer >= 0);
-        if (writer == 0)
+        if (writer == 0) {
+                alarm(60); /* ends it if the test fails before making room */
                 _exit(msgsnd(full, &m, sizeof(m.text), 0) == 0 ? 0 : 1);
+        }
         wait_until_blocked_in(getpid(), receiver.tid, SYS_msgrcv);
         wait_until_blocked_in(writer, writer, SYS_msgsnd);
 
@@ -540,6 +542,68 @@ static void live_worker_thread_in_msgrcv_and_process_in_msgsnd_are_found(void **
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         assert_int_equal(msgctl(empty, IPC_RMID, NULL), 0);
         assert_int_equal(msgctl(full, IPC_RMID, NULL), 0);
+}
+
+/* _exit(): the child must not run the test binary's exit handlers (leak checkers). */
+static void *receive_one_then_exit(void *userdata) {
+        Receiver *r = userdata;
+
+        receive_one(r);
+        _exit(r->received > 0 ? 0 : 1);
+}
+
+/* A child whose main thread left with pthread_exit() while a worker waits in msgrcv: the
+ * leader is a zombie ("-1 0x0 0x0") and the live thread is not the leader. The alarm ends
+ * the child if the test fails before it sends the message. */
+static _noreturn_ void exit_leader_keep_worker(int msqid, int ready_fd) {
+        Receiver receiver = { .msqid = msqid };
+        pthread_t thread;
+
+        alarm(60);
+        if (pthread_create(&thread, NULL, receive_one_then_exit, &receiver) != 0)
+                _exit(1);
+        while (__atomic_load_n(&receiver.tid, __ATOMIC_ACQUIRE) == 0)
+                sched_yield();
+        if (write(ready_fd, &receiver.tid, sizeof(pid_t)) != sizeof(pid_t))
+                _exit(1);
+        pthread_exit(NULL);
+}
+
+static void worker_of_a_leader_that_exited_is_found(void **state) {
+        Message m = { .type = 1, .text = "x" };
+        QueueWaiters w;
+        const QueueWaiter *first;
+        int msqid, fds[2], status;
+        pid_t child, tid = 0;
+        struct stat st;
+        char path[64];
+
+        msqid = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+        assert_true(msqid >= 0);
+        assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+        child = fork();
+        assert_true(child >= 0);
+        if (child == 0)
+                exit_leader_keep_worker(msqid, fds[1]);
+        close(fds[1]);
+        assert_int_equal(read(fds[0], &tid, sizeof(tid)), sizeof(tid));
+        close(fds[0]);
+        wait_until_blocked_in(child, tid, SYS_msgrcv);
+        /* The zombie leader still counts in the link count of PID/task (the thread count
+         * drops when the whole group is released), so the walk lists the threads. */
+        snprintf(path, sizeof(path), "/proc/%d/task", (int) child);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_nlink, 4);
+
+        assert_int_equal(queue_waiters_read("/proc", &w), 0);
+        assert_int_equal(queue_waiters_find(&w, own_ipc_namespace(), msqid, &first), 1);
+        assert_waiter(first, own_ipc_namespace(), msqid, child, tid, false);
+        queue_waiters_done(&w);
+
+        assert_int_equal(msgsnd(msqid, &m, sizeof(m.text), 0), 0);
+        assert_int_equal(waitpid(child, &status, 0), child);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        assert_int_equal(msgctl(msqid, IPC_RMID, NULL), 0);
 }
 
 int main(void) {
@@ -566,6 +630,7 @@ int main(void) {
                 cmocka_unit_test(added_uncertainty_keeps_the_first_reason_and_the_order),
                 cmocka_unit_test(unreadable_syscall_file_makes_its_namespace_uncertain),
                 cmocka_unit_test(live_worker_thread_in_msgrcv_and_process_in_msgsnd_are_found),
+                cmocka_unit_test(worker_of_a_leader_that_exited_is_found),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
