@@ -144,6 +144,13 @@ static int print_daemon_error(const char *command, const VarlinkError *e) {
                                 " connections open to users are taken (TooManyConnections). "
                                 "Try again later, or as root.\n",
                                 limit);
+        } else if (streq(name, VARLINK_ERROR_NOT_READY)) {
+                const char *msg = "no scan has completed yet";
+                (void) json_unpack(e->parameters, "{s?s}", "message", &msg);
+                fprintf(stderr,
+                        "ipcreapctl: ipcreapd is not ready: %s; try again in a few seconds "
+                        "('ipcreapctl status' shows its last scan).\n",
+                        msg);
         } else if (streq(name, VARLINK_ERROR_PERMISSION_DENIED))
                 fprintf(stderr,
                         "ipcreapctl: permission denied: '%s' needs root or membership in "

@@ -24,6 +24,9 @@
  * asked anything; parameters "scope" ("user": the connections of this uid, "all": the slots
  * open to users other than root and AdminGroup) and "limit" (that quota). */
 #define VARLINK_ERROR_TOO_MANY_CONNECTIONS VARLINK_INTERFACE ".TooManyConnections"
+/* A query that needs a completed pass, asked before the first one finished (parameter
+ * "message"). */
+#define VARLINK_ERROR_NOT_READY VARLINK_INTERFACE ".NotReady"
 
 typedef struct VarlinkBuffer {
         char *data;

@@ -14,8 +14,7 @@
 
 /* Queries that need a snapshot (List, Explain, Metrics, Simulate) wait this long for the
  * first pass after start, then get NotReady: an empty list would say "no objects". */
-#define SNAPSHOT_WAIT_USEC      (10 * 1000000ULL)
-#define VARLINK_ERROR_NOT_READY VARLINK_INTERFACE ".NotReady"
+#define SNAPSHOT_WAIT_USEC (10 * 1000000ULL)
 
 typedef struct PendingQuery PendingQuery;
 

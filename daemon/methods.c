@@ -180,6 +180,11 @@ static const char interface_description[] =
         "error PermissionDenied (method: string)\n"
         "error InvalidConfig (errors: []string)\n"
         "error ScanFailed (message: string)\n"
+        "\n"
+        "# Sent, before any call, to a connection over a quota, which is then closed: scope\n"
+        "# \"user\" (this uid's connections) or \"all\" (those open to users other than root\n"
+        "# and AdminGroup); limit is that quota.\n"
+        "error TooManyConnections (scope: string, limit: int)\n"
         "# No scan has completed yet (just started, or the first one failed).\n"
         "error NotReady (message: string)\n";
 

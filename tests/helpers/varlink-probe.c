@@ -145,8 +145,8 @@ static int pipeline(const char *path, long n, double seconds) {
         static const char *const requests[] = {
                 "{\"method\":\"io.ipcreap.Reaper.History\"}",
                 "{\"method\":\"io.ipcreap.Reaper.GetStatus\"}",
-                "{\"method\":\"org.varlink.service.GetInterfaceDescription\","
-                "\"parameters\":{\"interface\":\"io.ipcreap.Reaper\"}}",
+                ("{\"method\":\"org.varlink.service.GetInterfaceDescription\","
+                 "\"parameters\":{\"interface\":\"io.ipcreap.Reaper\"}}"),
                 "{\"method\":\"io.ipcreap.Reaper.Metrics\"}",
         };
         double start = now(), end = start + seconds, hangup = -1;
