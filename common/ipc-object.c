@@ -108,16 +108,34 @@ void ipc_object_done(IpcObject *o) {
         free(o->pids);
         o->pids = NULL;
         o->n_pids = 0;
+        free(o->waiters);
+        o->waiters = NULL;
+        o->n_waiters = 0;
+        free(o->waiters_unknown);
+        o->waiters_unknown = NULL;
 }
 
 int ipc_object_copy(IpcObject *dst, const IpcObject *src) {
         *dst = *src;
         dst->pids = NULL;
+        dst->waiters = NULL;
+        dst->waiters_unknown = NULL;
         if (src->n_pids > 0) {
                 dst->pids = malloc(src->n_pids * sizeof(IpcPid));
                 if (!dst->pids)
-                        return -ENOMEM;
+                        goto fail;
                 memcpy(dst->pids, src->pids, src->n_pids * sizeof(IpcPid));
         }
+        if (src->n_waiters > 0) {
+                dst->waiters = malloc(src->n_waiters * sizeof(IpcWaiter));
+                if (!dst->waiters)
+                        goto fail;
+                memcpy(dst->waiters, src->waiters, src->n_waiters * sizeof(IpcWaiter));
+        }
+        if (src->waiters_unknown && !(dst->waiters_unknown = strdup(src->waiters_unknown)))
+                goto fail;
         return 0;
+fail:
+        ipc_object_done(dst);
+        return -ENOMEM;
 }

@@ -35,6 +35,12 @@ typedef struct IpcPid {
         bool alive;
 } IpcPid;
 
+/* A thread blocked in msgrcv(2) or msgsnd(2) on a queue. */
+typedef struct IpcWaiter {
+        pid_t pid, tid;
+        bool sending;
+} IpcWaiter;
+
 typedef struct IpcObject {
         IpcKind kind;
         int id;
@@ -82,6 +88,13 @@ typedef struct IpcObject {
         uint64_t sem_waiters;
         /* sem: details could not be read (errno); waiters are then unknown. */
         int sem_details_error;
+
+        /* msg: threads blocked on it, looked for only when it would otherwise be an orphan
+         * (a walk of every thread in /proc). waiters_unknown: why some thread that may wait
+         * on it could not be judged, which keeps it too. */
+        IpcWaiter *waiters;
+        size_t n_waiters;
+        char *waiters_unknown;
 } IpcObject;
 
 const char *ipc_kind_to_string(IpcKind k);

@@ -26,8 +26,15 @@ unsigned ipc_object_in_use(const IpcObject *o) {
                 else if (o->sem_waiters > 0)
                         bits |= PENDING_SEM_WAITERS;
                 break;
+        case IPC_KIND_MSG:
+                /* Known only for queues that would otherwise be orphans (scan.c). */
+                if (o->n_waiters > 0)
+                        bits |= PENDING_MSG_WAITERS;
+                if (o->waiters_unknown)
+                        bits |= PENDING_MSG_WAITERS_UNKNOWN;
+                break;
         default:
-                break; /* A queue's waiters are invisible from userspace. */
+                break;
         }
         return bits;
 }
@@ -178,6 +185,24 @@ int verdict_reasons(const Verdict *v, const IpcObject *o, const Policy *p, int64
         if (k >= 0 && v->pending & PENDING_SEM_UNREADABLE)
                 k = strv_extendf(&l, "semaphore details unreadable (%s): waiters unknown",
                                  strerror(o->sem_details_error));
+        if (k >= 0 && v->pending & PENDING_MSG_WAITERS && o->n_waiters > 0) {
+                char who[256] = "";
+                size_t n = 0, shown = 0;
+                for (size_t i = 0; i < o->n_waiters && n < sizeof(who) - 64; i++, shown++)
+                        n += (size_t) snprintf(who + n, sizeof(who) - n,
+                                               "%spid %" PRIi32 " thread %" PRIi32 " in %s",
+                                               i ? ", " : "", (int32_t) o->waiters[i].pid,
+                                               (int32_t) o->waiters[i].tid,
+                                               o->waiters[i].sending ? "msgsnd" : "msgrcv");
+                if (o->n_waiters > shown)
+                        k = strv_extendf(&l, "blocked on it: %s (and %zu more)", who,
+                                         o->n_waiters - shown);
+                else
+                        k = strv_extendf(&l, "blocked on it: %s", who);
+        }
+        if (k >= 0 && v->pending & PENDING_MSG_WAITERS_UNKNOWN)
+                k = strv_extendf(&l, "a thread that may wait on it cannot be read (%s)",
+                                 o->waiters_unknown ? o->waiters_unknown : "out of memory");
         if (k >= 0 && v->pending & PENDING_TOO_YOUNG)
                 k = strv_extendf(&l, "idle for %s, rule needs %s",
                                  format_timespan(idle, sizeof(idle), ipc_object_idle_sec(o, now)),

@@ -24,10 +24,13 @@ typedef enum PendingReason {
          * owner or creator uid: the creator is unknown, not dead. */
         PENDING_NO_PIDS_OWNER_RUNNING = 1u << 9,
         PENDING_NO_PIDS_OWNER_UNKNOWN = 1u << 10,
+        PENDING_MSG_WAITERS = 1u << 11,         /* a thread blocked in msgrcv/msgsnd on it */
+        PENDING_MSG_WAITERS_UNKNOWN = 1u << 12, /* a thread that may be cannot be read */
 } PendingReason;
 
-#define PENDING_IN_USE \
-        (PENDING_ATTACHED | PENDING_DESTROY_MARKED | PENDING_SEM_WAITERS | PENDING_SEM_UNREADABLE)
+#define PENDING_IN_USE                                                     \
+        (PENDING_ATTACHED | PENDING_DESTROY_MARKED | PENDING_SEM_WAITERS | \
+         PENDING_SEM_UNREADABLE | PENDING_MSG_WAITERS | PENDING_MSG_WAITERS_UNKNOWN)
 
 typedef struct Verdict {
         ObjectState state;

@@ -27,10 +27,25 @@ struct RealKernel {
         char *procfs;
         ProcessCache cache;
         bool cache_valid;
+        /* Threads blocked on queues, walked afresh for each batch with a queue in it. */
+        QueueWaiters waiters;
+        int waiters_error; /* 1: not walked; negative: the walk failed */
+        uint64_t ns_inode;
 };
 
 static int real_stat(IpcKind kind, int id, IpcObject *ret, void *userdata) {
-        return sysvipc_stat(kind, id, ret);
+        RealKernel *k = userdata;
+        int r = sysvipc_stat(kind, id, ret);
+
+        if (r < 0 || kind != IPC_KIND_MSG)
+                return r;
+        if (k->waiters_error == 0)
+                r = sysvipc_set_queue_waiters(ret, &k->waiters, k->ns_inode);
+        else if (!(ret->waiters_unknown = strdup("cannot walk the threads in /proc")))
+                r = -ENOMEM;
+        if (r < 0)
+                ipc_object_done(ret);
+        return r;
 }
 
 static int real_set_mode(IpcKind kind, int id, int32_t key, uint32_t cuid, int64_t expect_ctime,
@@ -52,16 +67,31 @@ static int real_remove(IpcKind kind, int id, void *userdata) {
         return sysvipc_remove(kind, id);
 }
 
-static int real_begin_recheck(unsigned kinds, void *userdata) {
-        RealKernel *k = userdata;
-
+static void real_drop_views(RealKernel *k) {
         if (k->cache_valid)
                 process_cache_done(&k->cache);
         k->cache_valid = false;
-        int r = process_cache_init(&k->cache, k->procfs);
+        if (k->waiters_error == 0)
+                queue_waiters_done(&k->waiters);
+        k->waiters_error = 1;
+}
+
+static int real_begin_recheck(unsigned kinds, void *userdata) {
+        RealKernel *k = userdata;
+        int r;
+
+        real_drop_views(k);
+        r = process_cache_init(&k->cache, k->procfs);
         if (r < 0)
                 return r;
         k->cache_valid = true;
+        if (kinds & (1u << IPC_KIND_MSG)) {
+                /* After the grace period: a caller past the fence now sleeps in the call. */
+                k->waiters_error =
+                        sysvipc_read_queue_waiters(k->procfs, k->cache.hidepid, &k->waiters);
+                if (k->waiters_error > 0)
+                        k->waiters_error = 0;
+        }
         return 0;
 }
 
@@ -82,6 +112,8 @@ int real_kernel_new(const char *procfs, RealKernel **ret) {
                 free(k);
                 return -ENOMEM;
         }
+        k->waiters_error = 1;
+        k->ns_inode = sysvipc_namespace_inode(procfs);
         k->ops = (ReaperKernel){
                 .stat = real_stat,
                 .set_mode = real_set_mode,
@@ -99,8 +131,7 @@ int real_kernel_new(const char *procfs, RealKernel **ret) {
 RealKernel *real_kernel_free(RealKernel *k) {
         if (!k)
                 return NULL;
-        if (k->cache_valid)
-                process_cache_done(&k->cache);
+        real_drop_views(k);
         free(k->procfs);
         free(k);
         return NULL;

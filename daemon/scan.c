@@ -64,6 +64,54 @@ static RemovalEvent removal_event(const IpcObject *o, const Rule *rule, uint64_t
         return ev;
 }
 
+/* Queues that would otherwise be orphans: one walk of every thread finds those blocked in
+ * msgrcv or msgsnd on them (the kernel's tables do not show it), and they are judged again.
+ * No candidate, no walk. */
+static void judge_queue_waiters(ScanResult *res, ProcessCache *cache, const ScanOptions *opt,
+                                const EvaluationContext *ctx) {
+        QueueWaiters w;
+        uint64_t ns;
+        size_t candidates = 0;
+        int r;
+
+        for (size_t i = 0; i < res->table.n; i++)
+                if (res->table.objects[i].kind == IPC_KIND_MSG &&
+                    res->info[i].verdict.state == OBJECT_ORPHAN)
+                        candidates++;
+        if (candidates == 0)
+                return;
+
+        r = sysvipc_read_queue_waiters(opt->procfs, cache->hidepid, &w);
+        if (r < 0)
+                log_warning_errno(r,
+                                  "Failed to look for threads blocked on queues, keeping %zu "
+                                  "queue%s: %m",
+                                  candidates, candidates == 1 ? "" : "s");
+        ns = sysvipc_namespace_inode(opt->procfs);
+        for (size_t i = 0; i < res->table.n; i++) {
+                IpcObject *o = &res->table.objects[i];
+                ObjectInfo *info = &res->info[i];
+
+                if (o->kind != IPC_KIND_MSG || info->verdict.state != OBJECT_ORPHAN)
+                        continue;
+                int k = r < 0 ? r : sysvipc_set_queue_waiters(o, &w, ns);
+                if (k < 0 && !o->waiters_unknown)
+                        o->waiters_unknown = strdup(r < 0 ? "cannot walk the threads in /proc"
+                                                          : "out of memory");
+                info->verdict = policy_evaluate(res->policy, o, info->creator.comm, ctx);
+                if (k < 0 && info->verdict.state == OBJECT_ORPHAN) {
+                        /* Not even the reason could be kept: still, cannot tell, keep. */
+                        info->verdict.state = OBJECT_IN_USE;
+                        info->verdict.pending |= PENDING_MSG_WAITERS_UNKNOWN;
+                }
+        }
+        if (r >= 0) {
+                log_debug("Looked at %zu threads of %zu processes for waiters on %zu queue%s.",
+                          w.n_threads, w.n_processes, candidates, candidates == 1 ? "" : "s");
+                queue_waiters_done(&w);
+        }
+}
+
 /* An orphan of a report rule, or of a reap rule in a dry run: logged once per lifetime. */
 static void announce_orphan(ScanResult *res, Tracker *tracker, const ScanOptions *opt, size_t i,
                             RemovalEventType type) {
@@ -263,11 +311,13 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
                 }
 
                 info->verdict = policy_evaluate(policy, o, info->creator.comm, &ctx);
-                if (info->verdict.state == OBJECT_ORPHAN)
-                        res.n_orphans++;
         }
         res.n_objects = res.table.n;
         tracker_end_pass(tracker);
+        judge_queue_waiters(&res, &cache, opt, &ctx);
+        for (size_t i = 0; i < res.table.n; i++)
+                if (res.info[i].verdict.state == OBJECT_ORPHAN)
+                        res.n_orphans++;
 
         which = calloc(MAX(res.table.n, (size_t) 1), sizeof(size_t));
         if (!which) {

@@ -176,10 +176,10 @@ int sysvipc_parse(IpcKind kind, FILE *f, const char *name, ObjectTable *t,
 
         l = getline(&line, &line_size, f);
         if (l < 0)
-                return ferror(f) ? -EIO : log_warning_errno(EBADMSG, "%s: empty table.", name);
+                return ferror(f) ? -EIO : log_error_errno(EBADMSG, "%s: empty table.", name);
         n = split_words(line, words, ELEMENTSOF(words));
         if (n <= 0)
-                return log_warning_errno(EBADMSG, "%s:1: unusable header line.", name);
+                return log_error_errno(EBADMSG, "%s:1: unusable header line.", name);
         n_header = (size_t) n;
 
         for (size_t c = 0; c < tables[kind].n_columns; c++) {
@@ -192,8 +192,8 @@ int sysvipc_parse(IpcKind kind, FILE *f, const char *name, ObjectTable *t,
                                 break;
                         }
                 if (!found)
-                        return log_warning_errno(EBADMSG, "%s:1: header lacks column \"%s\".", name,
-                                                 col->name);
+                        return log_error_errno(EBADMSG, "%s:1: header lacks column \"%s\".", name,
+                                               col->name);
         }
 
         while ((l = getline(&line, &line_size, f)) >= 0) {
@@ -537,6 +537,79 @@ int sysvipc_remove(IpcKind kind, int id) {
         return r < 0 ? -errno : 0;
 }
 
+int sysvipc_set_queue_waiters(IpcObject *o, const QueueWaiters *w, uint64_t ns_inode) {
+        const QueueWaiter *first;
+        size_t n = queue_waiters_find(w, ns_inode, o->id, &first);
+        const char *doubt = ns_inode == 0 ? "the daemon's own IPC namespace is unknown"
+                                          : queue_waiters_uncertain_reason(w, ns_inode);
+
+        free(o->waiters);
+        o->waiters = NULL;
+        o->n_waiters = 0;
+        o->waiters_unknown = mfree(o->waiters_unknown);
+        if (n > 0) {
+                o->waiters = calloc(n, sizeof(IpcWaiter));
+                if (!o->waiters)
+                        return -ENOMEM;
+                for (size_t i = 0; i < n; i++)
+                        o->waiters[i] = (IpcWaiter){ .pid = first[i].pid,
+                                                     .tid = first[i].tid,
+                                                     .sending = first[i].sending };
+                o->n_waiters = n;
+        }
+        if (doubt || (ns_inode != 0 && queue_waiters_uncertain(w, ns_inode))) {
+                o->waiters_unknown = strdup(doubt ? doubt : "a thread could not be read");
+                if (!o->waiters_unknown)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Whether the daemon has CAP_SYS_PTRACE in its effective set (bit 19 of CapEff). */
+static bool has_cap_sys_ptrace(void) {
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
+        char line[256];
+
+        while (f && fgets(line, sizeof(line), f)) {
+                unsigned long long caps;
+                if (sscanf(line, "CapEff: %llx", &caps) == 1)
+                        return caps & (1ULL << 19);
+        }
+        return false;
+}
+
+int sysvipc_read_queue_waiters(const char *procfs, bool hidepid, QueueWaiters *ret) {
+        int r = queue_waiters_read(procfs, ret);
+
+        if (r < 0)
+                return r;
+        if (hidepid && !has_cap_sys_ptrace()) {
+                r = queue_waiters_add_uncertain(ret, 0,
+                                                "/proc hides other users' processes (hidepid=) "
+                                                "and the daemon lacks CAP_SYS_PTRACE");
+                if (r < 0) {
+                        queue_waiters_done(ret);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+uint64_t sysvipc_namespace_inode(const char *procfs) {
+        _cleanup_free_ char *path = NULL;
+        char link[64];
+        uint64_t inode;
+        ssize_t l;
+
+        if (asprintf(&path, "%s/self/ns/ipc", procfs) < 0)
+                return 0;
+        l = readlink(path, link, sizeof(link) - 1);
+        if (l < 0)
+                return 0;
+        link[l] = 0;
+        return queue_waiter_parse_ns_link(link, &inode) >= 0 ? inode : 0;
+}
+
 int sysvipc_read_all(const char *procfs, ObjectTable *t) {
         for (IpcKind k = 0; k < _IPC_KIND_MAX; k++) {
                 _cleanup_free_ char *path = NULL;
@@ -554,6 +627,9 @@ int sysvipc_read_all(const char *procfs, ObjectTable *t) {
                         /* Fewer, larger reads of the kernel's seq_file. */
                         (void) setvbuf(f, NULL, _IOFBF, 64 * 1024);
                         r = sysvipc_parse(k, f, path, t, NULL);
+                        /* An unusable table was logged by the parser, which knows why. */
+                        if (r == -EBADMSG)
+                                return r;
                         if (r < 0)
                                 return log_error_errno(r, "Failed to read %s: %m", path);
                 } else if (errno == ENOENT) {

@@ -6,6 +6,7 @@
 
 #include "ipc-object.h"
 #include "object-table.h"
+#include "queue-waiters.h"
 
 /* Parses one /proc/sysvipc table from f and appends its rows to t. The header line names
  * the columns, so older layouts (the 14-column shm table) parse too. A malformed row is
@@ -36,6 +37,19 @@ int sysvipc_set_mode(IpcKind kind, int id, int32_t key, uint32_t cuid, int64_t e
 
 /* IPC_RMID. */
 int sysvipc_remove(IpcKind kind, int id);
+
+/* Sets a queue's waiters (and why some could not be judged) from a walk of the threads,
+ * for the queue's IPC namespace ns_inode. */
+int sysvipc_set_queue_waiters(IpcObject *o, const QueueWaiters *w, uint64_t ns_inode);
+
+/* One walk of every thread for queue waiters. Under a /proc mounted with hidepid=, a daemon
+ * without CAP_SYS_PTRACE cannot see other users' threads at all: every namespace is then
+ * uncertain. */
+int sysvipc_read_queue_waiters(const char *procfs, bool hidepid, QueueWaiters *ret);
+
+/* The inode of the IPC namespace the daemon reads (PROCFS/self/ns/ipc); 0 when unknown, and
+ * then every queue's waiters are uncertain. */
+uint64_t sysvipc_namespace_inode(const char *procfs);
 
 typedef enum IpcLimit {
         IPC_LIMIT_SHMMNI, /* segments */

@@ -111,6 +111,18 @@ static const EvaluationCase verdict_cases[] = {
           .state = OBJECT_ORPHAN, .rule = "all" },
         { "segment_ignores_semaphore_waiters", LENIENT, SHM(.sem_waiters = 2),
           .state = OBJECT_ORPHAN, .rule = "all" },
+        { "queue_with_a_thread_blocked_on_it_is_in_use", LENIENT,
+          MSG(.waiters = (IpcWaiter[]){ { 7, 8, false } }, .n_waiters = 1),
+          .state = OBJECT_IN_USE, .pending = PENDING_MSG_WAITERS },
+        { "queue_with_a_thread_that_cannot_be_judged_is_in_use", LENIENT,
+          MSG(.waiters_unknown = (char *) "pid 5 tid 5: Permission denied"),
+          .state = OBJECT_IN_USE, .pending = PENDING_MSG_WAITERS_UNKNOWN },
+        { "queue_waiters_keep_it_even_under_a_keep_rule", "[Rule k]\nAction=keep\n",
+          MSG(.waiters = (IpcWaiter[]){ { 7, 8, true } }, .n_waiters = 1),
+          .state = OBJECT_IN_USE, .pending = PENDING_MSG_WAITERS },
+        { "segment_ignores_queue_waiters", LENIENT,
+          SHM(.waiters = (IpcWaiter[]){ { 7, 8, true } }, .n_waiters = 1),
+          .state = OBJECT_ORPHAN, .rule = "all" },
 
         /* ---- which rule governs ---- */
         { "object_no_rule_matches_is_unmatched", "[Rule sem-only]\nKind=sem\nMinIdleSec=0\n",
@@ -507,6 +519,17 @@ static void verdict_reasons_describe_each_pending_reason(void **state) {
                        (const char *[]){
                                "semaphore details unreadable (Permission denied): waiters unknown",
                                NULL });
+        IpcWaiter waiters[] = { { 10, 10, false }, { 20, 21, true } };
+        IpcObject queue = MSG(.waiters = waiters, .n_waiters = 2,
+                              .waiters_unknown = (char *) "pid 5 tid 6: Permission denied");
+        assert_reasons(&(Verdict){ OBJECT_IN_USE, -1, PENDING_MSG_WAITERS }, &queue, p, NOW,
+                       (const char *[]){ "blocked on it: pid 10 thread 10 in msgrcv, pid 20 "
+                                         "thread 21 in msgsnd",
+                                         NULL });
+        assert_reasons(&(Verdict){ OBJECT_IN_USE, -1, PENDING_MSG_WAITERS_UNKNOWN }, &queue, p, NOW,
+                       (const char *[]){ "a thread that may wait on it cannot be read (pid 5 "
+                                         "tid 6: Permission denied)",
+                                         NULL });
         assert_reasons(&(Verdict){ OBJECT_IDLE, 0, PENDING_TOO_YOUNG }, &one, p, NOW,
                        (const char *[]){ "idle for 30min, rule needs 1h", NULL });
         assert_reasons(&(Verdict){ OBJECT_IDLE, 0, PENDING_PIDS_ALIVE }, &one, p, NOW,
@@ -527,8 +550,10 @@ static void verdict_reasons_describe_each_pending_reason(void **state) {
 static void verdict_reasons_keep_a_fixed_order(void **state) {
         _cleanup_policy_free_ Policy *p = load_policy("[Rule r]\nMinIdleSec=2d\n");
         IpcPid pids[] = { ALIVE(42) };
+        IpcWaiter waiters[] = { { 3, 4, false } };
         IpcObject o = SHM(.nattch = 2, .mode = 01600, .sem_waiters = 1, .sem_details_error = ENOENT,
-                          .ctime = NOW - 90000);
+                          .ctime = NOW - 90000, .waiters = waiters, .n_waiters = 1,
+                          .waiters_unknown = (char *) "why");
 
         o.pids = pids;
         o.n_pids = 1;
@@ -539,6 +564,8 @@ static void verdict_reasons_keep_a_fixed_order(void **state) {
                                "1 process waiting in semop",
                                "semaphore details unreadable (No such file or directory): "
                                "waiters unknown",
+                               "blocked on it: pid 3 thread 4 in msgrcv",
+                               "a thread that may wait on it cannot be read (why)",
                                "idle for 1d 1h, rule needs 2d", "pid 42 alive",
                                "creator pid unknown (another pid namespace): may be alive",
                                "no pid recorded and uid 1000 has running processes: the creator "
