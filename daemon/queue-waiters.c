@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "log.h"
 #include "macro.h"
@@ -490,16 +491,26 @@ static void walk_process(Walk *walk, pid_t pid) {
                 doubt_process(walk, pid, errno);
 }
 
-/* Threads that read "running" are read again after the walk, when they had time to settle. */
+/* Threads that read "running" are read again after the walk, when they had time to settle:
+ * after a yield, then after short sleeps. A process that is just starting (exec, the dynamic
+ * loader) runs for a millisecond or so; without the sleeps it would make its namespace
+ * uncertain for the pass. At most 1 + 10 ms in all, and only when some thread was running:
+ * a thread that runs on through that is busy on a CPU, not blocked on a queue, but cannot be
+ * told from one that was just woken and is still on the queue's list. */
 static void retry_running(Walk *walk) {
-        for (int round = 1; round <= QUEUE_WAITER_RUNNING_RETRIES && walk->n_retry > 0; round++) {
+        static const long delay_ns[QUEUE_WAITER_RUNNING_RETRIES] = { 0, 1000000, 10000000 };
+
+        for (int round = 0; round < QUEUE_WAITER_RUNNING_RETRIES && walk->n_retry > 0; round++) {
                 size_t kept = 0;
 
-                sched_yield();
+                if (delay_ns[round] == 0)
+                        sched_yield();
+                else
+                        nanosleep(&(struct timespec){ .tv_nsec = delay_ns[round] }, NULL);
                 for (size_t i = 0; i < walk->n_retry; i++) {
                         RetryThread t = walk->retry[i];
                         if (judge_thread(walk, walk->proc_fd, t.pid, t.pid, t.tid,
-                                         round == QUEUE_WAITER_RUNNING_RETRIES,
+                                         round == QUEUE_WAITER_RUNNING_RETRIES - 1,
                                          NULL) == THREAD_RUNNING)
                                 walk->retry[kept++] = t;
                 }

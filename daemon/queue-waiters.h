@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* A thread that reads "running" is read again this many times (with sched_yield() between
- * rounds, after the whole walk) before its namespace is called uncertain. */
+/* A thread that reads "running" is read again this many times, after the whole walk (after a
+ * sched_yield(), then 1 ms, then 10 ms), before its namespace is called uncertain. */
 #define QUEUE_WAITER_RUNNING_RETRIES 3
 
 typedef struct QueueWaiter {

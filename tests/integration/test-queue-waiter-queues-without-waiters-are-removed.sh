@@ -20,6 +20,9 @@ finished_normally leaver "$leaver" "received 16 bytes"
 # A process asleep in another call (clock_nanosleep) keeps nothing.
 spawn sleeper sleep 600
 sleeper=$SPAWNED
+# Until it sleeps: a process still starting up reads "running" and, if it stays so through
+# the re-reads, makes the namespace uncertain (everything kept for that pass).
+wait_until 5 grep -q '^[0-9]' "/proc/$sleeper/syscall" || fail "sleep never went to sleep"
 
 summary=$(once)
 assert_exists msg "$waited" "a process is blocked in msgrcv on it ($summary)"
