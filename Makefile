@@ -90,6 +90,7 @@ $(BUILD)/helpers/%: $(call obj,tests/helpers/%.c)
 check: test-deps all
 	$(MAKE) unit-check
 	$(MAKE) sanitize-check
+	$(MAKE) fuzz-check
 	$(MAKE) valgrind-check
 	$(MAKE) lint
 	$(MAKE) format-check
@@ -132,6 +133,27 @@ tsan-check: $(HELPERS) | $(TEST_DEPS_STAMP)
 valgrind-check: $(TESTS)
 	@tests/run-unit.sh --valgrind $(TESTS)
 
+# libFuzzer harnesses (tests/fuzz/fuzz-NAME.c, seeds in tests/fuzz/corpus/NAME/), built with
+# clang against the code under test instrumented the same way, in $(BUILD)/fuzz/. `make fuzz`
+# runs each for FUZZ_SECONDS and keeps what it finds in $(BUILD)/fuzz/found/NAME, never in the
+# tree; `make fuzz-check` replays every seed, then fuzzes each for FUZZ_CHECK_SECONDS.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 12
+.PHONY: fuzz fuzz-check fuzz-build fuzzers
+fuzzers: $(FUZZERS)
+$(BUILD)/fuzz-%: $(call obj,tests/fuzz/fuzz-%.c) $(DAEMON_LIB) $(COMMON_LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+fuzz-build: | $(TEST_DEPS_STAMP)
+	$(MAKE) BUILD=$(BUILD)/fuzz CC=clang CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	        EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+	        LDFLAGS="-fsanitize=fuzzer,address,undefined" fuzzers
+fuzz: fuzz-build
+	@tests/fuzz/run.sh fuzz $(BUILD)/fuzz $(FUZZ_SECONDS)
+fuzz-check: fuzz-build
+	@tests/fuzz/run.sh check $(BUILD)/fuzz $(FUZZ_CHECK_SECONDS)
+
 # Long loops for rare races and crashes (racing attachers, SIGKILL during mass removal);
 # .ci/run runs them after make check. STRESS_TIMEOUT bounds each test, in seconds.
 .PHONY: stress
@@ -150,10 +172,10 @@ lint: | $(TEST_DEPS_STAMP)
 	         common daemon client tests/helpers
 
 format:
-	clang-format -i $(wildcard common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/helpers/*.c bench/*.[ch])
+	clang-format -i $(wildcard common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/helpers/*.c bench/*.[ch] tests/fuzz/*.c)
 
 format-check: | $(TEST_DEPS_STAMP)
-	clang-format --dry-run --Werror $(wildcard common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/helpers/*.c bench/*.[ch])
+	clang-format --dry-run --Werror $(wildcard common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/helpers/*.c bench/*.[ch] tests/fuzz/*.c)
 
 man-check: | $(TEST_DEPS_STAMP)
 	@tests/man-check.sh $(wildcard man/*.[0-9])
