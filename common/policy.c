@@ -50,7 +50,8 @@ typedef struct ParseState {
         SectionType section;
         size_t rule; /* index into policy->rules while in a [Rule] */
         size_t rules_allocated;
-        Hashmap rule_names; /* a rule name's hash (probed on) -> the rule's index + 1 */
+        Hashmap rule_names;    /* a rule name's hash (probed on) -> the rule's index + 1 */
+        Hashmap group_members; /* a group name's hash (probed on) -> GroupMembers */
         /* The current rule's lists, whose lengths are kept so that a rule with many
          * assignments is read in linear time. */
         bool kinds_assigned; /* Kind= holds a list, not the default "any" */
@@ -59,6 +60,22 @@ typedef struct ParseState {
         size_t n_creators, creators_allocated;
         bool oom;
 } ParseState;
+
+/* The users of a group named in Owner=@GROUP, looked up once per load: each lookup reads
+ * the whole user database, and a list may name the same group many times. */
+typedef struct GroupMembers {
+        char *name;
+        IdSet uids;
+} GroupMembers;
+
+/* FNV-1a, for the hash maps of names. Names are written by the administrator; two names
+ * with the same hash take the next keys. */
+static uint64_t string_hash(const char *name) {
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
+        for (const unsigned char *c = (const unsigned char *) name; *c; c++)
+                h = (h ^ *c) * UINT64_C(0x100000001b3);
+        return h;
+}
 
 /* Appends to a NULL-terminated vector whose length the caller keeps; takes value. */
 static int vector_append(char ***l, size_t *n, size_t *allocated, char *value) {
@@ -348,11 +365,33 @@ static int parse_numeric_range(const char *word, uint32_t *ret_first, uint32_t *
         return *ret_first <= *ret_last ? 0 : -ERANGE;
 }
 
-static int add_group_members(ParseState *s, IdSet *set, size_t *allocated, const char *key,
-                             const char *name) {
+static void group_members_free(void *p) {
+        GroupMembers *m = p;
+        if (m) {
+                free(m->name);
+                free(m->uids.ranges);
+                free(m);
+        }
+}
+
+static int lookup_group_members(ParseState *s, const char *key, const char *name,
+                                const GroupMembers **ret) {
+        GroupMembers *m;
         struct passwd *pw;
         struct group *g;
+        size_t allocated = 0;
+        uint64_t slot;
         gid_t gid;
+
+        for (slot = string_hash(name);; slot++) {
+                m = hashmap_get(&s->group_members, slot);
+                if (!m)
+                        break;
+                if (streq(m->name, name)) {
+                        *ret = m;
+                        return 0;
+                }
+        }
 
         errno = 0;
         g = getgrnam(name);
@@ -361,20 +400,49 @@ static int add_group_members(ParseState *s, IdSet *set, size_t *allocated, const
                 return -EINVAL;
         }
         gid = g->gr_gid;
-        for (char **m = g->gr_mem; m && *m; m++) {
-                pw = getpwnam(*m);
-                if (pw && id_set_add(s, set, allocated, pw->pw_uid, pw->pw_uid) < 0)
+        m = calloc(1, sizeof(GroupMembers));
+        if (!m || !(m->name = strdup(name))) {
+                group_members_free(m);
+                s->oom = true;
+                return -ENOMEM;
+        }
+        for (char **u = g->gr_mem; u && *u; u++) {
+                pw = getpwnam(*u);
+                if (pw && id_set_add(s, &m->uids, &allocated, pw->pw_uid, pw->pw_uid) < 0) {
+                        group_members_free(m);
                         return -ENOMEM;
+                }
         }
         /* Users whose primary group it is are members too, though gr_mem omits them. */
         setpwent();
         while ((pw = getpwent()))
                 if (pw->pw_gid == gid &&
-                    id_set_add(s, set, allocated, pw->pw_uid, pw->pw_uid) < 0) {
+                    id_set_add(s, &m->uids, &allocated, pw->pw_uid, pw->pw_uid) < 0) {
                         endpwent();
+                        group_members_free(m);
                         return -ENOMEM;
                 }
         endpwent();
+        if (hashmap_put(&s->group_members, slot, m, NULL) < 0) {
+                group_members_free(m);
+                s->oom = true;
+                return -ENOMEM;
+        }
+        *ret = m;
+        return 0;
+}
+
+static int add_group_members(ParseState *s, IdSet *set, size_t *allocated, const char *key,
+                             const char *name) {
+        const GroupMembers *m;
+        int r = lookup_group_members(s, key, name, &m);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < m->uids.n; i++)
+                if (id_set_add(s, set, allocated, m->uids.ranges[i].first, m->uids.ranges[i].last) <
+                    0)
+                        return -ENOMEM;
         return 0;
 }
 
@@ -593,19 +661,11 @@ static bool rule_name_is_valid(const char *name) {
         return true;
 }
 
-/* FNV-1a: rule names are short and written by the administrator. */
-static uint64_t rule_name_hash(const char *name) {
-        uint64_t h = UINT64_C(0xcbf29ce484222325);
-        for (const unsigned char *c = (const unsigned char *) name; *c; c++)
-                h = (h ^ *c) * UINT64_C(0x100000001b3);
-        return h;
-}
-
 /* Finds a rule by name in constant time (a linear search made 40,000 rules take seconds).
  * Two names with the same hash take the next keys; ret_key is the key where a new name
  * goes. */
 static const Rule *find_rule(const ParseState *s, const char *name, uint64_t *ret_key) {
-        for (uint64_t key = rule_name_hash(name);; key++) {
+        for (uint64_t key = string_hash(name);; key++) {
                 void *v = hashmap_get(&s->rule_names, key);
                 const Rule *r;
 
@@ -981,6 +1041,7 @@ static int list_dropins(const char *dir, ParseState *s, char ***ret) {
 
 static int policy_finish(ParseState *s, int r, Policy **ret, char ***ret_errors) {
         hashmap_done(&s->rule_names, NULL);
+        hashmap_done(&s->group_members, group_members_free);
         if (r < 0 || s->oom) {
                 policy_free(s->policy);
                 strv_free(s->errors);

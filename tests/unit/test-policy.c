@@ -344,6 +344,22 @@ static void owner_at_group_means_the_users_of_that_group(void **state) {
         policy_free(p);
 }
 
+static void a_group_named_again_gives_its_members_each_time(void **state) {
+        Policy *p = load_string_ok("[Rule a]\nOwner=@daemon @root\nOwner=@daemon\n"
+                                   "[Rule b]\nOwner=@root 5 @daemon\n");
+
+        /* One lookup per group and load; every mention still adds the members. */
+        assert_int_equal(p->rules[0].owner.n, 3);
+        assert_true(id_set_contains(&p->rules[0].owner, 0));
+        assert_true(id_set_contains(&p->rules[0].owner, 1));
+        assert_false(id_set_contains(&p->rules[0].owner, 5));
+        assert_int_equal(p->rules[1].owner.n, 3);
+        assert_true(id_set_contains(&p->rules[1].owner, 0));
+        assert_true(id_set_contains(&p->rules[1].owner, 1));
+        assert_true(id_set_contains(&p->rules[1].owner, 5));
+        policy_free(p);
+}
+
 static void group_accepts_group_names_gids_and_ranges(void **state) {
         Policy *p = load_string_ok("[Rule r]\nGroup=root nogroup 100-199 5\n");
         const IdSet *s = &p->rules[0].group;
@@ -1717,6 +1733,7 @@ int main(void) {
                 cmocka_unit_test(every_action_is_accepted),
                 cmocka_unit_test(owner_accepts_user_names_uids_and_ranges),
                 cmocka_unit_test(owner_at_group_means_the_users_of_that_group),
+                cmocka_unit_test(a_group_named_again_gives_its_members_each_time),
                 cmocka_unit_test(group_accepts_group_names_gids_and_ranges),
                 cmocka_unit_test(key_accepts_private_hex_keys_and_ranges),
                 cmocka_unit_test(kind_accepts_each_of_the_three_kinds),
