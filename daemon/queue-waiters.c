@@ -225,6 +225,7 @@ typedef struct Walk {
         RetryThread *retry;
         size_t n_retry, allocated_retry;
         size_t n_processes, n_threads;
+        pid_t self; /* the daemon's own process, under the real /proc: it uses no queue */
         bool oom;
 } Walk;
 
@@ -492,13 +493,15 @@ static void walk_process(Walk *walk, pid_t pid) {
 }
 
 /* Threads that read "running" are read again after the walk, when they had time to settle:
- * after a yield, then after short sleeps. A process that is just starting (exec, the dynamic
- * loader) runs for a millisecond or so; without the sleeps it would make its namespace
- * uncertain for the pass. At most 1 + 10 ms in all, and only when some thread was running:
+ * after a yield, then after growing sleeps. A process that is just starting (exec, the
+ * dynamic loader) runs for a few milliseconds, longer on a loaded machine; without the
+ * sleeps it would make its namespace uncertain for the pass. At most 76 ms in all, and only
+ * while some thread was running:
  * a thread that runs on through that is busy on a CPU, not blocked on a queue, but cannot be
  * told from one that was just woken and is still on the queue's list. */
 static void retry_running(Walk *walk) {
-        static const long delay_ns[QUEUE_WAITER_RUNNING_RETRIES] = { 0, 1000000, 10000000 };
+        static const long delay_ns[QUEUE_WAITER_RUNNING_RETRIES] = { 0, 1000000, 5000000, 20000000,
+                                                                     50000000 };
 
         for (int round = 0; round < QUEUE_WAITER_RUNNING_RETRIES && walk->n_retry > 0; round++) {
                 size_t kept = 0;
@@ -575,6 +578,7 @@ int queue_waiters_read(const char *procfs, QueueWaiters *ret) {
         ssize_t n;
         int r;
 
+        walk.self = streq(procfs, "/proc") ? getpid() : 0;
         walk.proc_fd = open(procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (walk.proc_fd < 0) {
                 r = log_error_errno(errno, "Failed to open %s: %m", procfs);
@@ -586,7 +590,10 @@ int queue_waiters_read(const char *procfs, QueueWaiters *ret) {
                         pid_t pid = parse_pid_name(de->d_name);
 
                         off += de->d_reclen;
-                        if (pid > 0 && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
+                        /* The daemon's own threads (the event loop answering a query) may
+                         * be running, and never wait on a queue. */
+                        if (pid > 0 && pid != walk.self &&
+                            (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
                                 walk_process(&walk, pid);
                 }
         }

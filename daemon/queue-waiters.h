@@ -9,8 +9,8 @@
 #include <sys/types.h>
 
 /* A thread that reads "running" is read again this many times, after the whole walk (after a
- * sched_yield(), then 1 ms, then 10 ms), before its namespace is called uncertain. */
-#define QUEUE_WAITER_RUNNING_RETRIES 3
+ * sched_yield(), then 1, 5, 20 and 50 ms), before its namespace is called uncertain. */
+#define QUEUE_WAITER_RUNNING_RETRIES 5
 
 typedef struct QueueWaiter {
         uint64_t

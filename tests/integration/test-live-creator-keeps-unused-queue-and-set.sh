@@ -3,6 +3,9 @@
 # is unknown, not dead. While a process runs as their owner (a daemon that made its queue at
 # start and polls it with IPC_NOWAIT) they are kept, whatever their idle time; once no
 # process runs as that uid they are orphans like any other.
+# Queues are judged by a walk of every thread; outside a private pid namespace a process
+# this machine will not let even root read (its PID 1) would keep every queue, unjudged.
+TEST_PID_NAMESPACE=1
 source "$(dirname "$0")/lib.sh"
 
 NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
