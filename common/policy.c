@@ -679,12 +679,15 @@ static const Rule *find_rule(const ParseState *s, const char *name, uint64_t *re
         }
 }
 
-/* After the "]": blanks, and then the end or a comment that follows a blank. */
+/* After the "]": blanks, and then the end of the line (CRLF too) or a comment that follows
+ * a blank. A lone CR is no line end: inih would read the text after it as part of the header. */
 static bool header_end_is_valid(const char *p) {
         size_t blanks = strspn(p, " \t");
 
         p += blanks;
-        return strchr("\r\n", *p) || (blanks > 0 && (*p == '#' || *p == ';'));
+        if (*p == '\r')
+                p++;
+        return !*p || *p == '\n' || (blanks > 0 && p[-1] != '\r' && (*p == '#' || *p == ';'));
 }
 
 static void begin_rule(ParseState *s, const char *rule_name) {
@@ -810,7 +813,9 @@ static char *policy_reader(char *str, int num, void *stream) {
                 p++;
                 n--;
         }
-        if (n >= (size_t) num) {
+        /* inih's buffer holds num - 2 characters, the newline and the NUL; a last line without
+         * a newline may not have one more, or the printed policy would not read back. */
+        if (n - (nl != NULL) > (size_t) num - 2) {
                 if (*p != '#' && *p != ';')
                         config_error(s,
                                      "line too long (at most %d characters; lists may be split "

@@ -644,6 +644,24 @@ static void a_line_longer_than_inih_allows_is_reported_with_its_line(void **stat
         free(text);
 }
 
+static void a_last_line_without_a_newline_has_the_same_length_limit(void **state) {
+        const size_t longest = INI_MAX_LINE - 2;
+        char text[INI_MAX_LINE + 32];
+        Policy *p;
+
+        /* Found by fuzzing: one character more passed, and printed a policy that did not read
+         * back. */
+        strcpy(text, "[Rule r]\nCreator=");
+        memset(text + strlen(text), 'a', longest + 1 - strlen("Creator="));
+        text[strlen("[Rule r]\n") + longest + 1] = 0;
+        assert_only_error(text, NAME ":2: ", "line too long");
+
+        text[strlen("[Rule r]\n") + longest] = 0;
+        p = load_string_ok(text);
+        assert_int_equal(strlen(p->rules[0].creator[0]), longest - strlen("Creator="));
+        policy_free(p);
+}
+
 static void a_long_comment_line_is_not_an_error(void **state) {
         char text[1024];
         Policy *p;
@@ -1457,6 +1475,9 @@ static void text_after_a_section_header_is_refused_and_its_keys_are_not_read(voi
         assert_only_error("[Rule r]]\n", NAME ":1: ", "text after the section header [Rule r]");
         /* A comment must follow a blank, as at the end of a value. */
         assert_only_error("[Daemon]#x\n", NAME ":1: ", "text after the section header [Daemon]");
+        /* A lone CR ends no line (found by fuzzing). */
+        assert_only_error("[Daemon]\rBogus=1\n",
+                          NAME ":1: ", "text after the section header [Daemon]");
 }
 
 static void a_comment_or_blanks_after_a_section_header_are_accepted(void **state) {
@@ -1753,6 +1774,7 @@ int main(void) {
                 cmocka_unit_test(a_utf8_byte_order_mark_before_the_first_section_is_ignored),
                 cmocka_unit_test(a_line_of_the_longest_allowed_length_is_accepted),
                 cmocka_unit_test(a_line_longer_than_inih_allows_is_reported_with_its_line),
+                cmocka_unit_test(a_last_line_without_a_newline_has_the_same_length_limit),
                 cmocka_unit_test(a_long_comment_line_is_not_an_error),
                 cmocka_unit_test(dropins_are_read_after_the_main_file_in_lexical_order),
                 cmocka_unit_test(later_dropins_override_daemon_settings),
