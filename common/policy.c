@@ -782,6 +782,23 @@ static bool line_is_malformed(const char *p) {
         return true;
 }
 
+/* The first control character of a line (a byte below 0x20 but tab, or DEL) before its
+ * "\n" or "\r\n", or -1. inih and the value parsers disagree about them: inih trims \f, \v
+ * and \r at the ends of a value as blanks, a list splits only on spaces and tabs, so a policy
+ * with them would not print as text that reads back the same. */
+static int line_control_character(const char *p, size_t n) {
+        if (n > 0 && p[n - 1] == '\n')
+                n--;
+        if (n > 0 && p[n - 1] == '\r')
+                n--;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) p[i];
+                if ((c < 0x20 && c != '\t') || c == 0x7f)
+                        return c;
+        }
+        return -1;
+}
+
 /* inih reads through this, so every line's number is known and section headers are seen
  * even when the section holds no keys (inih only reports keys). Leading blanks are dropped
  * first, which turns off inih's indented-continuation lines: systemd has none either.
@@ -790,6 +807,7 @@ static char *policy_reader(char *str, int num, void *stream) {
         ParseState *s = stream;
         const char *p, *nl;
         size_t n;
+        int c;
 
         if (s->offset >= s->size || s->too_many_errors || s->oom)
                 return NULL;
@@ -812,6 +830,13 @@ static char *policy_reader(char *str, int num, void *stream) {
         while (n > 0 && (*p == ' ' || *p == '\t')) {
                 p++;
                 n--;
+        }
+        c = n > 0 && (*p == '#' || *p == ';') ? -1 : line_control_character(p, n);
+        if (c >= 0) {
+                config_error(s, "control character 0x%02x in the line (a policy file is text)",
+                             (unsigned) c);
+                snprintf(str, (size_t) num, "\n");
+                return str;
         }
         /* inih's buffer holds num - 2 characters, the newline and the NUL; a last line without
          * a newline may not have one more, or the printed policy would not read back. */

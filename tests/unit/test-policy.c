@@ -1467,6 +1467,26 @@ static void a_nul_byte_in_a_file_is_refused_at_its_line(void **state) {
         scratch_remove(&t);
 }
 
+static void a_control_character_outside_a_comment_is_refused_at_its_line(void **state) {
+        /* Found by fuzzing: inih trims \f at the end of a value, a list does not split on it,
+         * so the printed policy read back differently. */
+        assert_only_error("[Rule r]\nCreator=a\f b\n", NAME ":2: ", "control character 0x0c");
+        assert_only_error("[Rule r]\nCreator=a\vb\n", NAME ":2: ", "control character 0x0b");
+        assert_only_error("[Rule r]\nCreator=a\rb\n", NAME ":2: ", "control character 0x0d");
+        assert_only_error("[Rule r]\nCreator=a\x1b[0m\n", NAME ":2: ", "control character 0x1b");
+        assert_only_error("[Rule r]\nCreator=a\x7f\n", NAME ":2: ", "control character 0x7f");
+        assert_only_error("[Daemon\x01]\n", NAME ":1: ", "control character 0x01");
+}
+
+static void tabs_crlf_and_control_characters_in_comments_are_accepted(void **state) {
+        Policy *p = load_string_ok("[Rule r]\r\nCreator=a\tb\r\n# page\f break\n; bell\a\n"
+                                   "Action=keep\r");
+
+        assert_int_equal(strv_length(p->rules[0].creator), 2);
+        assert_int_equal(p->rules[0].action, RULE_ACTION_KEEP);
+        policy_free(p);
+}
+
 static void text_after_a_section_header_is_refused_and_its_keys_are_not_read(void **state) {
         assert_only_error("[Daemon] x\nBogus=1\n",
                           NAME ":1: ", "text after the section header [Daemon]");
@@ -1476,8 +1496,7 @@ static void text_after_a_section_header_is_refused_and_its_keys_are_not_read(voi
         /* A comment must follow a blank, as at the end of a value. */
         assert_only_error("[Daemon]#x\n", NAME ":1: ", "text after the section header [Daemon]");
         /* A lone CR ends no line (found by fuzzing). */
-        assert_only_error("[Daemon]\rBogus=1\n",
-                          NAME ":1: ", "text after the section header [Daemon]");
+        assert_only_error("[Daemon]\rBogus=1\n", NAME ":1: ", "control character 0x0d");
 }
 
 static void a_comment_or_blanks_after_a_section_header_are_accepted(void **state) {
@@ -1832,6 +1851,8 @@ int main(void) {
                 cmocka_unit_test(overflowing_numbers_are_reported_as_out_of_range),
                 cmocka_unit_test(a_nul_byte_in_a_value_is_refused_at_its_line),
                 cmocka_unit_test(a_nul_byte_in_a_file_is_refused_at_its_line),
+                cmocka_unit_test(a_control_character_outside_a_comment_is_refused_at_its_line),
+                cmocka_unit_test(tabs_crlf_and_control_characters_in_comments_are_accepted),
                 cmocka_unit_test(text_after_a_section_header_is_refused_and_its_keys_are_not_read),
                 cmocka_unit_test(a_comment_or_blanks_after_a_section_header_are_accepted),
                 cmocka_unit_test(a_key_with_a_second_0x_prefix_is_refused),
