@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer harness for the Varlink framing and the server's request dispatch. The first byte
- * sets how the client behaves (bit 0: the daemon has a snapshot, bit 1: the client half-closes
- * after sending, bit 2: it sends in small pieces); the rest is what it sends. The server runs
+ * sets the scene (bit 0: the daemon has a snapshot, bit 1: the client half-closes after
+ * sending, bit 2: it sends in small pieces, bit 3: the server's output cap is tiny, so that
+ * pipelined requests and streams are throttled); the rest is what the client sends. The server runs
  * the daemon's real methods on a Manager built from fixtures (all but Scan and Reload, which
  * start a pass or read the disk), plus fake ones that stream, answer later or fail, and the
  * client reads and discards every reply. Each input must leave no connection, fd or memory
@@ -32,6 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 #define FLAG_SNAPSHOT   0x01
 #define FLAG_HALF_CLOSE 0x02
 #define FLAG_PIECES     0x04
+#define FLAG_SMALL_OUT  0x08
 
 static const char policy_text[] = "[Daemon]\n"
                                   "DryRun=yes\n"
@@ -74,7 +76,6 @@ static ScanResult *snapshot;
 static Server *server;
 static struct sockaddr_un address;
 static socklen_t address_length;
-static int baseline_fds;
 
 /* ---- fake methods: every parameter type, streams, deferred answers, failures ---- */
 
@@ -298,15 +299,26 @@ static void build_manager(void) {
 
 /* ---- the loop ---- */
 
-static int count_fds(void) {
+/* With show, prints where each fd points, for the report of a leak. */
+static int count_fds(bool show) {
         DIR *d = opendir("/proc/self/fd");
         struct dirent *de;
         int n = 0;
 
         if (!d)
                 return -1;
-        while ((de = readdir(d)))
-                n += de->d_name[0] != '.';
+        while ((de = readdir(d))) {
+                char path[64], target[256];
+                ssize_t l;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                n++;
+                snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+                l = show ? readlink(path, target, sizeof(target) - 1) : -1;
+                if (l >= 0)
+                        fprintf(stderr, "fd %s: %.*s\n", de->d_name, (int) l, target);
+        }
         closedir(d);
         return n;
 }
@@ -343,11 +355,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
                 perror("listen");
                 abort();
         }
-        /* sd-event makes its timerfd with the first timer: before the count of fds. */
+        /* sd-event makes its timerfd with the first timer, once: not a leak of an input. */
         if (sd_event_add_time_relative(event, &warm, CLOCK_MONOTONIC, 1000000, 0, NULL, NULL) < 0)
                 abort();
         sd_event_source_disable_unref(warm);
-        baseline_fds = count_fds();
         atexit(cleanup);
         return 0;
 }
@@ -441,9 +452,12 @@ static void settle(int client, unsigned max_iterations) {
 }
 
 static void converse(uint8_t flags, const uint8_t *data, size_t size) {
+        ServerLimits limits = SERVER_LIMITS_DEFAULT;
         size_t sent = 0;
         int client;
 
+        limits.output_max = flags & FLAG_SMALL_OUT ? 64 : SERVER_OUTPUT_MAX;
+        server_set_limits(server, &limits);
         client = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (client < 0 || connect(client, (struct sockaddr *) &address, address_length) < 0)
                 abort();
@@ -477,10 +491,13 @@ static void converse(uint8_t flags, const uint8_t *data, size_t size) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        int fds;
+        /* Counted around each input: libFuzzer itself opens some between inputs (the pipes
+         * to its symbolizer). */
+        int fds_before, fds;
 
         if (size < 1)
                 return 0;
+        fds_before = count_fds(false);
         check_framing(data + 1, size - 1);
 
         if (!!(data[0] & FLAG_SNAPSHOT) != !!manager.snapshot) {
@@ -489,9 +506,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         converse(data[0], data + 1, size - 1);
 
-        fds = count_fds();
-        if (fds != baseline_fds) {
-                fprintf(stderr, "%d fds open after the input, %d before\n", fds, baseline_fds);
+        fds = count_fds(false);
+        if (fds != fds_before) {
+                (void) count_fds(true);
+                fprintf(stderr, "%d fds open after the input, %d before\n", fds, fds_before);
                 abort();
         }
         return 0;

@@ -53,9 +53,10 @@ for name in "$@"; do
         set -- -timeout=$per_input_timeout -artifact_prefix="$bin/artifacts/$name-"
         [ -f "$here/$name.dict" ] && set -- "$@" -dict="$here/$name.dict"
 
+        : >"$log"
         if [ "$mode" = check ]; then
                 seeds=$(find "$corpus" -type f | wc -l)
-                if ! "$harness" "$@" -runs=0 "$corpus" >"$log" 2>&1; then
+                if ! "$harness" "$@" -runs=0 "$corpus" >>"$log" 2>&1; then
                         fail "$name" "replaying $seeds seeds"
                         continue
                 fi
