@@ -163,6 +163,70 @@ static int parse_options(int argc, char *argv[], Options *o) {
         return 0;
 }
 
+/* One whole pass, ipcreapd --once --dry-run under the policy in config, in ms. */
+static double time_pass(const char *daemon, const char *config, const char *state) {
+        double start = now_ms();
+        int status;
+        pid_t pid = fork();
+
+        if (pid == 0) {
+                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                if (null >= 0) {
+                        dup2(null, STDOUT_FILENO);
+                        dup2(null, STDERR_FILENO);
+                }
+                execl(daemon, daemon, "--once", "--dry-run", "--config", config, "--state-dir",
+                      state, (char *) NULL);
+                _exit(127);
+        }
+        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+            WEXITSTATUS(status) != 0)
+                return -1;
+        return now_ms() - start;
+}
+
+static int write_text(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+        if (!f)
+                return -1;
+        fputs(text, f);
+        return fclose(f);
+}
+
+/* The cost in a whole pass: the same objects, with the queues candidates (every one an
+ * orphan but for its waiters: one walk) and not (too young for the rule: no walk). */
+static int time_passes(const Options *o) {
+        const char *daemon = getenv("IPCREAP_BENCH_DAEMON");
+        char dir[] = "/tmp/ipcreap-bench-waiters-XXXXXX", walk[64], nowalk[64], state[64];
+        double *with = calloc((size_t) o->runs, sizeof(double)),
+               *without = calloc((size_t) o->runs, sizeof(double));
+
+        if (!daemon || !with || !without || !mkdtemp(dir))
+                return -1;
+        snprintf(walk, sizeof(walk), "%s/walk.conf", dir);
+        snprintf(nowalk, sizeof(nowalk), "%s/nowalk.conf", dir);
+        snprintf(state, sizeof(state), "%s/state", dir);
+        if (write_text(walk, "[Rule q]\nKind=msg\nMinIdleSec=0\nRequireDeadPids=no\n") < 0 ||
+            write_text(nowalk, "[Rule q]\nKind=msg\nMinIdleSec=1h\nRequireDeadPids=no\n") < 0)
+                return -1;
+        for (int run = -1; run < o->runs; run++) {
+                double a = time_pass(daemon, walk, state), b = time_pass(daemon, nowalk, state);
+                if (a < 0 || b < 0)
+                        return -1;
+                if (run >= 0) {
+                        with[run] = a;
+                        without[run] = b;
+                }
+        }
+        report("pass, queues are candidates", with, o->runs);
+        report("pass, no candidate queue", without, o->runs);
+        printf("a pass's cost of looking for waiters: %.2f ms\n",
+               with[o->runs / 2] - without[o->runs / 2]);
+        free(with);
+        free(without);
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
         Options o;
         int ready[2], *ids;
@@ -233,6 +297,8 @@ int main(int argc, char *argv[]) {
         printf("per thread: %.2f us (walk), %.2f us more than listing\n",
                walk_ms[o.runs / 2] * 1000 / (double) threads,
                (walk_ms[o.runs / 2] - list_ms[o.runs / 2]) * 1000 / (double) threads);
+        if (time_passes(&o) < 0)
+                fprintf(stderr, "queue-waiters: timing whole passes failed\n");
 
         for (int i = 0; i < o.processes; i++)
                 kill(children[i], SIGKILL);

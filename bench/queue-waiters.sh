@@ -25,5 +25,6 @@ cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -I"$TOP/common" -I"$TOP/daemon" \
 
 echo "kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 IPCREAP_BENCH_HOST_IPC_NS=$(readlink /proc/self/ns/ipc)
-export IPCREAP_BENCH_HOST_IPC_NS
+IPCREAP_BENCH_DAEMON=$BUILD/ipcreapd
+export IPCREAP_BENCH_HOST_IPC_NS IPCREAP_BENCH_DAEMON
 exec unshare --ipc --pid --fork --mount-proc --kill-child "$BUILD/bench/queue-waiters" "$@"

@@ -336,14 +336,14 @@ proc_status=$(ct cat "/proc/$main_pid/status" </dev/null) || fail "cannot read /
 uid=$(ct id -u ipcreap </dev/null)
 [ "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' <<<"$proc_status")" = "$uid $uid $uid $uid" ] ||
         fail "ipcreapd does not run as ipcreap (uid $uid): $(grep '^Uid:' <<<"$proc_status")"
-# CAP_SYS_ADMIN (21) and CAP_IPC_OWNER (15): 1 << 21 | 1 << 15.
-want_caps=0000000000208000
+# CAP_SYS_ADMIN (21), CAP_SYS_PTRACE (19), CAP_IPC_OWNER (15), CAP_DAC_READ_SEARCH (2).
+want_caps=0000000000288004
 for cap in CapEff CapPrm CapBnd; do
         got=$(awk -v c="$cap:" '$1 == c { print $2 }' <<<"$proc_status")
         [ "$got" = "$want_caps" ] ||
-                fail "ipcreapd's $cap is $got, expected $want_caps (only CAP_SYS_ADMIN and CAP_IPC_OWNER)"
+                fail "ipcreapd's $cap is $got, expected $want_caps (only CAP_SYS_ADMIN, CAP_IPC_OWNER, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH)"
 done
-pass "ipcreapd runs as user ipcreap (uid $uid) with only CAP_SYS_ADMIN and CAP_IPC_OWNER (CapEff $want_caps)"
+pass "ipcreapd runs as user ipcreap (uid $uid) with only CAP_SYS_ADMIN, CAP_IPC_OWNER, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (CapEff $want_caps)"
 
 # ---- b. a leak is removed and journaled ----
 
@@ -398,6 +398,33 @@ segment_gone() {
 wait_until 10 segment_gone "$shm_id" ||
         fail "shm $shm_id (uid 1000, creator dead) was not removed within 10 s: $(ct ipcreapctl --no-pager explain shm "$shm_id" </dev/null 2>&1)"
 pass "the leaked shm $shm_id (uid 1000, key $KEY) was removed once its creator had stopped"
+
+# A queue whose recorded pids are dead but on which another user's process is blocked in
+# msgrcv: the hardened service reads that thread's syscall file (CAP_SYS_PTRACE) and keeps
+# the queue, naming the waiter; once the waiter is gone the queue is removed.
+QKEY=0x7e570002
+ct setpriv --reuid=1000 --regid=1000 --clear-groups perl -e \
+        "my \$q = msgget($QKEY, 01666) // die; msgsnd(\$q, pack('l! a*', 1, 'x'), 0) or die;
+         my \$b; msgrcv(\$q, \$b, 16, 0, 0) or die" </dev/null || fail "using queue $QKEY failed"
+msq_id=$(ct cat /proc/sysvipc/msg </dev/null | awk -v k=$((QKEY)) '$1 == k { print $2 }')
+[ -n "$msq_id" ] || fail "no queue with key $QKEY"
+ct systemd-run --quiet --unit=ipcreap-test-waiter --uid=leaker --gid=leaker \
+        perl -e "my \$b; msgrcv($msq_id, \$b, 16, 0, 0); sleep" </dev/null ||
+        fail "systemd-run of the waiting program failed"
+waiter_named() {
+        ct ipcreapctl --no-pager explain msg "$msq_id" </dev/null 2>&1 | grep -q "blocked on it: pid"
+}
+sleep 5  # two passes at 2 s
+wait_until 10 waiter_named ||
+        fail "queue $msq_id with a waiter: $(ct ipcreapctl --no-pager explain msg "$msq_id" </dev/null 2>&1)"
+queue_there() {
+        ct cat /proc/sysvipc/msg </dev/null | awk -v id="$1" 'NR > 1 && $2 == id { f = 1 } END { exit !f }'
+}
+queue_there "$msq_id" || fail "queue $msq_id was removed while a process was blocked in msgrcv on it"
+ct systemctl stop ipcreap-test-waiter.service </dev/null || fail "stopping the waiter failed"
+wait_until 10 eval '! queue_there "$msq_id"' ||
+        fail "queue $msq_id (no waiter, pids dead) was not removed: $(ct ipcreapctl --no-pager explain msg "$msq_id" </dev/null 2>&1)"
+pass "a queue with another user's thread blocked in msgrcv was kept (CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH), then removed"
 
 MID_REMOVED=4e9adfa7986346cbae134be4073ec0c4
 entry=
