@@ -11,6 +11,8 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
+DATADIR ?= $(PREFIX)/share
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
 DESTDIR ?=
 
 BUILD ?= build
@@ -22,7 +24,7 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
             -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -DIPCREAP_VERSION='"$(VERSION)"' $(WARNINGS) \
-             -Icommon -Idaemon -Iclient -MMD -MP $(CFLAGS) $(EXTRA_CFLAGS) \
+             -Icommon -Idaemon -Iclient -MMD -MP $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) \
              $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null)
 LDLIBS_ALL = $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null) -lpthread
 
@@ -53,8 +55,10 @@ all: $(BUILD)/ipcreapd $(BUILD)/ipcreapctl
 $(DEPS_STAMP):
 	@tests/deps.sh build
 	@mkdir -p $(@D) && touch $@
+# TEST_DEPS=unit (make test) asks only for what the unit tests need.
+TEST_DEPS ?= test
 $(TEST_DEPS_STAMP): $(DEPS_STAMP)
-	@tests/deps.sh test
+	@tests/deps.sh $(TEST_DEPS)
 	@mkdir -p $(@D) && touch $@
 deps: $(DEPS_STAMP)
 test-deps: $(TEST_DEPS_STAMP)
@@ -103,6 +107,12 @@ check: test-deps all
 
 unit-check: $(TESTS)
 	@tests/run-unit.sh $(TESTS)
+
+# The fast unit tests only, needing nothing beyond cmocka: what the package build runs
+# (debian/rules, dh_auto_test). A stamp of their own: `check` still installs every test tool.
+.PHONY: test
+test:
+	$(MAKE) TEST_DEPS=unit TEST_DEPS_STAMP=$(BUILD)/.deps-unit unit-check
 
 # The unit tests again, built with clang's AddressSanitizer and UBSan.
 sanitize-check: | $(TEST_DEPS_STAMP)
@@ -188,6 +198,21 @@ units-check: all | $(TEST_DEPS_STAMP)
 # first run debootstraps $(BUILD)/container/root, a few minutes).
 container-check: all | $(TEST_DEPS_STAMP)
 	@BUILD=$(abspath $(BUILD)) tests/container/test-systemd.sh
+
+# ---- the Debian package ----
+
+# dpkg-buildpackage -us -uc -b in a copy of the tree under $(BUILD)/deb/, where
+# ipcreap_$(VERSION)_ARCH.deb lands (run in the tree itself, dpkg-buildpackage writes it
+# into the tree's parent directory).
+.PHONY: deb package-check
+deb: | $(DEPS_STAMP)
+	@tests/deps.sh package
+	@tests/package/build-deb.sh $(abspath $(BUILD))/deb
+
+# Builds the package (and a newer one), installs, upgrades and purges it under a real
+# systemd in a container, runs lintian (root; reuses $(BUILD)/container/root).
+package-check: | $(TEST_DEPS_STAMP)
+	@BUILD=$(abspath $(BUILD)) tests/package/test-package.sh
 
 # ---- running ----
 

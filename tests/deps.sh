@@ -1,15 +1,24 @@
 #!/bin/sh
-# Makes sure what ipcreap needs is installed: "build" for compiling, "test" for make check.
+# Makes sure what ipcreap needs is installed: "build" for compiling, "test" for make check
+# (the lines after clang-format: make deb and package-check; the fleet tests; completion).
 # As root on Debian, missing packages are installed with apt-get; otherwise this says
 # exactly what to install and fails.
 set -eu
 
+# package: building the .deb (make deb). unit: the unit tests alone (make test, which the
+# package build runs).
+package_tools="debhelper dpkg-dev fakeroot"
 case "${1:-}" in
 build) packages="gcc make pkg-config libsystemd-dev libinih-dev libjansson-dev" ;;
+unit) packages="libcmocka-dev util-linux" ;;
+package) packages="$package_tools" ;;
 test) packages="libcmocka-dev clang libclang-rt-14-dev valgrind cppcheck util-linux procps
                 postgresql groff-base man-db systemd jq debootstrap systemd-container
-                clang-format" ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+                clang-format
+                $package_tools lintian
+                prometheus prometheus-node-exporter curl
+                bash-completion" ;;
+*) echo "usage: $0 build|unit|package|test" >&2; exit 2 ;;
 esac
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
