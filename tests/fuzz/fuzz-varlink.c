@@ -52,7 +52,7 @@ static const char policy_text[] = "[Daemon]\n"
                                   "Action=reap\n";
 
 /* tests/fixtures/sysvipc, abridged. */
-static const char *const tables[_IPC_KIND_MAX] = {
+static const char *const tables[IPC_KIND_MSG + 1] = {
         [IPC_KIND_SHM] =
                 "key shmid perms size cpid lpid nattch uid gid cuid cgid atime dtime ctime\n"
                 "4660 0 600 4096 1200 1300 1 1000 1001 1002 1003 1700000100 1700000200 "
@@ -229,7 +229,7 @@ static void build_snapshot(Policy *policy) {
         r->policy = policy_ref(policy);
         r->time = FUZZ_NOW - 5;
         r->duration_usec = 1234;
-        for (IpcKind k = 0; k < _IPC_KIND_MAX; k++) {
+        for (IpcKind k = 0; k < (IpcKind) ELEMENTSOF(tables); k++) {
                 FILE *f = fmemopen((void *) tables[k], strlen(tables[k]), "r");
                 if (!f || sysvipc_parse(k, f, "fixture", &r->table, NULL) < 0)
                         abort();
@@ -281,7 +281,7 @@ static void build_manager(void) {
         tracker_init(&manager.tracker, policy->daemon.history_size);
         for (int i = 0; i < 12; i++) {
                 RemovalEvent ev = { .time = FUZZ_NOW - 100 + i,
-                                    .kind = (IpcKind) (i % _IPC_KIND_MAX),
+                                    .kind = (IpcKind) (i % ELEMENTSOF(tables)),
                                     .id = i * 32768,
                                     .key = i == 3 ? -1 : i,
                                     .owner_uid = i % 2 ? 0 : 1000,
