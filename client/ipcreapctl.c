@@ -3,7 +3,9 @@
  * and checks policy files offline. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -35,6 +37,70 @@ static const char *arg_kind;
 static const char *arg_state;
 static long long arg_lines = -1;
 static bool arg_dry_run;
+/* list, in the style of lsipc */
+static const char *arg_output;
+static const char *arg_sort;
+static const char *arg_owner;
+static bool arg_owner_set;
+static uint32_t arg_owner_uid;
+static bool arg_no_headings;
+static bool arg_raw;
+
+/* The columns of 'list' (-o, --sort), in the order of ListColumn. A '>' marks the
+ * right-aligned ones, which sort as numbers. */
+typedef enum ListColumn {
+        COL_KIND,
+        COL_ID,
+        COL_KEY,
+        COL_NAME,
+        COL_OWNER,
+        COL_UID,
+        COL_GROUP,
+        COL_GID,
+        COL_PERMS,
+        COL_SIZE,
+        COL_NATTCH,
+        COL_NSEMS,
+        COL_MSGS,
+        COL_IDLE,
+        COL_STATE,
+        COL_RULE,
+        COL_CREATOR,
+        COL_CPID,
+        COL_UNIT,
+        COL_FIRST_SEEN,
+        COL_PENDING,
+        _COL_MAX,
+} ListColumn;
+
+static const struct {
+        const char *header;
+        const char *help;
+} list_columns[_COL_MAX] = {
+        [COL_KIND] = { "KIND", "shm, sem, msg, ..." },
+        [COL_ID] = { ">ID", "the kernel's id" },
+        [COL_KEY] = { "KEY", "the key, in hex" },
+        [COL_NAME] = { "NAME", "the name of a POSIX object" },
+        [COL_OWNER] = { "OWNER", "the owner's user name" },
+        [COL_UID] = { ">UID", "the owner's uid" },
+        [COL_GROUP] = { "GROUP", "the owner's group name" },
+        [COL_GID] = { ">GID", "the owner's gid" },
+        [COL_PERMS] = { "PERMS", "permissions, as rw-r-----" },
+        [COL_SIZE] = { ">SIZE", "bytes (segment, queued messages)" },
+        [COL_NATTCH] = { ">NATTCH", "attachments of a segment" },
+        [COL_NSEMS] = { ">NSEMS", "semaphores in a set" },
+        [COL_MSGS] = { ">MSGS", "messages in a queue" },
+        [COL_IDLE] = { ">IDLE", "time since the last use" },
+        [COL_STATE] = { "STATE", "in-use, idle, orphan, protected, unmatched" },
+        [COL_RULE] = { "RULE", "the rule that governs it" },
+        [COL_CREATOR] = { "CREATOR", "the process that made it, as comm[pid]" },
+        [COL_CPID] = { ">CPID", "the creator's pid" },
+        [COL_UNIT] = { "UNIT", "the creator's systemd unit" },
+        [COL_FIRST_SEEN] = { "FIRST-SEEN", "when the daemon first saw it" },
+        [COL_PENDING] = { "PENDING", "the first reason it is not reaped yet" },
+};
+
+#define LIST_DEFAULT_COLUMNS "KIND,ID,KEY,OWNER,SIZE,IDLE,STATE,RULE,CREATOR,PENDING"
 
 static pid_t pager_pid;
 /* Set when writing our own output failed (a closed pipe), which is not the daemon's fault. */
@@ -62,9 +128,35 @@ static void help(void) {
                "                     seconds (default 30, 0 waits for ever; or $" TIMEOUT_ENV ")\n"
                "  -h --help          Show this help\n"
                "     --version       Show the version\n\n"
-               "Exit status: 0 success, 1 the daemon said no or failed, 2 usage error,\n"
-               "3 daemon not reachable. See ipcreapctl(1).\n",
+               "Options of list (in the style of lsipc):\n"
+               "     --kind KIND         Only objects of this kind\n"
+               "     --state STATE       Only objects in this state\n"
+               "     --owner USER        Only objects owned by USER (a name or a uid)\n"
+               "  -o --output COLUMNS    The columns to show, comma-separated, in any case;\n"
+               "                         +COLUMNS adds them to the default ones\n"
+               "     --sort COLUMN       Order the rows by COLUMN\n"
+               "  -n --noheadings        No header line (and no count below the table)\n"
+               "     --raw               No alignment: one space between cells, blanks and\n"
+               "                         control characters in a cell as \\xHH\n"
+               "Options of history and scan:\n"
+               "  -n --lines N           history: only the N newest removals\n"
+               "     --dry-run           scan: judge, remove nothing\n\n",
                POLICY_DEFAULT_SOCKET);
+        /* The names below come from the code, so they are always the current ones; the bash
+         * completion reads them from here. */
+        printf("Kinds:");
+        for (IpcKind k = 0; k < _IPC_KIND_MAX; k++)
+                printf(" %s", ipc_kind_to_string(k));
+        printf("\nStates:");
+        for (ObjectState st = 0; st < _OBJECT_STATE_MAX; st++)
+                printf(" %s", object_state_to_string(st));
+        printf("\nColumns (default " LIST_DEFAULT_COLUMNS "):\n");
+        for (ListColumn c = 0; c < _COL_MAX; c++) {
+                const char *h = list_columns[c].header;
+                printf("  %-12s %s\n", h + (h[0] == '>'), list_columns[c].help);
+        }
+        printf("\nExit status: 0 success, 1 the daemon said no or failed, 2 usage error,\n"
+               "3 daemon not reachable. See ipcreapctl(1).\n");
 }
 
 static int usage_error(const char *format, ...) _printf_(1, 2);
@@ -404,24 +496,79 @@ static const char *creator_text(char *buf, size_t size, json_t *creator) {
         return buf;
 }
 
+static bool list_wanted(json_t *o) {
+        return !arg_owner_set || (uint32_t) get_int(o, "ownerUid") == arg_owner_uid;
+}
+
+/* "rw-r-----", as ls and lsipc print permissions. */
+static const char *format_perms(char *buf, size_t size, unsigned mode) {
+        static const char bits[] = "rwxrwxrwx";
+        size_t i;
+
+        for (i = 0; i < 9 && i + 1 < size; i++)
+                buf[i] = mode & (0400u >> i) ? bits[i] : '-';
+        buf[i] = 0;
+        return buf;
+}
+
+static const char *format_group(char *buf, size_t size, uint32_t gid) {
+        struct group *g = getgrgid(gid);
+
+        if (g)
+                snprintf(buf, size, "%s", g->gr_name);
+        else
+                snprintf(buf, size, "%" PRIu32, gid);
+        return buf;
+}
+
+/* A number field of o as text, NULL ("-") when the object has none; *key gets it to sort
+ * by, or -1. */
+static const char *int_field(char *buf, size_t size, json_t *o, const char *field, int64_t *key) {
+        json_t *v = json_object_get(o, field);
+
+        if (!json_is_integer(v)) {
+                *key = -1;
+                return NULL;
+        }
+        *key = json_integer_value(v);
+        snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return buf;
+}
+
 static int list_object(json_t *o, ListContext *ctx) {
-        char id[24], key[16], owner[32], size[FORMAT_SIZE_MAX], idle[FORMAT_TIMESPAN_MAX],
-                creator[64];
-        json_t *pending = json_object_get(o, "pending");
-        const char *rule = json_string_value(json_object_get(o, "rule"));
-        const char *row[] = {
-                get_str(o, "kind"),
-                (snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, get_int(o, "id")), id),
-                format_key(key, sizeof(key), (uint32_t) get_int(o, "key")),
-                format_user(owner, sizeof(owner), (uint32_t) get_int(o, "ownerUid")),
-                format_size(size, sizeof(size), (uint64_t) get_int(o, "size")),
-                format_timespan(idle, sizeof(idle), (uint64_t) get_int(o, "idleSec")),
-                get_str(o, "state"),
-                rule,
-                creator_text(creator, sizeof(creator), json_object_get(o, "creator")),
-                json_string_value(json_array_get(pending, 0)),
+        char id[24], key[16], owner[32], uid[24], group[32], gid[24], perms[16],
+                size[FORMAT_SIZE_MAX], nattch[24], nsems[24], msgs[24], idle[FORMAT_TIMESPAN_MAX],
+                creator[64], cpid[24], seen[64];
+        json_t *c = json_object_get(o, "creator");
+        int64_t keys[_COL_MAX] = { 0 };
+        const char *cells[_COL_MAX] = {
+                [COL_KIND] = get_str(o, "kind"),
+                [COL_ID] = int_field(id, sizeof(id), o, "id", &keys[COL_ID]),
+                [COL_KEY] = json_is_integer(json_object_get(o, "key"))
+                                    ? format_key(key, sizeof(key), (uint32_t) get_int(o, "key"))
+                                    : NULL,
+                [COL_NAME] = json_string_value(json_object_get(o, "name")),
+                [COL_OWNER] = format_user(owner, sizeof(owner), (uint32_t) get_int(o, "ownerUid")),
+                [COL_UID] = int_field(uid, sizeof(uid), o, "ownerUid", &keys[COL_UID]),
+                [COL_GROUP] = format_group(group, sizeof(group), (uint32_t) get_int(o, "ownerGid")),
+                [COL_GID] = int_field(gid, sizeof(gid), o, "ownerGid", &keys[COL_GID]),
+                [COL_PERMS] = format_perms(perms, sizeof(perms), (unsigned) get_int(o, "mode")),
+                [COL_SIZE] = format_size(size, sizeof(size), (uint64_t) get_int(o, "size")),
+                [COL_NATTCH] = int_field(nattch, sizeof(nattch), o, "nattch", &keys[COL_NATTCH]),
+                [COL_NSEMS] = int_field(nsems, sizeof(nsems), o, "nsems", &keys[COL_NSEMS]),
+                [COL_MSGS] = int_field(msgs, sizeof(msgs), o, "messages", &keys[COL_MSGS]),
+                [COL_IDLE] = format_timespan(idle, sizeof(idle), (uint64_t) get_int(o, "idleSec")),
+                [COL_STATE] = get_str(o, "state"),
+                [COL_RULE] = json_string_value(json_object_get(o, "rule")),
+                [COL_CREATOR] = creator_text(creator, sizeof(creator), c),
+                [COL_CPID] = int_field(cpid, sizeof(cpid), c, "pid", &keys[COL_CPID]),
+                [COL_UNIT] = json_string_value(json_object_get(c, "unit")),
+                [COL_FIRST_SEEN] = format_timestamp(seen, sizeof(seen), get_int(o, "firstSeen")),
+                [COL_PENDING] = json_string_value(json_array_get(json_object_get(o, "pending"), 0)),
         };
-        return table_add_row(ctx->table, row);
+        keys[COL_SIZE] = get_int(o, "size");
+        keys[COL_IDLE] = get_int(o, "idleSec");
+        return table_add_row_with_keys(ctx->table, cells, keys);
 }
 
 static int list_reply(json_t *parameters, void *userdata) {
@@ -430,6 +577,8 @@ static int list_reply(json_t *parameters, void *userdata) {
         size_t i;
 
         json_array_foreach(objects, i, o) {
+                if (!list_wanted(o))
+                        continue;
                 if (arg_json) {
                         /* Streamed replies are stitched into the one document of List; it
                          * opens with the first reply, so a failed call prints nothing. */
@@ -442,22 +591,73 @@ static int list_reply(json_t *parameters, void *userdata) {
         return 0;
 }
 
-static int command_list(void) {
-        static const char *const headers[] = { "KIND",    ">ID",     "KEY",   "OWNER",
-                                               ">SIZE",   ">IDLE",   "STATE", "RULE",
-                                               "CREATOR", "PENDING", NULL };
-        ListContext ctx = { .now = time(NULL) };
-        json_t *params = json_object();
+/* The columns -o asks for ("+COLUMNS": the default ones and these), and the --sort column,
+ * checked before the daemon is asked. */
+static int list_parse_columns(const Table *t, size_t **ret, size_t *ret_n, int *ret_sort) {
+        _cleanup_free_ char *spec = NULL, *bad = NULL;
         int r;
 
-        if (!params)
+        if (!arg_output)
+                spec = strdup(LIST_DEFAULT_COLUMNS);
+        else if (arg_output[0] == '+') {
+                if (asprintf(&spec, LIST_DEFAULT_COLUMNS ",%s", arg_output + 1) < 0)
+                        spec = NULL;
+        } else
+                spec = strdup(arg_output);
+        if (!spec)
                 return -ENOMEM;
+        r = table_parse_columns(t, spec, ret, ret_n, &bad);
+        if (r == -ENOENT)
+                return -usage_error("unknown column \"%s\" for -o; the columns are listed at "
+                                    "the end of 'ipcreapctl --help'.",
+                                    bad);
+        if (r == -EINVAL)
+                return -usage_error("-o needs column names separated by commas, as in "
+                                    "-o ID,OWNER,STATE.");
+        if (r < 0)
+                return r;
+        *ret_sort = -1;
+        if (arg_sort) {
+                *ret_sort = table_find_column(t, arg_sort);
+                if (*ret_sort < 0)
+                        return -usage_error("unknown column \"%s\" for --sort; the columns are "
+                                            "listed at the end of 'ipcreapctl --help'.",
+                                            arg_sort);
+        }
+        return 0;
+}
+
+static int command_list(void) {
+        const char *headers[_COL_MAX + 1] = { NULL };
+        ListContext ctx = { .now = time(NULL) };
+        _cleanup_free_ size_t *columns = NULL;
+        size_t n_columns = 0;
+        int sort = -1;
+        json_t *params;
+        int r;
+
+        for (ListColumn c = 0; c < _COL_MAX; c++)
+                headers[c] = list_columns[c].header;
+        if (!arg_json) {
+                ctx.table = table_new(headers);
+                if (!ctx.table)
+                        return -ENOMEM;
+                /* -ENOMEM, or -EXIT_USAGE with the message given */
+                r = list_parse_columns(ctx.table, &columns, &n_columns, &sort);
+                if (r < 0) {
+                        table_free(ctx.table);
+                        return r == -ENOMEM ? r : -r;
+                }
+        }
+        params = json_object();
+        if (!params) {
+                table_free(ctx.table);
+                return -ENOMEM;
+        }
         if (arg_kind)
                 json_object_set_new(params, "kind", json_string(arg_kind));
         if (arg_state)
                 json_object_set_new(params, "state", json_string(arg_state));
-        if (!arg_json && !(ctx.table = table_new(headers)))
-                return -ENOMEM;
 
         r = call_daemon("list", VARLINK_INTERFACE ".List", params, true, list_reply, &ctx);
         if (arg_json) {
@@ -469,10 +669,16 @@ static int command_list(void) {
                 return r;
         }
         if (r == 0) {
+                if (sort >= 0)
+                        table_sort(ctx.table, (size_t) sort);
                 pager_open();
-                table_print(ctx.table, stdout);
-                printf("\n%zu object%s listed.\n", table_rows(ctx.table),
-                       table_rows(ctx.table) == 1 ? "" : "s");
+                table_print_columns(ctx.table, stdout, columns, n_columns,
+                                    (arg_no_headings ? TABLE_NO_HEADINGS : 0) |
+                                            (arg_raw ? TABLE_RAW : 0));
+                /* A count is for people; -n and --raw are for scripts. */
+                if (!arg_no_headings && !arg_raw)
+                        printf("\n%zu object%s listed.\n", table_rows(ctx.table),
+                               table_rows(ctx.table) == 1 ? "" : "s");
         }
         table_free(ctx.table);
         return r;
@@ -749,33 +955,131 @@ static int command_check_config(char **args) {
 
 /* ---- main ---- */
 
+enum {
+        ARG_SOCKET = 0x100,
+        ARG_JSON,
+        ARG_NO_PAGER,
+        ARG_VERSION,
+        ARG_KIND,
+        ARG_STATE,
+        ARG_DRY_RUN,
+        ARG_TIMEOUT,
+        ARG_SORT,
+        ARG_OWNER,
+        ARG_NO_HEADINGS,
+        ARG_RAW,
+};
+
+static const struct option options[] = {
+        { "socket", required_argument, NULL, ARG_SOCKET },
+        { "json", no_argument, NULL, ARG_JSON },
+        { "no-pager", no_argument, NULL, ARG_NO_PAGER },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, ARG_VERSION },
+        { "kind", required_argument, NULL, ARG_KIND },
+        { "state", required_argument, NULL, ARG_STATE },
+        { "lines", required_argument, NULL, 'n' },
+        { "dry-run", no_argument, NULL, ARG_DRY_RUN },
+        { "timeout", required_argument, NULL, ARG_TIMEOUT },
+        { "output", required_argument, NULL, 'o' },
+        { "sort", required_argument, NULL, ARG_SORT },
+        { "owner", required_argument, NULL, ARG_OWNER },
+        { "noheadings", no_argument, NULL, ARG_NO_HEADINGS },
+        { "raw", no_argument, NULL, ARG_RAW },
+        {},
+};
+
+static bool is_number(const char *s) {
+        return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+/* The option named by "--NAME" (without the dashes), as getopt_long finds it: the exact
+ * name, or the only one NAME abbreviates. */
+static const struct option *find_long_option(const char *name) {
+        const struct option *found = NULL;
+        size_t len = strlen(name);
+
+        for (const struct option *o = options; o->name; o++) {
+                if (streq(o->name, name))
+                        return o;
+                if (strncmp(o->name, name, len) == 0) {
+                        if (found)
+                                return NULL;
+                        found = o;
+                }
+        }
+        return found;
+}
+
+/* The command word, found before the options are parsed: -n is --noheadings with 'list'
+ * (as in lsipc) and --lines N with 'history' (as in journalctl), so the short options
+ * depend on the command. Before the command, "-n" takes a value only if a number follows. */
+static const char *find_command(int argc, char *argv[]) {
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+
+                if (streq(a, "--"))
+                        return i + 1 < argc ? argv[i + 1] : NULL;
+                if (a[0] != '-' || a[1] == 0)
+                        return a;
+                if (a[1] == '-') {
+                        const struct option *o = find_long_option(a + 2);
+                        if (!strchr(a, '=') && o && o->has_arg == required_argument)
+                                i++;
+                        continue;
+                }
+                for (const char *p = a + 1; *p; p++) {
+                        if (*p == 'o') {
+                                i += !p[1];
+                                break;
+                        }
+                        if (*p == 'n') {
+                                if (!p[1] && i + 1 < argc && is_number(argv[i + 1]))
+                                        i++;
+                                break;
+                        }
+                }
+        }
+        return NULL;
+}
+
+static int parse_owner(const char *s) {
+        struct passwd *pw;
+
+        if (is_number(s)) {
+                if (parse_uint32(s, &arg_owner_uid) < 0)
+                        return -usage_error("--owner: \"%s\" is not a uid.", s);
+        } else {
+                pw = getpwnam(s);
+                if (!pw)
+                        return -usage_error("--owner: there is no user \"%s\".", s);
+                arg_owner_uid = pw->pw_uid;
+        }
+        arg_owner = s;
+        arg_owner_set = true;
+        return 0;
+}
+
+/* "shm, sem, msg, ..." from the kinds the code knows, for messages. */
+static const char *kinds_text(void) {
+        static char buf[256];
+        size_t n = 0;
+
+        for (IpcKind k = 0; k < _IPC_KIND_MAX && n < sizeof(buf); k++)
+                n += (size_t) snprintf(buf + n, sizeof(buf) - n, "%s%s",
+                                       k == 0                   ? ""
+                                       : k + 1 == _IPC_KIND_MAX ? " or "
+                                                                : ", ",
+                                       ipc_kind_to_string(k));
+        return buf;
+}
+
 static int parse_argv(int argc, char *argv[]) {
-        enum {
-                ARG_SOCKET = 0x100,
-                ARG_JSON,
-                ARG_NO_PAGER,
-                ARG_VERSION,
-                ARG_KIND,
-                ARG_STATE,
-                ARG_DRY_RUN,
-                ARG_TIMEOUT
-        };
-        static const struct option options[] = {
-                { "socket", required_argument, NULL, ARG_SOCKET },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "no-pager", no_argument, NULL, ARG_NO_PAGER },
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "kind", required_argument, NULL, ARG_KIND },
-                { "state", required_argument, NULL, ARG_STATE },
-                { "lines", required_argument, NULL, 'n' },
-                { "dry-run", no_argument, NULL, ARG_DRY_RUN },
-                { "timeout", required_argument, NULL, ARG_TIMEOUT },
-                {},
-        };
         const char *timeout_env = getenv(TIMEOUT_ENV);
+        const char *command = find_command(argc, argv);
+        bool list = command && streq(command, "list");
+        int c, r, long_index;
         uint64_t n;
-        int c;
 
         if (timeout_env && parse_timeout(timeout_env, &arg_timeout_usec) < 0)
                 return -usage_error("$" TIMEOUT_ENV " needs seconds (or \"infinity\"), not \"%s\".",
@@ -784,7 +1088,11 @@ static int parse_argv(int argc, char *argv[]) {
         /* GNU getopt permutes: options may follow the command ("list --kind shm"), and the
          * words end up in argv[optind..]. */
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "hn:", options, NULL)) >= 0)
+        for (;;) {
+                long_index = -1;
+                c = getopt_long(argc, argv, list ? "hno:" : "hn:o:", options, &long_index);
+                if (c < 0)
+                        break;
                 switch (c) {
                 case ARG_SOCKET:
                         arg_socket = optarg;
@@ -803,8 +1111,8 @@ static int parse_argv(int argc, char *argv[]) {
                         return 0;
                 case ARG_KIND:
                         if (ipc_kind_from_string(optarg) < 0)
-                                return -usage_error("unknown kind \"%s\" (use shm, sem or msg).",
-                                                    optarg);
+                                return -usage_error("unknown kind \"%s\" (use %s).", optarg,
+                                                    kinds_text());
                         arg_kind = optarg;
                         break;
                 case ARG_STATE:
@@ -815,6 +1123,10 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_state = optarg;
                         break;
                 case 'n':
+                        if (list && long_index < 0) { /* -n, not --lines: --noheadings */
+                                arg_no_headings = true;
+                                break;
+                        }
                         if (parse_uint64(optarg, &n) < 0 || n > INT32_MAX)
                                 return -usage_error("-n needs a number, not \"%s\".", optarg);
                         arg_lines = (long long) n;
@@ -828,11 +1140,29 @@ static int parse_argv(int argc, char *argv[]) {
                                                     "not \"%s\".",
                                                     optarg);
                         break;
+                case 'o':
+                        arg_output = optarg;
+                        break;
+                case ARG_SORT:
+                        arg_sort = optarg;
+                        break;
+                case ARG_OWNER:
+                        r = parse_owner(optarg);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_NO_HEADINGS:
+                        arg_no_headings = true;
+                        break;
+                case ARG_RAW:
+                        arg_raw = true;
+                        break;
                 case '?':
                 default:
                         return -usage_error("unknown option \"%s\", or it lacks its value.",
                                             argv[optind - 1]);
                 }
+        }
         return 1;
 }
 
@@ -849,10 +1179,17 @@ int main(int argc, char *argv[]) {
                 return usage_error("missing COMMAND.");
         command = words[0];
 
-        if ((arg_kind || arg_state) && !streq(command, "list"))
-                return usage_error("--kind and --state go with 'list'.");
+        if ((arg_kind || arg_state || arg_owner || arg_output || arg_sort || arg_no_headings ||
+             arg_raw) &&
+            !streq(command, "list"))
+                return usage_error("--kind, --state, --owner, -o, --sort, --noheadings and --raw "
+                                   "go with 'list'.");
+        if ((arg_output || arg_sort || arg_no_headings || arg_raw) && arg_json)
+                return usage_error("-o, --sort, --noheadings and --raw shape the table; --json "
+                                   "prints every field.");
         if (arg_lines >= 0 && !streq(command, "history"))
-                return usage_error("-n goes with 'history'.");
+                return usage_error("--lines (-n N) goes with 'history'; with 'list', -n is "
+                                   "--noheadings.");
         if (arg_dry_run && !streq(command, "scan"))
                 return usage_error("--dry-run goes with 'scan'.");
 

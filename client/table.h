@@ -10,14 +10,43 @@
 typedef struct Table Table;
 
 /* headers: NULL-terminated. A header starting with '>' is right-aligned (the '>' is not
- * printed): numbers and sizes. */
+ * printed): numbers and sizes, which also sort as numbers (table_sort). */
 Table *table_new(const char *const *headers);
 Table *table_free(Table *t);
-/* Adds one row of exactly as many cells as headers; cells are copied; NULL prints "-". */
+/* Adds one row of exactly as many cells as headers; cells are copied; NULL prints "-".
+ * A right-aligned column sorts by the number its cell starts with (0 if none). */
 int table_add_row(Table *t, const char *const *cells);
+/* The same, with the numbers that right-aligned columns sort by (keys[i], one per column;
+ * ignored for the others): a size "12.5K" sorts by its bytes. */
+int table_add_row_with_keys(Table *t, const char *const *cells, const int64_t *keys);
 size_t table_rows(const Table *t);
+size_t table_columns(const Table *t);
+/* The column whose header is name, compared without regard to case; -ENOENT if none. */
+int table_find_column(const Table *t, const char *name);
+/* Parses a comma-separated list of column names ("ID,key,Owner") into their indices (a
+ * new array in *ret, n in *ret_n). -EINVAL for an empty list or an empty name, -ENOENT
+ * for a name no column has (then *ret_bad, if given, is a copy of it). */
+int table_parse_columns(const Table *t, const char *list, size_t **ret, size_t *ret_n,
+                        char **ret_bad);
+/* Orders the rows by one column, ascending and stable: right-aligned columns by their
+ * numbers, the others by their text, byte by byte. */
+void table_sort(Table *t, size_t column);
+
+typedef enum TablePrintFlags {
+        TABLE_NO_HEADINGS = 1 << 0, /* rows only */
+        /* No alignment: cells separated by one space, and in each cell blanks, backslashes
+         * and control characters written as \xHH (as lsipc --raw does), so that a line
+         * splits into its fields at the spaces. */
+        TABLE_RAW = 1 << 1,
+} TablePrintFlags;
+
 /* The last column is never padded, so long creators do not widen every line. */
 void table_print(const Table *t, FILE *f);
+/* Prints only the given columns, in that order (columns NULL: all of them). */
+void table_print_columns(const Table *t, FILE *f, const size_t *columns, size_t n_columns,
+                         TablePrintFlags flags);
+/* Writes s with the escapes of TABLE_RAW. */
+void table_fputs_raw(const char *s, FILE *f);
 
 /* "alice" for a uid with a name, the number otherwise; cached. */
 const char *format_user(char *buf, size_t size, uint32_t uid);
