@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <mqueue.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -215,7 +216,7 @@ static void mapped_and_open_files_are_found_by_device_and_inode(void **state) {
         assert_false(file_users_uncertain(&u, SHM_DEV));
         assert_null(file_users_uncertain_reason(&u, files.dev));
 
-        /* Mapped by two processes; 200 maps it in three areas: one entry. */
+        /* Mapped by two processes; 200 maps it in three areas, apart: one entry. */
         assert_int_equal(file_users_find(&u, SHM_DEV, 1001, &first), 2);
         assert_user(&first[0], SHM_DEV, 1001, 100, true, false);
         assert_user(&first[1], SHM_DEV, 1001, 200, true, false);
@@ -234,6 +235,11 @@ static void mapped_and_open_files_are_found_by_device_and_inode(void **state) {
         assert_user(&first[1], files.dev, files.shm_a, 200, false, true);
         assert_int_equal(file_users_find(&u, files.dev, files.mq_c, &first), 1);
         assert_user(first, files.dev, files.mq_c, 200, false, true);
+        /* "socket:[5678]" is a kernel-made name: not followed to the decoy file of that
+         * name beside the links. */
+        struct stat decoy;
+        assert_int_equal(stat(FIXTURES "basic/100/fd/socket:[5678]", &decoy), 0);
+        assert_int_equal(file_users_find(&u, files.dev, decoy.st_ino, NULL), 0);
         /* Nobody uses shm-b, nor anything else. */
         assert_int_equal(file_users_find(&u, files.dev, files.shm_b, &first), 0);
         assert_null(first);
@@ -735,6 +741,85 @@ static void live_message_queue_held_open_is_found(void **state) {
         assert_int_equal(mq_unlink(name), 0);
 }
 
+/* A child whose leader left with pthread_exit() while a worker maps one file and holds
+ * another: the zombie leader's PID/maps and PID/fd read empty, the worker's task/TID ones do
+ * not. */
+typedef struct Worker {
+        const char *mapped, *opened;
+        int ready_fd, release_fd;
+} Worker;
+
+static void *map_and_hold(void *userdata) {
+        const Worker *w = userdata;
+        int fd = open(w->mapped, O_RDWR | O_CLOEXEC);
+        char x;
+
+        if (fd < 0 || mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED ||
+            close(fd) < 0 || open(w->opened, O_RDONLY | O_CLOEXEC) < 0 ||
+            write(w->ready_fd, "x", 1) != 1)
+                _exit(2);
+        (void) read(w->release_fd, &x, 1);
+        _exit(0);
+}
+
+static _noreturn_ void exit_leader_keep_worker(Worker *w) {
+        /* Static: the leader's stack is gone once it has left. */
+        static Worker worker;
+        pthread_t thread;
+
+        worker = *w;
+        alarm(60); /* ends it if the test fails before releasing it */
+        if (pthread_create(&thread, NULL, map_and_hold, &worker) != 0)
+                _exit(1);
+        pthread_exit(NULL);
+}
+
+static void live_worker_of_an_exited_leader_is_found(void **state) {
+        char root[64], mapped[128], opened[128];
+        int ready[2], release[2], status;
+        const FileUser *first;
+        struct stat m, o;
+        FileUsers u;
+        pid_t child;
+        char x;
+
+        make_tree(root);
+        snprintf(mapped, sizeof(mapped), "%s/mapped", root);
+        snprintf(opened, sizeof(opened), "%s/opened", root);
+        make_file(mapped, &m);
+        make_file(opened, &o);
+        assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+        assert_int_equal(pipe2(release, O_CLOEXEC), 0);
+        child = fork();
+        assert_true(child >= 0);
+        if (child == 0) {
+                close(ready[0]);
+                close(release[1]);
+                exit_leader_keep_worker(&(Worker){ .mapped = mapped,
+                                                   .opened = opened,
+                                                   .ready_fd = ready[1],
+                                                   .release_fd = release[0] });
+        }
+        close(ready[1]);
+        close(release[0]);
+        assert_int_equal(read(ready[0], &x, 1), 1);
+        close(ready[0]);
+
+        const uint64_t devs[] = { m.st_dev };
+        assert_int_equal(file_users_read("/proc", devs, 1, &u), 0);
+        assert_int_equal(file_users_find(&u, m.st_dev, m.st_ino, &first), 1);
+        assert_user(first, m.st_dev, m.st_ino, child, true, false);
+        assert_int_equal(file_users_find(&u, o.st_dev, o.st_ino, &first), 1);
+        assert_user(first, o.st_dev, o.st_ino, child, false, true);
+        file_users_done(&u);
+
+        close(release[1]);
+        assert_int_equal(waitpid(child, &status, 0), child);
+        /* (Its exit status is valgrind's to change under it: the leader's stack is gone.) */
+        assert_true(WIFEXITED(status));
+        remove_tree(root);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(file_mapping_gives_device_and_inode),
@@ -755,6 +840,7 @@ int main(void) {
                 cmocka_unit_test(unreadable_maps_or_fd_make_every_device_uncertain),
                 cmocka_unit_test(live_mapped_and_open_files_are_found_with_their_pids),
                 cmocka_unit_test(live_message_queue_held_open_is_found),
+                cmocka_unit_test(live_worker_of_an_exited_leader_is_found),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
