@@ -1,60 +1,80 @@
 /* SPDX-License-Identifier: MIT */
-/* The snapshot of one System V IPC object, as read from the kernel, and its names. */
+/* The snapshot of one IPC object, as read from the kernel, and what each kind's times,
+ * identity and names are. */
 #include <unistd.h>
 
 #include "ipc-object.h"
 #include "macro.h"
+#include "string-table.h"
 
-static const char *const kind_names[_IPC_KIND_MAX] = {
+static const char *const ipc_kind_table[_IPC_KIND_MAX] = {
         [IPC_KIND_SHM] = "shm",
         [IPC_KIND_SEM] = "sem",
         [IPC_KIND_MSG] = "msg",
+        [IPC_KIND_POSIX_SHM] = "posix-shm",
+        [IPC_KIND_POSIX_SEM] = "posix-sem",
+        [IPC_KIND_POSIX_MQ] = "posix-mq",
 };
 
-static const char *const state_names[_OBJECT_STATE_MAX] = {
+DEFINE_STRING_TABLE_LOOKUP(ipc_kind, IpcKind)
+
+static const char *const object_state_table[_OBJECT_STATE_MAX] = {
         [OBJECT_IN_USE] = "in-use",       [OBJECT_IDLE] = "idle",
         [OBJECT_ORPHAN] = "orphan",       [OBJECT_PROTECTED] = "protected",
         [OBJECT_UNMATCHED] = "unmatched",
 };
 
-const char *ipc_kind_to_string(IpcKind k) {
-        return k >= 0 && k < _IPC_KIND_MAX ? kind_names[k] : NULL;
+DEFINE_STRING_TABLE_LOOKUP(object_state, ObjectState)
+
+/* What counts as activity, per kind: besides the change time, the times the kernel
+ * stamps when the object is used. */
+static int64_t shm_activity(const IpcObject *o) {
+        return MAX(o->atime, o->dtime);
 }
 
-IpcKind ipc_kind_from_string(const char *s) {
-        for (int i = 0; i < _IPC_KIND_MAX; i++)
-                if (streq(s, kind_names[i]))
-                        return (IpcKind) i;
-        return _IPC_KIND_INVALID;
+static int64_t sem_activity(const IpcObject *o) {
+        return o->otime;
 }
 
-const char *object_state_to_string(ObjectState s) {
-        return s >= 0 && s < _OBJECT_STATE_MAX ? state_names[s] : NULL;
+static int64_t msg_activity(const IpcObject *o) {
+        return MAX(o->stime, o->rtime);
 }
 
-ObjectState object_state_from_string(const char *s) {
-        for (int i = 0; i < _OBJECT_STATE_MAX; i++)
-                if (streq(s, state_names[i]))
-                        return (ObjectState) i;
-        return _OBJECT_STATE_INVALID;
+static int64_t posix_activity(const IpcObject *o) {
+        return o->mtime;
+}
+
+static int64_t (*const activity_table[_IPC_KIND_MAX])(const IpcObject *o) = {
+        [IPC_KIND_SHM] = shm_activity,         [IPC_KIND_SEM] = sem_activity,
+        [IPC_KIND_MSG] = msg_activity,         [IPC_KIND_POSIX_SHM] = posix_activity,
+        [IPC_KIND_POSIX_SEM] = posix_activity, [IPC_KIND_POSIX_MQ] = posix_activity,
+};
+
+const char *ipc_object_display_name(const IpcObject *o) {
+        if (!o->name)
+                return "";
+        if (o->kind == IPC_KIND_POSIX_SEM && strncmp(o->name, "sem.", 4) == 0)
+                return o->name + 4;
+        return o->name;
 }
 
 int64_t ipc_object_last_activity(const IpcObject *o) {
-        switch (o->kind) {
-        case IPC_KIND_SHM:
-                return MAX(MAX(o->atime, o->dtime), o->ctime);
-        case IPC_KIND_SEM:
-                return MAX(o->otime, o->ctime);
-        case IPC_KIND_MSG:
-                return MAX(MAX(o->stime, o->rtime), o->ctime);
-        default:
+        if (o->kind < 0 || o->kind >= _IPC_KIND_MAX)
                 return o->ctime;
-        }
+        return MAX(activity_table[o->kind](o), o->ctime);
+}
+
+bool ipc_object_same_object(const IpcObject *a, const IpcObject *b) {
+        if (a->kind != b->kind || a->ns_inode != b->ns_inode)
+                return false;
+        if (ipc_kind_is_posix(a->kind))
+                return a->name && b->name && streq(a->name, b->name) && a->dev == b->dev &&
+                       a->ino == b->ino && a->uid == b->uid;
+        return a->id == b->id && a->key == b->key && a->cuid == b->cuid;
 }
 
 bool ipc_object_same_identity(const IpcObject *a, const IpcObject *b) {
-        return a->kind == b->kind && a->id == b->id && a->key == b->key && a->ctime == b->ctime &&
-               a->cuid == b->cuid;
+        return a->ctime == b->ctime && ipc_object_same_object(a, b);
 }
 
 /* The daemon's own pid in an object (its read-only attach, a restore) is not a user of it:
@@ -113,6 +133,8 @@ void ipc_object_done(IpcObject *o) {
         o->n_waiters = 0;
         free(o->waiters_unknown);
         o->waiters_unknown = NULL;
+        free(o->name);
+        o->name = NULL;
 }
 
 int ipc_object_copy(IpcObject *dst, const IpcObject *src) {
@@ -120,6 +142,7 @@ int ipc_object_copy(IpcObject *dst, const IpcObject *src) {
         dst->pids = NULL;
         dst->waiters = NULL;
         dst->waiters_unknown = NULL;
+        dst->name = NULL;
         if (src->n_pids > 0) {
                 dst->pids = malloc(src->n_pids * sizeof(IpcPid));
                 if (!dst->pids)
@@ -133,6 +156,8 @@ int ipc_object_copy(IpcObject *dst, const IpcObject *src) {
                 memcpy(dst->waiters, src->waiters, src->n_waiters * sizeof(IpcWaiter));
         }
         if (src->waiters_unknown && !(dst->waiters_unknown = strdup(src->waiters_unknown)))
+                goto fail;
+        if (src->name && !(dst->name = strdup(src->name)))
                 goto fail;
         return 0;
 fail:

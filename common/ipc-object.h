@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The snapshot of one System V IPC object, as read from the kernel, and its names. */
+/* The snapshot of one IPC object (System V or POSIX), as read from the kernel, and the
+ * kinds: what each kind's times, identity and names are. */
 #pragma once
 
 #include <stdbool.h>
@@ -10,11 +11,24 @@ typedef enum IpcKind {
         IPC_KIND_SHM,
         IPC_KIND_SEM,
         IPC_KIND_MSG,
+        IPC_KIND_POSIX_SHM, /* a regular file in /dev/shm, not sem.* */
+        IPC_KIND_POSIX_SEM, /* /dev/shm/sem.NAME */
+        IPC_KIND_POSIX_MQ,  /* /dev/mqueue/NAME */
         _IPC_KIND_MAX,
         _IPC_KIND_INVALID = -1,
 } IpcKind;
 
-#define IPC_KIND_ALL ((1u << IPC_KIND_SHM) | (1u << IPC_KIND_SEM) | (1u << IPC_KIND_MSG))
+/* The System V kinds: what a rule without Kind= means (IPC_KIND_ALL, a name from before
+ * the POSIX kinds, which are opt-in). Kind=all is IPC_KIND_EVERY. */
+#define IPC_KIND_SYSV ((1u << IPC_KIND_SHM) | (1u << IPC_KIND_SEM) | (1u << IPC_KIND_MSG))
+#define IPC_KIND_ALL  IPC_KIND_SYSV
+#define IPC_KIND_POSIX \
+        ((1u << IPC_KIND_POSIX_SHM) | (1u << IPC_KIND_POSIX_SEM) | (1u << IPC_KIND_POSIX_MQ))
+#define IPC_KIND_EVERY (IPC_KIND_SYSV | IPC_KIND_POSIX)
+
+static inline bool ipc_kind_is_posix(IpcKind k) {
+        return k >= IPC_KIND_POSIX_SHM && k < _IPC_KIND_MAX;
+}
 
 typedef enum ObjectState {
         OBJECT_IN_USE,
@@ -65,8 +79,9 @@ typedef struct IpcObject {
                         int64_t stime, rtime; /* msg last send and receive */
                 };
                 int64_t otime; /* sem last semop */
+                int64_t mtime; /* POSIX: last write (a queue's last send or receive) */
         };
-        int64_t ctime; /* creation or last IPC_SET */
+        int64_t ctime; /* creation or last IPC_SET; POSIX: the file's inode change time */
 
         /* Raw pids from the table; the evaluator reads pids[] below. */
         union {
@@ -95,16 +110,31 @@ typedef struct IpcObject {
         IpcWaiter *waiters;
         size_t n_waiters;
         char *waiters_unknown;
+
+        /* POSIX kinds: the name in its directory (with its "sem." prefix for a semaphore, as
+         * the file is named), the file's device and inode, and whether it is a regular file
+         * at all (a directory or a symlink in /dev/shm is listed, never touched). id is -1. */
+        char *name;
+        uint64_t dev, ino;
+        bool not_regular;
+
+        /* The IPC namespace it lives in, by the inode of its ns/ipc; 0: the daemon's own. */
+        uint64_t ns_inode;
 } IpcObject;
 
 const char *ipc_kind_to_string(IpcKind k);
 IpcKind ipc_kind_from_string(const char *s);
+/* "posix-sem sem.foo" -> "foo" and the like: the name a user knows the object by. */
+const char *ipc_object_display_name(const IpcObject *o);
 const char *object_state_to_string(ObjectState s);
 ObjectState object_state_from_string(const char *s);
 
 int64_t ipc_object_last_activity(const IpcObject *o);
-/* Same object, not a new one that reused the id: (kind, id, key, ctime, cuid). */
+/* Same object, not a new one that reused the id or name: System V (kind, id, key, ctime,
+ * cuid); POSIX (kind, name, device, inode, ctime, owner uid). */
 bool ipc_object_same_identity(const IpcObject *a, const IpcObject *b);
+/* The same, but for the change time: what the id or name names is still the same object. */
+bool ipc_object_same_object(const IpcObject *a, const IpcObject *b);
 
 /* Fills o->pids from the raw pid fields of shm and msg objects. */
 int ipc_object_collect_pids(IpcObject *o);

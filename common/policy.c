@@ -17,17 +17,16 @@
 #include "macro.h"
 #include "parse-util.h"
 #include "policy.h"
+#include "string-table.h"
 #include "strv.h"
 
-static const char *const action_names[_RULE_ACTION_MAX] = {
+static const char *const rule_action_table[_RULE_ACTION_MAX] = {
         [RULE_ACTION_REAP] = "reap",
         [RULE_ACTION_REPORT] = "report",
         [RULE_ACTION_KEEP] = "keep",
 };
 
-const char *rule_action_to_string(RuleAction a) {
-        return a >= 0 && a < _RULE_ACTION_MAX ? action_names[a] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(rule_action, RuleAction)
 
 typedef enum SectionType {
         SECTION_NONE, /* before the first header */
@@ -281,7 +280,7 @@ static int parse_kind_value(ParseState *s, const ConfigKey *key, const char *val
                 return -ENOMEM;
         }
         if (!words[0]) {
-                *kinds = IPC_KIND_ALL;
+                *kinds = IPC_KIND_SYSV;
                 s->kinds_assigned = false;
                 return 0;
         }
@@ -301,11 +300,12 @@ static int parse_kind_value(ParseState *s, const ConfigKey *key, const char *val
 }
 
 static int parse_action_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
-        for (int a = 0; a < _RULE_ACTION_MAX; a++)
-                if (streq(value, action_names[a])) {
-                        *(RuleAction *) field = (RuleAction) a;
-                        return 0;
-                }
+        RuleAction a = rule_action_from_string(value);
+
+        if (a >= 0) {
+                *(RuleAction *) field = a;
+                return 0;
+        }
         config_error(s, "%s=: unknown action \"%s\" (use reap, report or keep)", k->name, value);
         return -EINVAL;
 }
@@ -711,7 +711,7 @@ static void begin_rule(ParseState *s, const char *rule_name) {
                 .name = strdup(rule_name),
                 .file = strdup(s->file),
                 .line = s->line,
-                .kinds = IPC_KIND_ALL,
+                .kinds = IPC_KIND_SYSV,
                 .min_idle_sec = 3600,
                 .require_dead_pids = true,
                 .action = RULE_ACTION_REAP,
@@ -1203,7 +1203,7 @@ bool id_set_contains(const IdSet *s, uint32_t id) {
 }
 
 static bool rule_matches_everything(const Rule *r) {
-        return r->kinds == IPC_KIND_ALL && id_set_is_any(&r->owner) && id_set_is_any(&r->group) &&
+        return r->kinds == IPC_KIND_SYSV && id_set_is_any(&r->owner) && id_set_is_any(&r->group) &&
                id_set_is_any(&r->key) && !r->creator && r->min_size == 0;
 }
 

@@ -88,6 +88,7 @@ typedef struct Policy {
 } Policy;
 
 const char *rule_action_to_string(RuleAction a);
+RuleAction rule_action_from_string(const char *s);
 
 /* Loads path and the drop-ins in path.d/ (*.conf, lexical order). On invalid input returns
  * -EINVAL with every problem in *ret_errors as "FILE:LINE: message"; ret_errors may be

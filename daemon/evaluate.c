@@ -6,37 +6,14 @@
 #include <stdio.h>
 
 #include "evaluate.h"
+#include "kind.h"
 #include "macro.h"
 #include "parse-util.h"
 #include "strv.h"
 
 unsigned ipc_object_in_use(const IpcObject *o) {
-        unsigned bits = 0;
-
-        switch (o->kind) {
-        case IPC_KIND_SHM:
-                if (o->nattch > 0)
-                        bits |= PENDING_ATTACHED;
-                if (o->mode & IPC_SHM_DEST)
-                        bits |= PENDING_DESTROY_MARKED;
-                break;
-        case IPC_KIND_SEM:
-                if (o->sem_details_error)
-                        bits |= PENDING_SEM_UNREADABLE;
-                else if (o->sem_waiters > 0)
-                        bits |= PENDING_SEM_WAITERS;
-                break;
-        case IPC_KIND_MSG:
-                /* Known only for queues that would otherwise be orphans (scan.c). */
-                if (o->n_waiters > 0)
-                        bits |= PENDING_MSG_WAITERS;
-                if (o->waiters_unknown)
-                        bits |= PENDING_MSG_WAITERS_UNKNOWN;
-                break;
-        default:
-                break;
-        }
-        return bits;
+        const KindOps *ops = kind_ops(o->kind);
+        return ops && ops->in_use ? ops->in_use(o) : 0;
 }
 
 uint64_t ipc_object_idle_sec(const IpcObject *o, int64_t now) {

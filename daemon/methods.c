@@ -255,10 +255,13 @@ static int deny(Call *call, const char *method) {
                           json_pack("{s:s}", "method", method));
 }
 
-static json_t *counts_to_json(size_t counts[_IPC_KIND_MAX][_OBJECT_STATE_MAX]) {
+static json_t *counts_to_json(const ScanResult *r,
+                              size_t counts[_IPC_KIND_MAX][_OBJECT_STATE_MAX]) {
         json_t *all = json_object();
 
         for (IpcKind k = 0; all && k < _IPC_KIND_MAX; k++) {
+                if (!scan_result_covers(r, k))
+                        continue;
                 json_t *kind = json_object();
                 for (ObjectState s = 0; kind && s < _OBJECT_STATE_MAX; s++)
                         json_object_set_new(kind, object_state_to_string(s),
@@ -291,7 +294,7 @@ static int method_get_status(Call *call, json_t *parameters, void *userdata) {
                 last = scan_result_summary_json(r);
                 if (last)
                         json_object_set_new(last, "counts",
-                                            counts_to_json(((ScanResult *) r)->counts));
+                                            counts_to_json(r, ((ScanResult *) r)->counts));
                 for (IpcLimit l = 0; limits && l < _IPC_LIMIT_MAX; l++)
                         json_array_append_new(
                                 limits,
@@ -673,8 +676,8 @@ static int method_simulate(Call *call, json_t *parameters, void *userdata) {
                 return -ENOMEM;
         return call_reply(call, json_pack("{s:I, s:I, s:o, s:o, s:o}", "objects", (json_int_t) n,
                                           "wouldReap", (json_int_t) would_reap, "counts",
-                                          counts_to_json(counts), "currentCounts",
-                                          counts_to_json(current), "changes", changes));
+                                          counts_to_json(r, counts), "currentCounts",
+                                          counts_to_json(r, current), "changes", changes));
 }
 
 static int method_get_info(Call *call, json_t *parameters, void *userdata) {

@@ -34,7 +34,7 @@ int metrics_format(const ScanResult *r, Tracker *t, char **ret) {
         header(f, "ipcreap_objects", "gauge",
                "System V IPC objects by kind and state, as of the last scan.");
         for (IpcKind k = 0; k < _IPC_KIND_MAX; k++)
-                for (ObjectState s = 0; s < _OBJECT_STATE_MAX; s++)
+                for (ObjectState s = 0; s < _OBJECT_STATE_MAX && scan_result_covers(r, k); s++)
                         fprintf(f, "ipcreap_objects{kind=\"%s\",state=\"%s\"} %zu\n",
                                 ipc_kind_to_string(k), object_state_to_string(s),
                                 r ? r->counts[k][s] : 0);
@@ -58,6 +58,14 @@ int metrics_format(const ScanResult *r, Tracker *t, char **ret) {
                 header(f, "ipcreap_last_scan_timestamp_seconds", "gauge",
                        "When the last scan began, in Unix seconds.");
                 fprintf(f, "ipcreap_last_scan_timestamp_seconds %" PRIi64 "\n", r->time);
+                /* With the timestamp, a monitor can tell a stale scan (three intervals old:
+                 * passes failing, hanging, or no daemon) on a host of any ScanIntervalSec=. */
+                if (r->policy) {
+                        header(f, "ipcreap_scan_interval_seconds", "gauge",
+                               "The policy's ScanIntervalSec=, the time between scans.");
+                        fprintf(f, "ipcreap_scan_interval_seconds %" PRIu64 "\n",
+                                r->policy->daemon.scan_interval_sec);
+                }
                 header(f, "ipcreap_limit_used_ratio", "gauge",
                        "Share of each kernel IPC limit in use after the last scan.");
                 for (IpcLimit l = 0; l < _IPC_LIMIT_MAX; l++)

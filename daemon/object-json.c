@@ -2,6 +2,7 @@
 /* JSON forms of objects, creators and removal events: the Varlink replies and state.json
  * share them, so a field has one name everywhere. */
 #include "evaluate.h"
+#include "kind.h"
 #include "macro.h"
 #include "object-json.h"
 #include "strv.h"
@@ -127,19 +128,8 @@ json_t *object_to_json_detail(const ScanResult *r, size_t index, int64_t now,
         if (!j)
                 return NULL;
 
-        switch (o->kind) {
-        case IPC_KIND_SHM:
-                json_object_set_new(j, "nattch", json_integer((json_int_t) o->nattch));
-                break;
-        case IPC_KIND_SEM:
-                json_object_set_new(j, "nsems", json_integer((json_int_t) o->nsems));
-                break;
-        case IPC_KIND_MSG:
-                json_object_set_new(j, "messages", json_integer((json_int_t) o->messages));
-                break;
-        default:
-                break;
-        }
+        if (kind_ops(o->kind) && kind_ops(o->kind)->fields_to_json)
+                kind_ops(o->kind)->fields_to_json(o, j);
         if (info->creator.pid > 0)
                 json_object_set_new(j, "creator", creator_to_json_detail(&info->creator, detail));
         json_object_set_new(j, "rule",

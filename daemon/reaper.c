@@ -24,6 +24,7 @@ const char *reap_outcome_to_string(ReapOutcome o) {
 
 struct RealKernel {
         ReaperKernel ops;
+        KindSources src;
         char *procfs;
         ProcessCache cache;
         bool cache_valid;
@@ -33,11 +34,12 @@ struct RealKernel {
         uint64_t ns_inode;
 };
 
-static int real_stat(IpcKind kind, int id, IpcObject *ret, void *userdata) {
+static int real_stat(const IpcObject *seen, IpcObject *ret, void *userdata) {
         RealKernel *k = userdata;
-        int r = sysvipc_stat(kind, id, ret);
+        const KindOps *ops = kind_ops(seen->kind);
+        int r = ops ? ops->stat(&k->src, seen, ret) : -EINVAL;
 
-        if (r < 0 || kind != IPC_KIND_MSG)
+        if (r < 0 || seen->kind != IPC_KIND_MSG)
                 return r;
         if (k->waiters_error == 0)
                 r = sysvipc_set_queue_waiters(ret, &k->waiters, k->ns_inode);
@@ -48,9 +50,12 @@ static int real_stat(IpcKind kind, int id, IpcObject *ret, void *userdata) {
         return r;
 }
 
-static int real_set_mode(IpcKind kind, int id, int32_t key, uint32_t cuid, int64_t expect_ctime,
-                         uint32_t expect_mode, uint32_t mode, int64_t *ret_ctime, void *userdata) {
-        return sysvipc_set_mode(kind, id, key, cuid, expect_ctime, expect_mode, mode, ret_ctime);
+static int real_set_mode(const IpcObject *o, int64_t expect_ctime, uint32_t expect_mode,
+                         uint32_t mode, int64_t *ret_ctime, void *userdata) {
+        RealKernel *k = userdata;
+        const KindOps *ops = kind_ops(o->kind);
+        return ops ? ops->set_mode(&k->src, o, expect_ctime, expect_mode, mode, ret_ctime)
+                   : -EINVAL;
 }
 
 static int real_grace_period(void *userdata) {
@@ -63,8 +68,10 @@ static int real_grace_period(void *userdata) {
         return 0;
 }
 
-static int real_remove(IpcKind kind, int id, void *userdata) {
-        return sysvipc_remove(kind, id);
+static int real_remove(const IpcObject *o, void *userdata) {
+        RealKernel *k = userdata;
+        const KindOps *ops = kind_ops(o->kind);
+        return ops ? ops->remove(&k->src, o) : -EINVAL;
 }
 
 static void real_drop_views(RealKernel *k) {
@@ -105,15 +112,17 @@ static int real_owner_has_processes(uint32_t uid, void *userdata) {
         return k->cache_valid ? process_uid_has_processes(&k->cache, uid) : -EAGAIN;
 }
 
-int real_kernel_new(const char *procfs, RealKernel **ret) {
+int real_kernel_new(const KindSources *src, RealKernel **ret) {
         RealKernel *k = calloc(1, sizeof(RealKernel));
 
-        if (!k || !(k->procfs = strdup(procfs))) {
+        if (!k || !(k->procfs = strdup(src->procfs))) {
                 free(k);
                 return -ENOMEM;
         }
+        k->src = *src;
+        k->src.procfs = k->procfs;
         k->waiters_error = 1;
-        k->ns_inode = sysvipc_namespace_inode(procfs);
+        k->ns_inode = sysvipc_namespace_inode(src->procfs);
         k->ops = (ReaperKernel){
                 .stat = real_stat,
                 .set_mode = real_set_mode,
@@ -176,9 +185,8 @@ static void fence(const ReaperKernel *k, ReapCandidate *c) {
         const IpcObject *o = c->seen;
         int r;
 
-        r = k->set_mode(o->kind, o->id, o->key, o->cuid, o->ctime, o->mode & 0777, 0,
-                        &c->fence_ctime, k->userdata);
-        if (r == -EINVAL || r == -EIDRM)
+        r = k->set_mode(o, o->ctime, o->mode & 0777, 0, &c->fence_ctime, k->userdata);
+        if (r == -EINVAL || r == -EIDRM || r == -ENOENT)
                 set_outcome(c, REAP_GONE, 0, "already gone");
         else if (r == -ESTALE)
                 set_outcome(c, REAP_CHANGED, 0, "it changed since the scan");
@@ -196,9 +204,8 @@ static void unfence(const ReaperKernel *k, ReapCandidate *c) {
         int r;
 
         /* Only while it still carries the daemon's fence: a mode its owner set since wins. */
-        r = k->set_mode(o->kind, o->id, o->key, o->cuid, c->fence_ctime, 0, o->mode & 0777, &ctime,
-                        k->userdata);
-        if (r < 0 && r != -EINVAL && r != -EIDRM && r != -ESTALE)
+        r = k->set_mode(o, c->fence_ctime, 0, o->mode & 0777, &ctime, k->userdata);
+        if (r < 0 && r != -EINVAL && r != -EIDRM && r != -ENOENT && r != -ESTALE)
                 log_error_errno(r,
                                 "Failed to give %s %d its mode %04o back; it stays at 0000 until "
                                 "the next start or an IPC_SET by its owner: %m",
@@ -213,8 +220,8 @@ static void recheck(const ReaperKernel *k, const Policy *p, int64_t now, ReapCan
         IpcObject fresh = { 0 };
         int r;
 
-        r = k->stat(seen->kind, seen->id, &fresh, k->userdata);
-        if (r == -EINVAL || r == -EIDRM) {
+        r = k->stat(seen, &fresh, k->userdata);
+        if (r == -EINVAL || r == -EIDRM || r == -ENOENT) {
                 set_outcome(c, REAP_GONE, 0, "already gone");
                 c->fenced = false;
                 return;
@@ -224,8 +231,11 @@ static void recheck(const ReaperKernel *k, const Policy *p, int64_t now, ReapCan
                 set_outcome(c, REAP_FAILED, -r, "could not re-read it");
                 goto keep;
         }
-        if (fresh.key != seen->key || fresh.cuid != seen->cuid) {
-                set_outcome(c, REAP_CHANGED, 0, "the id now names another object");
+        fresh.ns_inode = seen->ns_inode;
+        if (!ipc_object_same_object(seen, &fresh)) {
+                set_outcome(c, REAP_CHANGED, 0,
+                            ipc_kind_is_posix(seen->kind) ? "the name now names another file"
+                                                          : "the id now names another object");
                 c->fenced = false; /* Not ours to touch. */
                 goto done;
         }
@@ -270,8 +280,8 @@ static void recheck(const ReaperKernel *k, const Policy *p, int64_t now, ReapCan
                 goto keep;
         }
 
-        r = k->remove(seen->kind, seen->id, k->userdata);
-        if (r == -EINVAL || r == -EIDRM) {
+        r = k->remove(seen, k->userdata);
+        if (r == -EINVAL || r == -EIDRM || r == -ENOENT) {
                 set_outcome(c, REAP_GONE, 0, "already gone");
                 c->fenced = false;
         } else if (r < 0) {
@@ -346,11 +356,12 @@ int reaper_recover(const ReaperKernel *k, Tracker *t) {
                 return log_oom();
         for (size_t i = 0; i < log->n_unfinished; i++) {
                 RemovalIntent *in = &log->unfinished[i];
-                IpcObject now = { 0 };
+                IpcObject probe = removal_intent_object(in), now = { 0 };
 
-                r = k->stat(in->kind, in->id, &now, k->userdata);
-                if (r == -EINVAL || r == -EIDRM ||
-                    (r >= 0 && (now.key != in->key || now.cuid != in->cuid))) {
+                r = k->stat(&probe, &now, k->userdata);
+                now.ns_inode = probe.ns_inode;
+                if (r == -EINVAL || r == -EIDRM || r == -ENOENT ||
+                    (r >= 0 && !ipc_object_same_object(&probe, &now))) {
                         /* Gone: the daemon removed it right before it stopped (the owner
                          * removing it in the same milliseconds is the one case miscounted). */
                         outcomes[i] = REMOVAL_OUTCOME_REMOVED;
@@ -367,9 +378,8 @@ int reaper_recover(const ReaperKernel *k, Tracker *t) {
                 outcomes[i] = REMOVAL_OUTCOME_KEPT;
                 if ((now.mode & 0777) == 0 && (in->mode & 0777) != 0) {
                         int64_t ctime;
-                        r = k->set_mode(in->kind, in->id, in->key, in->cuid, -1, 0, in->mode & 0777,
-                                        &ctime, k->userdata);
-                        if (r < 0 && r != -EINVAL && r != -EIDRM && r != -ESTALE) {
+                        r = k->set_mode(&probe, -1, 0, in->mode & 0777, &ctime, k->userdata);
+                        if (r < 0 && r != -EINVAL && r != -EIDRM && r != -ENOENT && r != -ESTALE) {
                                 ipc_object_done(&now);
                                 free(outcomes);
                                 return log_error_errno(r,

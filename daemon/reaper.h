@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "ipc-object.h"
+#include "kind.h"
 #include "policy.h"
 #include "removal-log.h"
 #include "tracker.h"
@@ -23,19 +24,20 @@ typedef enum ReapOutcome {
 } ReapOutcome;
 
 typedef struct ReaperKernel {
-        /* IPC_STAT by id, with a semaphore set's per-semaphore pids and waiters and a queue's
-         * waiters. -EINVAL or -EIDRM when the id names no object. */
-        int (*stat)(IpcKind kind, int id, IpcObject *ret, void *userdata);
-        /* IPC_SET of the permission bits to mode, keeping owner and group (and a queue's
-         * qbytes), only if the object still has key and cuid, permission bits expect_mode, and
-         * (when expect_ctime >= 0) ctime expect_ctime: -ESTALE if not. *ret_ctime: the ctime
-         * after the change. */
-        int (*set_mode)(IpcKind kind, int id, int32_t key, uint32_t cuid, int64_t expect_ctime,
-                        uint32_t expect_mode, uint32_t mode, int64_t *ret_ctime, void *userdata);
+        /* Re-reads the object seen names (kind.h: by id, or by name), with a semaphore set's
+         * per-semaphore pids and waiters and a queue's waiters. -EINVAL, -EIDRM or -ENOENT
+         * when nothing has that id or name any more. */
+        int (*stat)(const IpcObject *seen, IpcObject *ret, void *userdata);
+        /* Sets the permission bits to mode (IPC_SET keeping owner, group and a queue's qbytes;
+         * fchmod for a POSIX file) only if the object still is o (its identity), with
+         * permission bits expect_mode and (when expect_ctime >= 0) ctime expect_ctime:
+         * -ESTALE if not. *ret_ctime: the ctime after the change. */
+        int (*set_mode)(const IpcObject *o, int64_t expect_ctime, uint32_t expect_mode,
+                        uint32_t mode, int64_t *ret_ctime, void *userdata);
         /* Waits until every system call that began before it has left its RCU read-side
          * section (membarrier(MEMBARRIER_CMD_GLOBAL)). */
         int (*grace_period)(void *userdata);
-        int (*remove)(IpcKind kind, int id, void *userdata);
+        int (*remove)(const IpcObject *o, void *userdata);
         /* Starts a fresh view of the processes for the re-check (kinds: a mask of the kinds
          * about to be re-read), so that nothing cached in the pass is trusted. */
         int (*begin_recheck)(unsigned kinds, void *userdata);
@@ -46,9 +48,9 @@ typedef struct ReaperKernel {
         void *userdata;
 } ReaperKernel;
 
-/* The real kernel, with processes read from procfs. */
+/* The real kernel, with processes read from src->procfs. */
 typedef struct RealKernel RealKernel;
-int real_kernel_new(const char *procfs, RealKernel **ret);
+int real_kernel_new(const KindSources *src, RealKernel **ret);
 RealKernel *real_kernel_free(RealKernel *k);
 const ReaperKernel *real_kernel_ops(RealKernel *k);
 

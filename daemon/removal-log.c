@@ -27,7 +27,23 @@ static const char *const outcome_names[] = {
 
 void removal_intent_done(RemovalIntent *i) {
         removal_event_done(&i->event);
+        free(i->name);
         *i = (RemovalIntent){ 0 };
+}
+
+IpcObject removal_intent_object(const RemovalIntent *i) {
+        return (IpcObject){
+                .kind = i->kind,
+                .id = i->id,
+                .key = i->key,
+                .cuid = i->cuid,
+                .uid = i->uid,
+                .ctime = i->ctime,
+                .mode = i->mode,
+                .name = i->name,
+                .dev = i->dev,
+                .ino = i->ino,
+        };
 }
 
 RemovalLog *removal_log_free(RemovalLog *log) {
@@ -74,9 +90,28 @@ int removal_log_parse_line(const char *line, RemovalIntent *ret_intent, uint64_t
         in.cuid = (uint32_t) cuid;
         in.ctime = ctime;
         in.mode = (uint32_t) mode;
+        if (ipc_kind_is_posix(in.kind)) {
+                const char *name;
+                json_int_t dev, ino, uid;
+                if (json_unpack(j, "{s:s, s:I, s:I, s:I}", "name", &name, "dev", &dev, "ino", &ino,
+                                "uid", &uid) < 0 ||
+                    dev < 0 || ino < 0 || uid < 0 || uid > UINT32_MAX || !*name ||
+                    strchr(name, '/'))
+                        goto finish;
+                in.dev = (uint64_t) dev;
+                in.ino = (uint64_t) ino;
+                in.uid = (uint32_t) uid;
+                in.name = strdup(name);
+                if (!in.name) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+        }
         r = removal_event_from_json(event, &in.event);
-        if (r < 0)
+        if (r < 0) {
+                free(in.name);
                 goto finish;
+        }
         *ret_intent = in;
         r = 1;
 finish:
@@ -287,6 +322,14 @@ int removal_log_write_intents(RemovalLog *log, RemovalIntent *intents, size_t n)
                                       key_to_json(in->key), "cuid", (json_int_t) in->cuid, "ctime",
                                       (json_int_t) in->ctime, "mode", (json_int_t) in->mode,
                                       "event", removal_event_to_json(&in->event));
+                if (j && ipc_kind_is_posix(in->kind) &&
+                    json_object_update_new(
+                            j, json_pack("{s:s, s:I, s:I, s:I}", "name", strempty(in->name), "dev",
+                                         (json_int_t) in->dev, "ino", (json_int_t) in->ino, "uid",
+                                         (json_int_t) in->uid)) < 0) {
+                        json_decref(j);
+                        j = NULL;
+                }
                 char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
                 size_t l = line ? strlen(line) : 0;
 

@@ -22,6 +22,10 @@ typedef struct RemovalIntent {
         uint32_t cuid;
         int64_t ctime;
         uint32_t mode;
+        /* POSIX kinds: the file's name, device, inode and owner. */
+        char *name;
+        uint64_t dev, ino;
+        uint32_t uid;
         /* The History record, should the removal happen. */
         RemovalEvent event;
 } RemovalIntent;
@@ -42,6 +46,8 @@ typedef struct RemovalLog {
 } RemovalLog;
 
 void removal_intent_done(RemovalIntent *i);
+/* The object the intent is about, as a probe for re-reading it (borrows the name). */
+IpcObject removal_intent_object(const RemovalIntent *i);
 
 /* Opens (creating) DIR/removals.log and replays it into t: the removals of entries after
  * t->log_applied whose outcome is "removed" are recorded in t's history and counters;

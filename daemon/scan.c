@@ -258,11 +258,16 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
         bool *gone = NULL;
         RealKernel *real = NULL;
         const ReaperKernel *kernel = opt->kernel;
+        const KindSources src = {
+                .procfs = opt->procfs,
+                .shm_dir = opt->shm_dir ? opt->shm_dir : "/dev/shm",
+                .mqueue_dir = opt->mqueue_dir ? opt->mqueue_dir : "/dev/mqueue",
+        };
         int r;
 
         res.time = (int64_t) (now_usec(CLOCK_REALTIME) / 1000000);
         if (!kernel) {
-                r = real_kernel_new(opt->procfs, &real);
+                r = real_kernel_new(&src, &real);
                 if (r < 0)
                         goto fail_early;
                 kernel = real_kernel_ops(real);
@@ -273,9 +278,15 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
         r = process_cache_init(&cache, opt->procfs);
         if (r < 0)
                 goto fail_early;
-        r = sysvipc_read_all(opt->procfs, &res.table);
-        if (r < 0)
-                goto fail;
+        for (IpcKind k = 0; k < _IPC_KIND_MAX; k++) {
+                const KindOps *ops = kind_ops(k);
+                if (!ops)
+                        continue;
+                r = ops->read_all(&src, &res.table);
+                if (r < 0)
+                        goto fail;
+                res.kinds_read |= 1u << k;
+        }
 
         res.info = calloc(MAX(res.table.n, (size_t) 1), sizeof(ObjectInfo));
         gone = calloc(MAX(res.table.n, (size_t) 1), sizeof(bool));

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "evaluate.h"
+#include "kind.h"
 #include "object-table.h"
 #include "policy.h"
 #include "process.h"
@@ -32,8 +33,10 @@ typedef struct ScanResult {
         ObjectTable table;
         ObjectInfo *info;
 
-        /* The remaining objects by kind and state. */
+        /* The remaining objects by kind and state, of the kinds read (a mask: the System V
+         * kinds always, POSIX kinds when their directories exist). */
         size_t counts[_IPC_KIND_MAX][_OBJECT_STATE_MAX];
+        unsigned kinds_read;
         /* As found, before removal. */
         size_t n_objects, n_orphans;
         size_t reaped, would_reap, deferred, skipped, failed;
@@ -46,6 +49,8 @@ typedef struct ScanResult {
 
 typedef struct ScanOptions {
         const char *procfs;
+        /* The POSIX directories; NULL: /dev/shm and /dev/mqueue. */
+        const char *shm_dir, *mqueue_dir;
         const ReaperKernel *kernel; /* NULL: the real one */
         bool dry_run;
         /* Log each orphan of a report rule (and each dry-run would-remove) every pass, not
@@ -58,6 +63,11 @@ void scan_result_done(ScanResult *r);
 ScanResult *scan_result_ref(ScanResult *r);
 /* Drops a reference to a heap ScanResult, freeing it with the last. */
 ScanResult *scan_result_unref(ScanResult *r);
+
+/* Whether r (NULL: no pass yet) reports kind k: the System V kinds always. */
+static inline bool scan_result_covers(const ScanResult *r, IpcKind k) {
+        return (IPC_KIND_SYSV & (1u << k)) || (r && (r->kinds_read & (1u << k)));
+}
 
 /* "12 objects, 2 orphans, 1 reaped" and the like, for STATUS= and --once. */
 void scan_result_summary(const ScanResult *r, char *buf, size_t size);

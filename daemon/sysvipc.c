@@ -170,7 +170,7 @@ int sysvipc_parse(IpcKind kind, FILE *f, const char *name, ObjectTable *t,
         ssize_t l;
         int n, r;
 
-        if (kind < 0 || kind >= _IPC_KIND_MAX)
+        if (kind < 0 || kind > IPC_KIND_MSG)
                 return -EINVAL;
         id_name = tables[kind].columns[1].name;
 
@@ -610,57 +610,65 @@ uint64_t sysvipc_namespace_inode(const char *procfs) {
         return queue_waiter_parse_ns_link(link, &inode) >= 0 ? inode : 0;
 }
 
-int sysvipc_read_all(const char *procfs, ObjectTable *t) {
-        for (IpcKind k = 0; k < _IPC_KIND_MAX; k++) {
-                _cleanup_free_ char *path = NULL;
-                _cleanup_fclose_ FILE *f = NULL;
-                size_t first = t->n;
-                int r;
+int sysvipc_read_kind(const char *procfs, IpcKind k, ObjectTable *t) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        size_t first = t->n, kept;
+        int r;
 
-                if (asprintf(&path, "%s/sysvipc/%s", procfs, tables[k].file) < 0)
-                        return -ENOMEM;
-                /* Sized up front (plus room for objects made meanwhile). */
-                if (object_table_reserve(t, count_objects(k) + 64) < 0)
-                        return -ENOMEM;
-                f = fopen(path, "re");
-                if (f) {
-                        /* Fewer, larger reads of the kernel's seq_file. */
-                        (void) setvbuf(f, NULL, _IOFBF, 64 * 1024);
-                        r = sysvipc_parse(k, f, path, t, NULL);
-                        /* An unusable table was logged by the parser, which knows why. */
-                        if (r == -EBADMSG)
-                                return r;
-                        if (r < 0)
-                                return log_error_errno(r, "Failed to read %s: %m", path);
-                } else if (errno == ENOENT) {
-                        log_debug("%s is missing, walking the kernel's index instead.", path);
-                        r = sysvipc_read_stat_any(k, t);
-                        if (r < 0)
-                                return log_error_errno(r, "Failed to read %s objects: %m",
-                                                       tables[k].file);
-                } else
-                        return log_error_errno(errno, "Failed to open %s: %m", path);
+        if (k < IPC_KIND_SHM || k > IPC_KIND_MSG)
+                return -EINVAL;
+        if (asprintf(&path, "%s/sysvipc/%s", procfs, tables[k].file) < 0)
+                return -ENOMEM;
+        /* Sized up front (plus room for objects made meanwhile). */
+        if (object_table_reserve(t, count_objects(k) + 64) < 0)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (f) {
+                /* Fewer, larger reads of the kernel's seq_file. */
+                (void) setvbuf(f, NULL, _IOFBF, 64 * 1024);
+                r = sysvipc_parse(k, f, path, t, NULL);
+                /* An unusable table was logged by the parser, which knows why. */
+                if (r == -EBADMSG)
+                        return r;
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read %s: %m", path);
+        } else if (errno == ENOENT) {
+                log_debug("%s is missing, walking the kernel's index instead.", path);
+                r = sysvipc_read_stat_any(k, t);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read %s objects: %m", tables[k].file);
+        } else
+                return log_error_errno(errno, "Failed to open %s: %m", path);
 
-                if (k != IPC_KIND_SEM)
+        if (k != IPC_KIND_SEM)
+                return 0;
+        kept = first;
+        for (size_t i = first; i < t->n; i++) {
+                r = sysvipc_read_sem_details(&t->objects[i]);
+                if (r == -EIDRM || r == -EINVAL) {
+                        /* Removed since the table was read: drop it. */
+                        ipc_object_done(&t->objects[i]);
                         continue;
-                size_t kept = first;
-                for (size_t i = first; i < t->n; i++) {
-                        r = sysvipc_read_sem_details(&t->objects[i]);
-                        if (r == -EIDRM || r == -EINVAL) {
-                                /* Removed since the table was read: drop it. */
-                                ipc_object_done(&t->objects[i]);
-                                continue;
-                        }
-                        if (r < 0) {
-                                /* Keep the table consistent for the caller's cleanup. */
-                                for (size_t j = i; j < t->n; j++)
-                                        t->objects[kept++] = t->objects[j];
-                                t->n = kept;
-                                return r;
-                        }
-                        t->objects[kept++] = t->objects[i];
                 }
-                t->n = kept;
+                if (r < 0) {
+                        /* Keep the table consistent for the caller's cleanup. */
+                        for (size_t j = i; j < t->n; j++)
+                                t->objects[kept++] = t->objects[j];
+                        t->n = kept;
+                        return r;
+                }
+                t->objects[kept++] = t->objects[i];
+        }
+        t->n = kept;
+        return 0;
+}
+
+int sysvipc_read_all(const char *procfs, ObjectTable *t) {
+        for (IpcKind k = IPC_KIND_SHM; k <= IPC_KIND_MSG; k++) {
+                int r = sysvipc_read_kind(procfs, k, t);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }

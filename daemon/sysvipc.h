@@ -14,6 +14,9 @@
  * messages. Returns -EBADMSG when the header itself is unusable. */
 int sysvipc_parse(IpcKind kind, FILE *f, const char *name, ObjectTable *t, unsigned *ret_bad_lines);
 
+/* Reads one System V kind from PROCFS/sysvipc (or *_STAT_ANY), with the semaphore details. */
+int sysvipc_read_kind(const char *procfs, IpcKind kind, ObjectTable *t);
+
 /* Reads all three kinds from PROCFS/sysvipc, falling back to *_STAT_ANY for a kind whose
  * table is missing, and reads every semaphore set's per-semaphore pids and waiters. */
 int sysvipc_read_all(const char *procfs, ObjectTable *t);

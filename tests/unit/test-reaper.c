@@ -52,12 +52,12 @@ static FakeObject *find(Fake *f, IpcKind kind, int id) {
         return NULL;
 }
 
-static int fake_stat(IpcKind kind, int id, IpcObject *ret, void *userdata) {
+static int fake_stat(const IpcObject *seen, IpcObject *ret, void *userdata) {
         Fake *f = userdata;
-        FakeObject *fo = find(f, kind, id);
+        FakeObject *fo = find(f, seen->kind, seen->id);
         IpcObject o;
 
-        note(f, "stat", id);
+        note(f, "stat", seen->id);
         if (!fo)
                 return -EINVAL;
         o = fo->o;
@@ -69,17 +69,17 @@ static int fake_stat(IpcKind kind, int id, IpcObject *ret, void *userdata) {
         return 0;
 }
 
-static int fake_set_mode(IpcKind kind, int id, int32_t key, uint32_t cuid, int64_t expect_ctime,
-                         uint32_t expect_mode, uint32_t mode, int64_t *ret_ctime, void *userdata) {
+static int fake_set_mode(const IpcObject *o, int64_t expect_ctime, uint32_t expect_mode,
+                         uint32_t mode, int64_t *ret_ctime, void *userdata) {
         Fake *f = userdata;
-        FakeObject *fo = find(f, kind, id);
+        FakeObject *fo = find(f, o->kind, o->id);
 
-        note(f, mode == 0 ? "fence" : "unfence", id);
+        note(f, mode == 0 ? "fence" : "unfence", o->id);
         if (!fo)
                 return -EINVAL;
         if (f->set_mode_error)
                 return -f->set_mode_error;
-        if (fo->o.key != key || fo->o.cuid != cuid ||
+        if (fo->o.key != o->key || fo->o.cuid != o->cuid ||
             (expect_ctime >= 0 && fo->o.ctime != expect_ctime) ||
             (fo->o.mode & 0777) != expect_mode)
                 return -ESTALE;
@@ -100,11 +100,11 @@ static int fake_grace_period(void *userdata) {
         return 0;
 }
 
-static int fake_remove(IpcKind kind, int id, void *userdata) {
+static int fake_remove(const IpcObject *o, void *userdata) {
         Fake *f = userdata;
-        FakeObject *fo = find(f, kind, id);
+        FakeObject *fo = find(f, o->kind, o->id);
 
-        note(f, "remove", id);
+        note(f, "remove", o->id);
         if (!fo)
                 return -EIDRM;
         if (f->remove_error)
@@ -223,9 +223,7 @@ static void reap_all(Run *r) {
 
         r->n = r->fake.n;
         for (size_t i = 0; i < r->n; i++) {
-                assert_int_equal(fake_stat(r->fake.objects[i].o.kind, r->fake.objects[i].o.id,
-                                           &r->seen[i], &r->fake),
-                                 0);
+                assert_int_equal(fake_stat(&r->fake.objects[i].o, &r->seen[i], &r->fake), 0);
                 for (size_t j = 0; j < r->seen[i].n_pids; j++)
                         r->seen[i].pids[j].alive = false;
                 r->c[i] = (ReapCandidate){ .seen = &r->seen[i], .rule = 0 };
@@ -267,7 +265,7 @@ static void object_changed_before_the_fence_is_not_touched(void **state) {
 
         add_shm(&r->fake, 1);
         r->n = 1;
-        assert_int_equal(fake_stat(IPC_KIND_SHM, 1, &r->seen[0], &r->fake), 0);
+        assert_int_equal(fake_stat(&r->fake.objects[0].o, &r->seen[0], &r->fake), 0);
         r->seen[0].pids[0].alive = false;
         r->c[0] = (ReapCandidate){ .seen = &r->seen[0] };
         /* Its owner changed it with IPC_SET after the pass read it. */
@@ -282,7 +280,7 @@ static void object_gone_before_the_fence_is_gone(void **state) {
         ReaperKernel k = fake_ops(&r->fake);
 
         add_shm(&r->fake, 1);
-        assert_int_equal(fake_stat(IPC_KIND_SHM, 1, &r->seen[0], &r->fake), 0);
+        assert_int_equal(fake_stat(&r->fake.objects[0].o, &r->seen[0], &r->fake), 0);
         r->n = 1;
         r->c[0] = (ReapCandidate){ .seen = &r->seen[0] };
         r->fake.objects[0].exists = false;
@@ -439,7 +437,7 @@ static void young_object_at_the_recheck_is_kept(void **state) {
         ReaperKernel k = fake_ops(&r->fake);
 
         add_shm(&r->fake, 1);
-        assert_int_equal(fake_stat(IPC_KIND_SHM, 1, &r->seen[0], &r->fake), 0);
+        assert_int_equal(fake_stat(&r->fake.objects[0].o, &r->seen[0], &r->fake), 0);
         r->seen[0].pids[0].alive = false;
         r->n = 1;
         r->c[0] = (ReapCandidate){ .seen = &r->seen[0] };
