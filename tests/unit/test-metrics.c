@@ -151,6 +151,8 @@ static void metrics_after_a_scan_give_exact_lines(void **state) {
                                   "ipcreap_scan_duration_seconds 1.234567\n"
                                   "# TYPE ipcreap_last_scan_timestamp_seconds gauge\n"
                                   "ipcreap_last_scan_timestamp_seconds 1700000000\n"
+                                  "# TYPE ipcreap_scan_interval_seconds gauge\n"
+                                  "ipcreap_scan_interval_seconds 60\n"
                                   "# TYPE ipcreap_limit_used_ratio gauge\n"
                                   "ipcreap_limit_used_ratio{limit=\"shmmni\"} 0.25\n"
                                   "ipcreap_limit_used_ratio{limit=\"semmni\"} 0.333333\n"
