@@ -66,14 +66,6 @@ int metrics_format(const ScanResult *r, Tracker *t, char **ret) {
                         fprintf(f, "ipcreap_scan_interval_seconds %" PRIu64 "\n",
                                 r->policy->daemon.scan_interval_sec);
                 }
-                /* With the timestamp, a monitor can tell a stale scan (three intervals old:
-                 * passes failing, hanging, or no daemon) on a host of any ScanIntervalSec=. */
-                if (r->policy) {
-                        header(f, "ipcreap_scan_interval_seconds", "gauge",
-                               "The policy's ScanIntervalSec=, the time between scans.");
-                        fprintf(f, "ipcreap_scan_interval_seconds %" PRIu64 "\n",
-                                r->policy->daemon.scan_interval_sec);
-                }
                 header(f, "ipcreap_limit_used_ratio", "gauge",
                        "Share of each kernel IPC limit in use after the last scan.");
                 for (IpcLimit l = 0; l < _IPC_LIMIT_MAX; l++)
