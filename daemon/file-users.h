@@ -43,9 +43,9 @@ typedef struct FileUsers {
 
 /* One walk of every process under procfs ("/proc" or a fixture tree), keeping the users of
  * files on the n_devs devices devs (the st_dev of the /dev/shm and /dev/mqueue mounts being
- * judged). Costs per process: one streamed read of PID/maps and one listing of PID/fd, with a
- * readlink per descriptor and a statx only for those whose link is a path (sockets, pipes,
- * anonymous inodes, namespaces are told by their link text and never stat'ed). Under "/proc"
+ * judged). Costs per process: one streamed read of PID/maps, one listing of PID/fd and one
+ * statx per descriptor (through the magic link: sockets, pipes and anonymous inodes are told by
+ * their devices like any file; a readlink to skip them by name would cost as much). Under "/proc"
  * the calling process itself is skipped: the daemon opens the files it fences.
  *
  * Matching is by (device, inode), never by path: paths differ inside containers and mmaps of
@@ -67,8 +67,8 @@ typedef struct FileUsers {
  * failure. With n_devs 0 nothing can be kept: returns an empty result without a walk.
  *
  * In fixture trees, PID/maps is text as the kernel prints it and PID/fd a directory of
- * symlinks: to files (their st_dev and st_ino count), or to kernel-style names such as
- * "socket:[123]", which are skipped. */
+ * symlinks: to files, whose st_dev and st_ino count, or dangling, as "socket:[123]" does there
+ * (skipped like a descriptor closed meanwhile). */
 int file_users_read(const char *procfs, const uint64_t *devs, size_t n_devs, FileUsers *ret);
 void file_users_done(FileUsers *u);
 
