@@ -103,6 +103,8 @@ check: test-deps all
 	$(MAKE) integration-check
 	$(MAKE) tsan-check
 	$(MAKE) container-check
+	$(MAKE) completion-check
+	$(MAKE) package-check
 	@echo "make check: all passed"
 
 unit-check: $(TESTS)
@@ -199,6 +201,11 @@ units-check: all | $(TEST_DEPS_STAMP)
 container-check: all | $(TEST_DEPS_STAMP)
 	@BUILD=$(abspath $(BUILD)) tests/container/test-systemd.sh
 
+# The bash completion, sourced in bash, against a daemon in a private IPC namespace.
+.PHONY: completion-check
+completion-check: all | $(TEST_DEPS_STAMP)
+	@BUILD=$(abspath $(BUILD)) tests/completion/test-bash-completion.sh
+
 # ---- the Debian package ----
 
 # dpkg-buildpackage -us -uc -b in a copy of the tree under $(BUILD)/deb/, where
@@ -245,6 +252,9 @@ install: all $(BUILD)/ipcreapd.service
 	install -Dm0644 systemd/ipcreap.catalog $(DESTDIR)$(CATALOGDIR)/ipcreap.catalog
 	for f in $(wildcard man/*.[0-9]); do \
 	        install -Dm0644 $$f $(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}; done
+	install -Dm0644 shell-completion/ipcreapctl $(DESTDIR)$(COMPLETIONDIR)/ipcreapctl
+	install -Dm0644 contrib/prometheus/ipcreap.rules.yml $(DESTDIR)$(DATADIR)/ipcreap/prometheus/ipcreap.rules.yml
+	install -Dm0644 contrib/grafana/ipcreap.json $(DESTDIR)$(DATADIR)/ipcreap/grafana/ipcreap.json
 	@# On the live system (no DESTDIR) create the user and tell systemd and journald.
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
 	        ! command -v systemd-sysusers >/dev/null || systemd-sysusers $(SYSUSERSDIR)/ipcreap.conf; \

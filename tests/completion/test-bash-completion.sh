@@ -1,0 +1,61 @@
+#!/bin/bash
+# The bash completion of ipcreapctl (shell-completion/ipcreapctl), sourced in bash with
+# COMP_WORDS/COMP_CWORD set as readline would: commands, options per command, kinds,
+# states, column lists for -o and --sort, user names for --owner, files for check-config,
+# and for "explain KIND" the ids a running daemon lists (in the test's private IPC
+# namespace), nothing when no daemon answers. Each line alone and with Debian's
+# bash-completion loaded.
+source "$(dirname "$0")/../integration/lib.sh"
+COMPLETE=$TOP/tests/completion/complete.sh
+[ -r /usr/share/bash-completion/bash_completion ] ||
+        fail "bash-completion is missing (Debian package bash-completion; tests/deps.sh test)"
+
+# expect "WANT" WORD...: the candidates, space-separated and sorted, are exactly WANT.
+expect() {
+        local want=$1 mode got
+        shift
+        for mode in "" --bash-completion; do
+                got=$("$COMPLETE" $mode "$@" | tr '\n' ' ')
+                got=${got% }
+                [ "$got" = "$want" ] ||
+                        fail "completing '$*'${mode:+ ($mode)}: got '$got', expected '$want'"
+        done
+}
+
+C=$IPCREAPCTL
+expect "check-config explain history list metrics reload scan simulate status" "$C" ""
+expect "list" "$C" li
+expect "check-config" "$C" --no-pager ch
+expect "--help --json --kind --no-pager --noheadings --output --owner --raw --socket --sort --state --timeout --version" "$C" list --
+expect "--help --json --lines --no-pager --socket --timeout --version -n" "$C" history -
+expect "--dry-run" "$C" scan --d
+kinds=$("$C" --help | awk '$1 == "Kinds:" { $1 = ""; print }' | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ')
+expect "${kinds% }" "$C" list --kind ""
+for k in shm sem msg; do [[ " $kinds " == *" $k "* ]] || fail "kind $k is not offered: $kinds"; done
+expect "idle in-use" "$C" list --state i
+expect "orphan" "$C" list --kind shm --state o
+expect "ID,OWNER" "$C" list -o ID,ow
+expect "SIZE STATE" "$C" list --sort s
+expect "root" "$C" list --owner roo
+expect "$TOP/Makefile" "$C" check-config "$TOP/Makef"
+pass "commands, options per command, kinds ($kinds), states, columns for -o and --sort, users, files"
+
+# Ids from the daemon, for the kind typed, through the --socket of the command line.
+policy <<'P'
+[Daemon]
+ScanIntervalSec=1h
+P
+shm1=$(create shm)
+shm2=$(create shm)
+sem1=$(create sem)
+start_daemon
+want=$(printf '%s\n' "$shm1" "$shm2" | sort | tr '\n' ' ')
+expect "${want% }" "$C" --socket "$SOCKET" explain shm ""
+expect "$sem1" "$C" --socket="$SOCKET" explain sem ""
+expect "" "$C" --socket "$SOCKET" explain msg ""
+expect "" "$C" --socket "$SOCKET" explain shm "$shm1" ""
+stop_daemon
+start=$(date +%s)
+expect "" "$C" --socket "$SOCKET" explain shm ""
+[ $(($(date +%s) - start)) -le 5 ] || fail "completing ids without a daemon took over 5 s"
+pass "explain KIND <TAB> offers the daemon's ids of that kind (shm $shm1 $shm2, sem $sem1), nothing without a daemon"
