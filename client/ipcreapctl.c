@@ -249,13 +249,20 @@ static int print_daemon_error(const char *command, const VarlinkError *e) {
                         "the AdminGroup= of ipcreap.conf.\n",
                         command);
         else if (streq(name, VARLINK_ERROR_NO_SUCH_OBJECT)) {
-                const char *kind = "?";
+                const char *kind = "?", *obj_name = NULL;
                 json_int_t id = -1;
-                (void) json_unpack(e->parameters, "{s?s, s?I}", "kind", &kind, "id", &id);
-                fprintf(stderr,
-                        "ipcreapctl: the daemon knows no %s with id %" JSON_INTEGER_FORMAT
-                        " (as of its last scan); see 'ipcreapctl list'.\n",
-                        kind, id);
+                (void) json_unpack(e->parameters, "{s?s, s?I, s?s}", "kind", &kind, "id", &id,
+                                   "name", &obj_name);
+                if (obj_name)
+                        fprintf(stderr,
+                                "ipcreapctl: the daemon knows no %s named \"%s\" (as of its last "
+                                "scan); see 'ipcreapctl list'.\n",
+                                kind, obj_name);
+                else
+                        fprintf(stderr,
+                                "ipcreapctl: the daemon knows no %s with id %" JSON_INTEGER_FORMAT
+                                " (as of its last scan); see 'ipcreapctl list'.\n",
+                                kind, id);
         } else if (streq(name, VARLINK_ERROR_INVALID_CONFIG)) {
                 json_t *errors = json_object_get(e->parameters, "errors"), *v;
                 size_t i;
@@ -608,9 +615,9 @@ static int list_parse_columns(const Table *t, size_t **ret, size_t *ret_n, int *
                 return -ENOMEM;
         r = table_parse_columns(t, spec, ret, ret_n, &bad);
         if (r == -ENOENT)
-                return -usage_error("unknown column \"%s\" for -o; the columns are listed at "
-                                    "the end of 'ipcreapctl --help'.",
-                                    bad);
+                return -usage_error(
+                        "unknown column \"%s\" for -o (the columns are at the end of --help).",
+                        bad);
         if (r == -EINVAL)
                 return -usage_error("-o needs column names separated by commas, as in "
                                     "-o ID,OWNER,STATE.");
@@ -620,8 +627,8 @@ static int list_parse_columns(const Table *t, size_t **ret, size_t *ret_n, int *
         if (arg_sort) {
                 *ret_sort = table_find_column(t, arg_sort);
                 if (*ret_sort < 0)
-                        return -usage_error("unknown column \"%s\" for --sort; the columns are "
-                                            "listed at the end of 'ipcreapctl --help'.",
+                        return -usage_error("unknown column \"%s\" for --sort (the columns are at "
+                                            "the end of --help).",
                                             arg_sort);
         }
         return 0;
@@ -693,25 +700,39 @@ static int command_explain(char **args) {
         size_t i;
         int r;
 
+        IpcKind kind;
+
         if (strv_length(args) != 2)
-                return usage_error("explain needs KIND and ID, as in 'explain shm 32769'.");
-        if (ipc_kind_from_string(args[0]) < 0)
-                return usage_error("unknown kind \"%s\" (use shm, sem or msg).", args[0]);
-        if (parse_uint32(args[1], (uint32_t *) &id32) < 0 || id32 < 0)
+                return usage_error("explain needs KIND and ID (or NAME), as in 'explain shm 32769' "
+                                   "or 'explain posix-shm PostgreSQL.1234'.");
+        kind = ipc_kind_from_string(args[0]);
+        if (kind < 0)
+                return usage_error("unknown kind \"%s\" (use shm, sem, msg, posix-shm, posix-sem "
+                                   "or posix-mq).",
+                                   args[0]);
+        if (!ipc_kind_is_posix(kind) && (parse_uint32(args[1], (uint32_t *) &id32) < 0 || id32 < 0))
                 return usage_error("\"%s\" is not an IPC id.", args[1]);
 
         r = call_daemon("explain", VARLINK_INTERFACE ".Explain",
-                        json_pack("{s:s, s:i}", "kind", args[0], "id", id32), false,
-                        arg_json ? print_json : keep_reply, &reply);
+                        ipc_kind_is_posix(kind)
+                                ? json_pack("{s:s, s:s}", "kind", args[0], "name", args[1])
+                                : json_pack("{s:s, s:i}", "kind", args[0], "id", id32),
+                        false, arg_json ? print_json : keep_reply, &reply);
         if (r != 0 || arg_json)
                 return r;
 
         o = json_object_get(reply, "object");
-        printf("%s %s (key %s), owner %s, %s, idle %s\n", get_str(o, "kind"), args[1],
-               format_key(key, sizeof(key), (uint32_t) get_int(o, "key")),
-               format_user(owner, sizeof(owner), (uint32_t) get_int(o, "ownerUid")),
-               format_size(size, sizeof(size), (uint64_t) get_int(o, "size")),
-               format_timespan(idle, sizeof(idle), (uint64_t) get_int(o, "idleSec")));
+        if (ipc_kind_is_posix(kind))
+                printf("%s %s, owner %s, %s, idle %s\n", get_str(o, "kind"), args[1],
+                       format_user(owner, sizeof(owner), (uint32_t) get_int(o, "ownerUid")),
+                       format_size(size, sizeof(size), (uint64_t) get_int(o, "size")),
+                       format_timespan(idle, sizeof(idle), (uint64_t) get_int(o, "idleSec")));
+        else
+                printf("%s %s (key %s), owner %s, %s, idle %s\n", get_str(o, "kind"), args[1],
+                       format_key(key, sizeof(key), (uint32_t) get_int(o, "key")),
+                       format_user(owner, sizeof(owner), (uint32_t) get_int(o, "ownerUid")),
+                       format_size(size, sizeof(size), (uint64_t) get_int(o, "size")),
+                       format_timespan(idle, sizeof(idle), (uint64_t) get_int(o, "idleSec")));
         printf("     State: %s", get_str(reply, "state"));
         if (json_is_string(json_object_get(reply, "rule")))
                 printf(" under rule %s", get_str(reply, "rule"));
@@ -768,8 +789,15 @@ static int command_history(void) {
                 const char *row[] = {
                         format_timestamp(time, sizeof(time), get_int(e, "time")),
                         get_str(e, "kind"),
-                        (snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, get_int(e, "id")), id),
-                        format_key(key, sizeof(key), (uint32_t) get_int(e, "key")),
+                        /* A POSIX object's name stands in its id's column. */
+                        json_is_string(json_object_get(e, "name"))
+                                ? json_string_value(json_object_get(e, "name"))
+                                : (snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
+                                            get_int(e, "id")),
+                                   id),
+                        json_is_string(json_object_get(e, "name"))
+                                ? "-"
+                                : format_key(key, sizeof(key), (uint32_t) get_int(e, "key")),
                         format_user(owner, sizeof(owner), (uint32_t) get_int(e, "ownerUid")),
                         format_size(size, sizeof(size), (uint64_t) get_int(e, "size")),
                         format_timespan(idle, sizeof(idle), (uint64_t) get_int(e, "idleSec")),
