@@ -23,7 +23,13 @@ expect() {
 }
 
 C=$IPCREAPCTL
-expect "check-config explain history list metrics reload scan simulate status" "$C" ""
+# The commands --help lists, which must include these.
+commands=$("$C" --help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1; next } on { exit }' |
+        sort | tr '\n' ' ')
+for c in check-config explain history list metrics reload scan simulate status; do
+        [[ " $commands " == *" $c "* ]] || fail "--help does not list the command $c: $commands"
+done
+expect "${commands% }" "$C" ""
 expect "list" "$C" li
 expect "check-config" "$C" --no-pager ch
 expect "--help --json --kind --no-pager --noheadings --output --owner --raw --socket --sort --state --timeout --version" "$C" list --
