@@ -181,7 +181,7 @@ lint: | $(TEST_DEPS_STAMP)
 	         -Icommon -Idaemon -Iclient --suppress=missingIncludeSystem \
 	         "-Djson_array_foreach(a,i,v)=for(i=0;(v=json_array_get(a,i));i++)" \
 	         "-Djson_object_foreach(o,k,v)=for(k=0;(v=0);)" \
-	         common daemon client tests/helpers
+	         common daemon client tests/helpers tests/fuzz
 
 format:
 	clang-format -i $(wildcard common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/helpers/*.c bench/*.[ch] tests/fuzz/*.c)
