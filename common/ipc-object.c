@@ -135,6 +135,11 @@ void ipc_object_done(IpcObject *o) {
         o->waiters_unknown = NULL;
         free(o->name);
         o->name = NULL;
+        free(o->users);
+        o->users = NULL;
+        o->n_users = 0;
+        free(o->users_unknown);
+        o->users_unknown = NULL;
 }
 
 int ipc_object_copy(IpcObject *dst, const IpcObject *src) {
@@ -143,6 +148,8 @@ int ipc_object_copy(IpcObject *dst, const IpcObject *src) {
         dst->waiters = NULL;
         dst->waiters_unknown = NULL;
         dst->name = NULL;
+        dst->users = NULL;
+        dst->users_unknown = NULL;
         if (src->n_pids > 0) {
                 dst->pids = malloc(src->n_pids * sizeof(IpcPid));
                 if (!dst->pids)
@@ -158,6 +165,14 @@ int ipc_object_copy(IpcObject *dst, const IpcObject *src) {
         if (src->waiters_unknown && !(dst->waiters_unknown = strdup(src->waiters_unknown)))
                 goto fail;
         if (src->name && !(dst->name = strdup(src->name)))
+                goto fail;
+        if (src->n_users > 0) {
+                dst->users = malloc(src->n_users * sizeof(IpcUser));
+                if (!dst->users)
+                        goto fail;
+                memcpy(dst->users, src->users, src->n_users * sizeof(IpcUser));
+        }
+        if (src->users_unknown && !(dst->users_unknown = strdup(src->users_unknown)))
                 goto fail;
         return 0;
 fail:

@@ -55,6 +55,12 @@ typedef struct IpcWaiter {
         bool sending;
 } IpcWaiter;
 
+/* A process that maps a POSIX object's file or holds it open. */
+typedef struct IpcUser {
+        pid_t pid;
+        bool mapped; /* else open */
+} IpcUser;
+
 typedef struct IpcObject {
         IpcKind kind;
         int id;
@@ -117,6 +123,12 @@ typedef struct IpcObject {
         char *name;
         uint64_t dev, ino;
         bool not_regular;
+        /* POSIX: the processes mapping it or holding it open, looked for only when it would
+         * otherwise be an orphan (a walk of every process's maps and fd); users_unknown: why
+         * some process that may could not be read, which keeps it too. */
+        IpcUser *users;
+        size_t n_users;
+        char *users_unknown;
 
         /* The IPC namespace it lives in, by the inode of its ns/ipc; 0: the daemon's own. */
         uint64_t ns_inode;

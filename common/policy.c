@@ -57,6 +57,7 @@ typedef struct ParseState {
         size_t ranges_allocated[_ID_KIND_MAX];
         size_t text_length[_ID_KIND_MAX], text_allocated[_ID_KIND_MAX];
         size_t n_creators, creators_allocated;
+        size_t n_names, names_allocated;
         bool oom;
 } ParseState;
 
@@ -286,9 +287,15 @@ static int parse_kind_value(ParseState *s, const ConfigKey *key, const char *val
         }
         for (char **w = words; *w; w++) {
                 IpcKind k = ipc_kind_from_string(*w);
+                if (streq(*w, "all")) {
+                        parsed |= IPC_KIND_EVERY;
+                        continue;
+                }
                 if (k < 0) {
-                        config_error(s, "%s=: unknown kind \"%s\" (use shm, sem, msg)", key->name,
-                                     *w);
+                        config_error(s,
+                                     "%s=: unknown kind \"%s\" (use shm, sem, msg, posix-shm, "
+                                     "posix-sem, posix-mq or all)",
+                                     key->name, *w);
                         return -EINVAL;
                 }
                 parsed |= 1u << k;
@@ -586,26 +593,34 @@ static int parse_key_value(ParseState *s, const ConfigKey *k, const char *value,
         return parse_id_set(s, ID_KEY, k->name, value, field);
 }
 
-static int parse_creator_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
+/* A list of globs; repeated assignments add to it, an empty one resets it to "any". */
+static int parse_glob_list(ParseState *s, char ***globs, size_t *n, size_t *allocated,
+                           const char *value) {
         _cleanup_strv_free_ char **words = strv_split_blanks(value);
-        char ***globs = field;
 
-        (void) k;
         if (!words) {
                 s->oom = true;
                 return -ENOMEM;
         }
         if (!words[0]) {
                 *globs = strv_free(*globs);
-                s->n_creators = s->creators_allocated = 0;
+                *n = *allocated = 0;
                 return 0;
         }
         for (char **w = words; *w; w++)
-                if (vector_append(globs, &s->n_creators, &s->creators_allocated, strdup(*w)) < 0) {
+                if (vector_append(globs, n, allocated, strdup(*w)) < 0) {
                         s->oom = true;
                         return -ENOMEM;
                 }
         return 0;
+}
+
+static int parse_creator_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
+        return parse_glob_list(s, field, &s->n_creators, &s->creators_allocated, value);
+}
+
+static int parse_name_value(ParseState *s, const ConfigKey *k, const char *value, void *field) {
+        return parse_glob_list(s, field, &s->n_names, &s->names_allocated, value);
 }
 
 /* Designated, so that keys without a range may leave it out. */
@@ -642,6 +657,7 @@ static const ConfigKey config_keys[] = {
         RULE_KEY("Group", parse_group_value, group),
         RULE_KEY("Key", parse_key_value, key),
         RULE_KEY("Creator", parse_creator_value, creator),
+        RULE_KEY("Name", parse_name_value, names),
         RULE_KEY("MinSize", parse_size_value, min_size, RANGE(0, POLICY_MIN_SIZE_MAX)),
         RULE_KEY("MinIdleSec", parse_span_value, min_idle_sec, RANGE(0, POLICY_SPAN_MAX_SEC)),
         RULE_KEY("RequireDeadPids", parse_bool_value, require_dead_pids),
@@ -729,6 +745,7 @@ static void begin_rule(ParseState *s, const char *rule_name) {
         memset(s->text_length, 0, sizeof(s->text_length));
         memset(s->text_allocated, 0, sizeof(s->text_allocated));
         s->n_creators = s->creators_allocated = 0;
+        s->n_names = s->names_allocated = 0;
 }
 
 static void begin_section(ParseState *s, const char *line) {
@@ -1148,6 +1165,7 @@ Policy *policy_free(Policy *p) {
                 id_set_done(&r->group);
                 id_set_done(&r->key);
                 strv_free(r->creator);
+                strv_free(r->names);
         }
         free(p->rules);
         free(p->daemon.socket);
@@ -1203,8 +1221,9 @@ bool id_set_contains(const IdSet *s, uint32_t id) {
 }
 
 static bool rule_matches_everything(const Rule *r) {
-        return r->kinds == IPC_KIND_SYSV && id_set_is_any(&r->owner) && id_set_is_any(&r->group) &&
-               id_set_is_any(&r->key) && !r->creator && r->min_size == 0;
+        return (r->kinds & IPC_KIND_SYSV) == IPC_KIND_SYSV && id_set_is_any(&r->owner) &&
+               id_set_is_any(&r->group) && id_set_is_any(&r->key) && !r->creator && !r->names &&
+               r->min_size == 0;
 }
 
 int policy_warnings(const Policy *p, char ***ret) {
@@ -1299,6 +1318,7 @@ void policy_print(const Policy *p, FILE *f) {
         for (size_t i = 0; i < p->n_rules; i++) {
                 const Rule *r = &p->rules[i];
                 _cleanup_free_ char *creator = strv_join(r->creator, " ");
+                _cleanup_free_ char *names = strv_join(r->names, " ");
 
                 fprintf(f, "\n# %s:%u\n[Rule %s]\n", r->file, r->line, r->name);
                 bool first = true;
@@ -1313,6 +1333,8 @@ void policy_print(const Policy *p, FILE *f) {
                 print_list(f, "Group", r->group.text);
                 print_list(f, "Key", r->key.text);
                 print_list(f, "Creator", creator);
+                if (r->names) /* Only for rules that name POSIX objects. */
+                        print_list(f, "Name", names);
                 fprintf(f, "MinSize=%s\n", format_size_exact(size, sizeof(size), r->min_size));
                 fprintf(f, "MinIdleSec=%s\n",
                         format_timespan_exact(span, sizeof(span), r->min_idle_sec));

@@ -57,6 +57,8 @@ typedef struct Rule {
         unsigned kinds; /* bit (1 << IpcKind) */
         IdSet owner, group, key;
         char **creator; /* globs on the creator's comm; NULL means any */
+        char **names;   /* globs on a POSIX object's name; NULL means any (a rule with Name=
+                         * never matches a System V object) */
         uint64_t min_size;
         uint64_t min_idle_sec;
         bool require_dead_pids;

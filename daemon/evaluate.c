@@ -48,9 +48,24 @@ bool rule_matches(const Rule *r, const IpcObject *o, const char *creator_comm, c
         if (!id_set_contains(&r->group, o->gid))
                 return set_why(ret_why, "Group: gid %" PRIu32 " is not in %s", o->gid,
                                r->group.text);
-        if (!id_set_contains(&r->key, (uint32_t) o->key))
+        if (ipc_kind_is_posix(o->kind) && !id_set_is_any(&r->key))
+                return set_why(ret_why, "Key: a POSIX object has no key");
+        if (!ipc_kind_is_posix(o->kind) && !id_set_contains(&r->key, (uint32_t) o->key))
                 return set_why(ret_why, "Key: 0x%08" PRIx32 " is not in %s", (uint32_t) o->key,
                                r->key.text);
+        if (r->names) {
+                const char *name = ipc_object_display_name(o);
+                bool found = false;
+                if (!ipc_kind_is_posix(o->kind))
+                        return set_why(ret_why, "Name: a System V object has no name");
+                for (char **g = r->names; *g && !found; g++)
+                        found = fnmatch(*g, name, 0) == 0;
+                if (!found) {
+                        _cleanup_free_ char *globs = strv_join(r->names, " ");
+                        return set_why(ret_why, "Name: \"%s\" matches none of %s", name,
+                                       strempty(globs));
+                }
+        }
         if (r->creator) {
                 bool found = false;
                 if (!creator_comm)
@@ -105,6 +120,9 @@ Verdict policy_evaluate(const Policy *p, const IpcObject *o, const char *creator
                 v.state = OBJECT_IN_USE;
                 return v;
         }
+        /* A directory or symlink in /dev/shm is nobody's IPC object: listed, never judged. */
+        if (o->not_regular)
+                return v;
         for (size_t i = 0; i < p->n_rules; i++)
                 if (rule_matches(&p->rules[i], o, creator_comm, NULL)) {
                         r = &p->rules[i];
@@ -180,6 +198,22 @@ int verdict_reasons(const Verdict *v, const IpcObject *o, const Policy *p, int64
         if (k >= 0 && v->pending & PENDING_MSG_WAITERS_UNKNOWN)
                 k = strv_extendf(&l, "a thread that may wait on it cannot be read (%s)",
                                  o->waiters_unknown ? o->waiters_unknown : "out of memory");
+        if (k >= 0 && v->pending & PENDING_FILE_USERS && o->n_users > 0) {
+                char who[256] = "";
+                size_t n = 0, shown = 0;
+                for (size_t i = 0; i < o->n_users && n < sizeof(who) - 48; i++, shown++)
+                        n += (size_t) snprintf(who + n, sizeof(who) - n, "%s%s pid %" PRIi32,
+                                               i ? ", " : "",
+                                               o->users[i].mapped ? "mapped by" : "open in",
+                                               (int32_t) o->users[i].pid);
+                if (o->n_users > shown)
+                        k = strv_extendf(&l, "%s (and %zu more)", who, o->n_users - shown);
+                else
+                        k = strv_extend(&l, who);
+        }
+        if (k >= 0 && v->pending & PENDING_FILE_USERS_UNKNOWN)
+                k = strv_extendf(&l, "a process that may map or hold it cannot be read (%s)",
+                                 o->users_unknown ? o->users_unknown : "out of memory");
         if (k >= 0 && v->pending & PENDING_TOO_YOUNG)
                 k = strv_extendf(&l, "idle for %s, rule needs %s",
                                  format_timespan(idle, sizeof(idle), ipc_object_idle_sec(o, now)),

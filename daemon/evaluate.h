@@ -26,11 +26,14 @@ typedef enum PendingReason {
         PENDING_NO_PIDS_OWNER_UNKNOWN = 1u << 10,
         PENDING_MSG_WAITERS = 1u << 11,         /* a thread blocked in msgrcv/msgsnd on it */
         PENDING_MSG_WAITERS_UNKNOWN = 1u << 12, /* a thread that may be cannot be read */
+        PENDING_FILE_USERS = 1u << 13,          /* POSIX: mapped or open by a process */
+        PENDING_FILE_USERS_UNKNOWN = 1u << 14,  /* POSIX: a process that may cannot be read */
 } PendingReason;
 
-#define PENDING_IN_USE                                                     \
-        (PENDING_ATTACHED | PENDING_DESTROY_MARKED | PENDING_SEM_WAITERS | \
-         PENDING_SEM_UNREADABLE | PENDING_MSG_WAITERS | PENDING_MSG_WAITERS_UNKNOWN)
+#define PENDING_IN_USE                                                                \
+        (PENDING_ATTACHED | PENDING_DESTROY_MARKED | PENDING_SEM_WAITERS |            \
+         PENDING_SEM_UNREADABLE | PENDING_MSG_WAITERS | PENDING_MSG_WAITERS_UNKNOWN | \
+         PENDING_FILE_USERS | PENDING_FILE_USERS_UNKNOWN)
 
 typedef struct Verdict {
         ObjectState state;

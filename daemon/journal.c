@@ -78,10 +78,15 @@ void journal_log_removal(RemovalEventType type, const IpcObject *o, const char *
         strbuf_putc(&b, ' ');
         strbuf_puts(&b, ipc_kind_to_string(o->kind));
         strbuf_putc(&b, ' ');
-        strbuf_put_i64(&b, o->id);
-        strbuf_puts(&b, ": key 0x");
-        strbuf_put_hex32(&b, (uint32_t) o->key);
-        strbuf_puts(&b, ", owner ");
+        if (ipc_kind_is_posix(o->kind)) {
+                strbuf_puts(&b, ipc_object_display_name(o));
+                strbuf_puts(&b, ": owner ");
+        } else {
+                strbuf_put_i64(&b, o->id);
+                strbuf_puts(&b, ": key 0x");
+                strbuf_put_hex32(&b, (uint32_t) o->key);
+                strbuf_puts(&b, ", owner ");
+        }
         strbuf_puts(&b, owner);
         strbuf_puts(&b, ", rule ");
         strbuf_puts(&b, strempty(rule));
@@ -111,11 +116,24 @@ void journal_log_removal(RemovalEventType type, const IpcObject *o, const char *
                 log_message(removal_types[type].priority, message);
                 return;
         }
+        /* A POSIX object has a name instead of an id and a key. */
+        char id_field[32], key_field[32], name_field[300];
+        if (ipc_kind_is_posix(o->kind)) {
+                snprintf(id_field, sizeof(id_field), "IPCREAP_ID=");
+                snprintf(key_field, sizeof(key_field), "IPCREAP_KEY=");
+                snprintf(name_field, sizeof(name_field), "IPCREAP_NAME=%s",
+                         ipc_object_display_name(o));
+        } else {
+                snprintf(id_field, sizeof(id_field), "IPCREAP_ID=%d", o->id);
+                snprintf(key_field, sizeof(key_field), "IPCREAP_KEY=0x%08" PRIx32,
+                         (uint32_t) o->key);
+                snprintf(name_field, sizeof(name_field), "IPCREAP_NAME=");
+        }
         sd_journal_send("MESSAGE=%s", message, "MESSAGE_ID=%s", removal_types[type].message_id,
                         "PRIORITY=%i", removal_types[type].priority, "IPCREAP_KIND=%s",
-                        ipc_kind_to_string(o->kind), "IPCREAP_ID=%d", o->id,
-                        "IPCREAP_KEY=0x%08" PRIx32, (uint32_t) o->key, "IPCREAP_OWNER_UID=%" PRIu32,
-                        o->uid, "IPCREAP_RULE=%s", strempty(rule), "IPCREAP_SIZE=%" PRIu64, o->size,
+                        ipc_kind_to_string(o->kind), "%s", id_field, "%s", key_field, "%s",
+                        name_field, "IPCREAP_OWNER_UID=%" PRIu32, o->uid, "IPCREAP_RULE=%s",
+                        strempty(rule), "IPCREAP_SIZE=%" PRIu64, o->size,
                         "IPCREAP_IDLE_SEC=%" PRIu64, idle_sec, "IPCREAP_CREATOR=%s",
                         creator && creator->comm ? creator->comm : "",
                         "IPCREAP_CREATOR_PID=%" PRIi32, creator ? (int32_t) creator->pid : 0,

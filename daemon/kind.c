@@ -3,6 +3,7 @@
 #include "evaluate.h"
 #include "kind.h"
 #include "macro.h"
+#include "posixipc.h"
 #include "sysvipc.h"
 
 /* ---- System V ---- */
@@ -103,10 +104,53 @@ static const KindOps msg_ops = {
         .fields_to_json = msg_fields,
 };
 
+/* ---- POSIX ---- */
+
+static int posix_shm_read_all(const KindSources *src, ObjectTable *t) {
+        return posixipc_read_kind(src, IPC_KIND_POSIX_SHM, t);
+}
+
+static int posix_sem_read_all(const KindSources *src, ObjectTable *t) {
+        return posixipc_read_kind(src, IPC_KIND_POSIX_SEM, t);
+}
+
+static int posix_mq_read_all(const KindSources *src, ObjectTable *t) {
+        return posixipc_read_kind(src, IPC_KIND_POSIX_MQ, t);
+}
+
+/* Mapped or open by a process, known only for files that would otherwise be orphans. */
+static unsigned posix_in_use(const IpcObject *o) {
+        unsigned bits = 0;
+
+        if (o->n_users > 0)
+                bits |= PENDING_FILE_USERS;
+        if (o->users_unknown)
+                bits |= PENDING_FILE_USERS_UNKNOWN;
+        return bits;
+}
+
+static void posix_fields(const IpcObject *o, json_t *j) {
+        json_object_set_new(j, "name", json_string(ipc_object_display_name(o)));
+}
+
+#define POSIX_OPS(read)                                                          \
+        {                                                                        \
+                .read_all = read, .stat = posixipc_stat, .in_use = posix_in_use, \
+                .set_mode = posixipc_set_mode, .remove = posixipc_remove,        \
+                .fields_to_json = posix_fields,                                  \
+        }
+
+static const KindOps posix_shm_ops = POSIX_OPS(posix_shm_read_all);
+static const KindOps posix_sem_ops = POSIX_OPS(posix_sem_read_all);
+static const KindOps posix_mq_ops = POSIX_OPS(posix_mq_read_all);
+
 static const KindOps *const kind_ops_table[_IPC_KIND_MAX] = {
         [IPC_KIND_SHM] = &shm_ops,
         [IPC_KIND_SEM] = &sem_ops,
         [IPC_KIND_MSG] = &msg_ops,
+        [IPC_KIND_POSIX_SHM] = &posix_shm_ops,
+        [IPC_KIND_POSIX_SEM] = &posix_sem_ops,
+        [IPC_KIND_POSIX_MQ] = &posix_mq_ops,
 };
 
 const KindOps *kind_ops(IpcKind k) {

@@ -23,13 +23,17 @@ static const char interface_description[] =
         "  unit: ?string\n"
         ")\n"
         "\n"
-        "# One shared memory segment (shm), semaphore set (sem) or message queue (msg).\n"
-        "# key is unsigned; size is segment bytes (shm) or queued bytes (msg), 0 for sem.\n"
+        "# One System V shared memory segment (shm), semaphore set (sem) or message queue\n"
+        "# (msg), with an id and a key (unsigned); or one POSIX object (posix-shm, posix-sem,\n"
+        "# posix-mq), with a name. size is segment or file bytes (shm, posix-shm, posix-sem)\n"
+        "# or queued bytes (msg, posix-mq), 0 for sem. namespace is \"host\".\n"
         "# state is one of in-use, idle, orphan, protected, unmatched.\n"
         "type Object (\n"
         "  kind: string,\n"
-        "  id: int,\n"
-        "  key: int,\n"
+        "  id: ?int,\n"
+        "  key: ?int,\n"
+        "  name: ?string,\n"
+        "  namespace: string,\n"
         "  mode: int,\n"
         "  ownerUid: int,\n"
         "  ownerGid: int,\n"
@@ -133,7 +137,7 @@ static const char interface_description[] =
         "# With 'more', one reply per object, each with a one-element list.\n"
         "method List(kind: ?string, state: ?string) -> (objects: []Object)\n"
         "\n"
-        "method Explain(kind: string, id: int) -> (\n"
+        "method Explain(kind: string, id: ?int, name: ?string) -> (\n"
         "  object: Object,\n"
         "  state: string,\n"
         "  rule: ?string,\n"
@@ -176,7 +180,7 @@ static const char interface_description[] =
         "  changes: []Change\n"
         ")\n"
         "\n"
-        "error NoSuchObject (kind: string, id: int)\n"
+        "error NoSuchObject (kind: string, id: ?int, name: ?string)\n"
         "error PermissionDenied (method: string)\n"
         "error InvalidConfig (errors: []string)\n"
         "error ScanFailed (message: string)\n"
@@ -459,10 +463,15 @@ static int method_list(Call *call, json_t *parameters, void *userdata) {
         return call_stream(call, list_stream, st, list_state_free);
 }
 
-static ssize_t find_object(const ScanResult *r, IpcKind kind, int id) {
-        for (size_t i = 0; r && i < r->table.n; i++)
-                if (r->table.objects[i].kind == kind && r->table.objects[i].id == id)
+/* A System V object by id, a POSIX one by its name (a semaphore's without "sem."). */
+static ssize_t find_object(const ScanResult *r, IpcKind kind, int id, const char *name) {
+        for (size_t i = 0; r && i < r->table.n; i++) {
+                const IpcObject *o = &r->table.objects[i];
+                if (o->kind != kind)
+                        continue;
+                if (ipc_kind_is_posix(kind) ? streq(ipc_object_display_name(o), name) : o->id == id)
                         return (ssize_t) i;
+        }
         return -1;
 }
 
@@ -477,8 +486,8 @@ static int method_explain(Call *call, json_t *parameters, void *userdata) {
         Manager *m = userdata;
         const ScanResult *r = m->snapshot;
         _cleanup_strv_free_ char **reasons = NULL;
-        const char *kind_name;
-        json_int_t id;
+        const char *kind_name, *name = NULL;
+        json_int_t id = -1;
         json_t *rules, *reply;
         const IpcObject *o;
         const ObjectInfo *info;
@@ -488,17 +497,20 @@ static int method_explain(Call *call, json_t *parameters, void *userdata) {
 
         if (!r)
                 return manager_wait_for_snapshot(m, call, method_explain, parameters);
-        if (json_unpack(parameters, "{s:s, s:I}", "kind", &kind_name, "id", &id) < 0)
+        if (json_unpack(parameters, "{s:s, s?I, s?s}", "kind", &kind_name, "id", &id, "name",
+                        &name) < 0)
                 return call_error_invalid_parameter(call, "kind");
         kind = ipc_kind_from_string(kind_name);
         if (kind < 0)
                 return call_error_invalid_parameter(call, "kind");
-        if (id < 0 || id > INT32_MAX)
-                return call_error_invalid_parameter(call, "id");
-        i = find_object(r, kind, (int) id);
+        if (ipc_kind_is_posix(kind) ? !name : (id < 0 || id > INT32_MAX))
+                return call_error_invalid_parameter(call, ipc_kind_is_posix(kind) ? "name" : "id");
+        i = find_object(r, kind, (int) id, name);
         if (i < 0)
                 return call_error(call, VARLINK_ERROR_NO_SUCH_OBJECT,
-                                  json_pack("{s:s, s:I}", "kind", kind_name, "id", id));
+                                  ipc_kind_is_posix(kind)
+                                          ? json_pack("{s:s, s:s}", "kind", kind_name, "name", name)
+                                          : json_pack("{s:s, s:I}", "kind", kind_name, "id", id));
         o = &r->table.objects[i];
         info = &r->info[i];
         viewer = call_viewer(m, call);

@@ -60,6 +60,11 @@ json_t *removal_event_to_json_detail(const RemovalEvent *ev, CreatorDetail detai
                               ev->id, "key", key_to_json(ev->key), "ownerUid",
                               (json_int_t) ev->owner_uid, "rule", strempty(ev->rule), "size",
                               (json_int_t) ev->size, "idleSec", (json_int_t) ev->idle_sec);
+        if (j && ipc_kind_is_posix(ev->kind) &&
+            json_object_set_new(j, "name", json_string(strempty(ev->name))) < 0) {
+                json_decref(j);
+                return NULL;
+        }
         if (j && ev->creator.pid > 0 &&
             json_object_set_new(j, "creator", creator_to_json_detail(&ev->creator, detail)) < 0) {
                 json_decref(j);
@@ -78,17 +83,27 @@ int removal_event_from_json(json_t *j, RemovalEvent *ret) {
                         "idleSec", &idle) < 0)
                 return -EBADMSG;
         ev.kind = ipc_kind_from_string(kind);
-        if (ev.kind < 0 || id < 0 || id > INT32_MAX || key_from_json(key, &ev.key) < 0 || uid < 0 ||
-            uid > UINT32_MAX || size < 0 || idle < 0)
+        if (ev.kind < 0 || id < -1 || id > INT32_MAX || (id < 0) != ipc_kind_is_posix(ev.kind) ||
+            key_from_json(key, &ev.key) < 0 || uid < 0 || uid > UINT32_MAX || size < 0 || idle < 0)
                 return -EBADMSG;
+        if (ipc_kind_is_posix(ev.kind)) {
+                const char *name = json_string_value(json_object_get(j, "name"));
+                if (!name)
+                        return -EBADMSG;
+                ev.name = strdup(name);
+                if (!ev.name)
+                        return -ENOMEM;
+        }
         ev.time = time;
         ev.id = (int) id;
         ev.owner_uid = (uint32_t) uid;
         ev.size = (uint64_t) size;
         ev.idle_sec = (uint64_t) idle;
         ev.rule = strdup(rule);
-        if (!ev.rule)
+        if (!ev.rule) {
+                free(ev.name);
                 return -ENOMEM;
+        }
         if (creator_from_json(json_object_get(j, "creator"), &ev.creator) < 0) {
                 removal_event_done(&ev);
                 return -EBADMSG;
@@ -128,6 +143,12 @@ json_t *object_to_json_detail(const ScanResult *r, size_t index, int64_t now,
         if (!j)
                 return NULL;
 
+        if (ipc_kind_is_posix(o->kind)) {
+                /* Known by a name, not an id and a key. */
+                json_object_del(j, "id");
+                json_object_del(j, "key");
+        }
+        json_object_set_new(j, "namespace", json_string("host"));
         if (kind_ops(o->kind) && kind_ops(o->kind)->fields_to_json)
                 kind_ops(o->kind)->fields_to_json(o, j);
         if (info->creator.pid > 0)

@@ -8,6 +8,7 @@
 #include "evaluate.h"
 #include "log.h"
 #include "macro.h"
+#include "posixipc.h"
 #include "process.h"
 #include "reaper.h"
 #include "sysvipc.h"
@@ -32,6 +33,9 @@ struct RealKernel {
         QueueWaiters waiters;
         int waiters_error; /* 1: not walked; negative: the walk failed */
         uint64_t ns_inode;
+        /* Processes mapping or holding POSIX files, walked afresh after each fence. */
+        FileUsers users;
+        int users_error;
 };
 
 static int real_stat(const IpcObject *seen, IpcObject *ret, void *userdata) {
@@ -39,6 +43,15 @@ static int real_stat(const IpcObject *seen, IpcObject *ret, void *userdata) {
         const KindOps *ops = kind_ops(seen->kind);
         int r = ops ? ops->stat(&k->src, seen, ret) : -EINVAL;
 
+        if (r >= 0 && ipc_kind_is_posix(seen->kind)) {
+                if (k->users_error == 0)
+                        r = posixipc_set_users(ret, &k->users);
+                else if (!(ret->users_unknown = strdup("cannot walk the processes in /proc")))
+                        r = -ENOMEM;
+                if (r < 0)
+                        ipc_object_done(ret);
+                return r;
+        }
         if (r < 0 || seen->kind != IPC_KIND_MSG)
                 return r;
         if (k->waiters_error == 0)
@@ -81,6 +94,9 @@ static void real_drop_views(RealKernel *k) {
         if (k->waiters_error == 0)
                 queue_waiters_done(&k->waiters);
         k->waiters_error = 1;
+        if (k->users_error == 0)
+                file_users_done(&k->users);
+        k->users_error = 1;
 }
 
 static int real_begin_recheck(unsigned kinds, void *userdata) {
@@ -98,6 +114,12 @@ static int real_begin_recheck(unsigned kinds, void *userdata) {
                         sysvipc_read_queue_waiters(k->procfs, k->cache.hidepid, &k->waiters);
                 if (k->waiters_error > 0)
                         k->waiters_error = 0;
+        }
+        if (kinds & IPC_KIND_POSIX) {
+                /* After the fence (mode 000): a process that opens the file now fails. */
+                k->users_error = posixipc_read_users(&k->src, k->cache.hidepid, &k->users);
+                if (k->users_error > 0)
+                        k->users_error = 0;
         }
         return 0;
 }
@@ -122,6 +144,7 @@ int real_kernel_new(const KindSources *src, RealKernel **ret) {
         k->src = *src;
         k->src.procfs = k->procfs;
         k->waiters_error = 1;
+        k->users_error = 1;
         k->ns_inode = sysvipc_namespace_inode(src->procfs);
         k->ops = (ReaperKernel){
                 .stat = real_stat,
@@ -169,6 +192,10 @@ static bool same_activity(const IpcObject *a, const IpcObject *b) {
         case IPC_KIND_MSG:
                 return a->stime == b->stime && a->rtime == b->rtime && a->lspid == b->lspid &&
                        a->lrpid == b->lrpid && a->messages == b->messages && a->size == b->size;
+        case IPC_KIND_POSIX_SHM:
+        case IPC_KIND_POSIX_SEM:
+        case IPC_KIND_POSIX_MQ:
+                return a->mtime == b->mtime && a->size == b->size;
         default:
                 return false;
         }

@@ -8,6 +8,7 @@
 #include "journal.h"
 #include "log.h"
 #include "macro.h"
+#include "posixipc.h"
 #include "reaper.h"
 #include "scan.h"
 #include "sysvipc.h"
@@ -59,6 +60,8 @@ static RemovalEvent removal_event(const IpcObject *o, const Rule *rule, uint64_t
                 .size = o->size,
                 .idle_sec = idle,
         };
+        if (ipc_kind_is_posix(o->kind))
+                ev.name = strdup(ipc_object_display_name(o));
         if (creator_copy(&ev.creator, creator) < 0)
                 ev.creator = (Creator){ 0 };
         return ev;
@@ -112,6 +115,52 @@ static void judge_queue_waiters(ScanResult *res, ProcessCache *cache, const Scan
         }
 }
 
+/* POSIX objects that would otherwise be orphans: one walk of every process's maps and fd
+ * finds those mapped or held open, and they are judged again. No candidate, no walk. */
+static void judge_file_users(ScanResult *res, ProcessCache *cache, const KindSources *src,
+                             const EvaluationContext *ctx) {
+        FileUsers u;
+        size_t candidates = 0;
+        int r;
+
+        for (size_t i = 0; i < res->table.n; i++)
+                if (ipc_kind_is_posix(res->table.objects[i].kind) &&
+                    res->info[i].verdict.state == OBJECT_ORPHAN)
+                        candidates++;
+        if (candidates == 0)
+                return;
+
+        r = posixipc_read_users(src, cache->hidepid, &u);
+        if (r < 0)
+                log_warning_errno(r,
+                                  "Failed to look for processes using POSIX objects, keeping "
+                                  "%zu: %m",
+                                  candidates);
+        for (size_t i = 0; i < res->table.n; i++) {
+                IpcObject *o = &res->table.objects[i];
+                ObjectInfo *info = &res->info[i];
+
+                if (!ipc_kind_is_posix(o->kind) || info->verdict.state != OBJECT_ORPHAN)
+                        continue;
+                int k = r < 0 ? r : posixipc_set_users(o, &u);
+                if (k < 0 && !o->users_unknown)
+                        o->users_unknown = strdup(r < 0 ? "cannot walk the processes in /proc"
+                                                        : "out of memory");
+                info->verdict = policy_evaluate(res->policy, o, info->creator.comm, ctx);
+                if (k < 0 && info->verdict.state == OBJECT_ORPHAN) {
+                        info->verdict.state = OBJECT_IN_USE;
+                        info->verdict.pending |= PENDING_FILE_USERS_UNKNOWN;
+                }
+        }
+        if (r >= 0) {
+                log_debug("Looked at %zu processes (%zu descriptors, %zu mappings) for users of "
+                          "%zu POSIX object%s.",
+                          u.n_processes, u.n_fds, u.n_maps_lines, candidates,
+                          candidates == 1 ? "" : "s");
+                file_users_done(&u);
+        }
+}
+
 /* An orphan of a report rule, or of a reap rule in a dry run: logged once per lifetime. */
 static void announce_orphan(ScanResult *res, Tracker *tracker, const ScanOptions *opt, size_t i,
                             RemovalEventType type) {
@@ -157,7 +206,7 @@ static void settle_batch(ScanResult *res, Tracker *tracker, const size_t *which,
                         journal_log_removal(REMOVAL_DONE, o, rule, idle, &info->creator, NULL);
                         if (tracker_record_removal(tracker, &intents[j].event) < 0)
                                 log_oom();
-                        tracker_forget(tracker, o->kind, o->id);
+                        tracker_forget_object(tracker, o);
                         res->reaped++;
                         res->reclaimed_bytes += o->size;
                         gone[i] = true;
@@ -165,7 +214,7 @@ static void settle_batch(ScanResult *res, Tracker *tracker, const size_t *which,
                 case REAP_GONE:
                         log_debug("%s %d vanished before removal.", ipc_kind_to_string(o->kind),
                                   o->id);
-                        tracker_forget(tracker, o->kind, o->id);
+                        tracker_forget_object(tracker, o);
                         gone[i] = true;
                         break;
                 case REAP_CHANGED:
@@ -226,6 +275,10 @@ static void reap_orphans(ScanResult *res, Tracker *tracker, const ReaperKernel *
                                 .cuid = o->cuid,
                                 .ctime = o->ctime,
                                 .mode = o->mode & 0777,
+                                .name = o->name ? strdup(o->name) : NULL,
+                                .dev = o->dev,
+                                .ino = o->ino,
+                                .uid = o->uid,
                                 .event = removal_event(o, rule, ipc_object_idle_sec(o, res->time),
                                                        &info->creator, res->time),
                         };
@@ -283,6 +336,8 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
                 if (!ops)
                         continue;
                 r = ops->read_all(&src, &res.table);
+                if (r == -ENOENT && ipc_kind_is_posix(k))
+                        continue; /* No such mount here. */
                 if (r < 0)
                         goto fail;
                 res.kinds_read |= 1u << k;
@@ -326,6 +381,7 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
         res.n_objects = res.table.n;
         tracker_end_pass(tracker);
         judge_queue_waiters(&res, &cache, opt, &ctx);
+        judge_file_users(&res, &cache, &src, &ctx);
         for (size_t i = 0; i < res.table.n; i++)
                 if (res.info[i].verdict.state == OBJECT_ORPHAN)
                         res.n_orphans++;

@@ -566,7 +566,7 @@ int sysvipc_set_queue_waiters(IpcObject *o, const QueueWaiters *w, uint64_t ns_i
 }
 
 /* Whether the daemon has CAP_SYS_PTRACE in its effective set (bit 19 of CapEff). */
-static bool has_cap_sys_ptrace(void) {
+bool sysvipc_has_cap_sys_ptrace(void) {
         _cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
         char line[256];
 
@@ -583,7 +583,7 @@ int sysvipc_read_queue_waiters(const char *procfs, bool hidepid, QueueWaiters *r
 
         if (r < 0)
                 return r;
-        if (hidepid && !has_cap_sys_ptrace()) {
+        if (hidepid && !sysvipc_has_cap_sys_ptrace()) {
                 r = queue_waiters_add_uncertain(ret, 0,
                                                 "/proc hides other users' processes (hidepid=) "
                                                 "and the daemon lacks CAP_SYS_PTRACE");

@@ -45,6 +45,9 @@ int sysvipc_remove(IpcKind kind, int id);
  * for the queue's IPC namespace ns_inode. */
 int sysvipc_set_queue_waiters(IpcObject *o, const QueueWaiters *w, uint64_t ns_inode);
 
+/* Whether the daemon has CAP_SYS_PTRACE in its effective set. */
+bool sysvipc_has_cap_sys_ptrace(void);
+
 /* One walk of every thread for queue waiters. Under a /proc mounted with hidepid=, a daemon
  * without CAP_SYS_PTRACE cannot see other users' threads at all: every namespace is then
  * uncertain. */

@@ -20,6 +20,21 @@ static uint64_t tracker_key(IpcKind kind, int id) {
         return ((uint64_t) kind << 32) | (uint32_t) id;
 }
 
+/* System V objects by (kind, id); POSIX files by (kind, device, inode), mixed into the keys
+ * with the top bit set, which System V keys never have. */
+static uint64_t tracker_object_key(const IpcObject *o) {
+        uint64_t h = 0xcbf29ce484222325ULL;
+
+        if (!ipc_kind_is_posix(o->kind))
+                return tracker_key(o->kind, o->id);
+        for (int i = 0; i < 3; i++) {
+                h ^= i == 0 ? (uint64_t) o->kind : i == 1 ? o->dev : o->ino;
+                h *= 0x100000001b3ULL;
+                h ^= h >> 29;
+        }
+        return h | (1ULL << 63);
+}
+
 static void tracked_object_free(void *p) {
         TrackedObject *o = p;
         creator_done(&o->creator);
@@ -28,6 +43,7 @@ static void tracked_object_free(void *p) {
 
 void removal_event_done(RemovalEvent *ev) {
         free(ev->rule);
+        free(ev->name);
         creator_done(&ev->creator);
         *ev = (RemovalEvent){ 0 };
 }
@@ -106,11 +122,12 @@ void tracker_begin_pass(Tracker *t) {
 }
 
 TrackedObject *tracker_observe(Tracker *t, const IpcObject *o, int64_t now) {
-        uint64_t key = tracker_key(o->kind, o->id);
+        uint64_t key = tracker_object_key(o);
         TrackedObject *tracked = hashmap_get(&t->objects, key);
 
         if (tracked &&
-            (tracked->key != o->key || tracked->ctime != o->ctime || tracked->cuid != o->cuid)) {
+            (tracked->key != o->key || tracked->ctime != o->ctime || tracked->cuid != o->cuid ||
+             tracked->kind != o->kind || tracked->dev != o->dev || tracked->ino != o->ino)) {
                 /* The id was reused, or the object was changed with IPC_SET (ctime moved):
                  * either way what we knew no longer describes it. */
                 tracked_object_free(hashmap_remove(&t->objects, key));
@@ -126,6 +143,8 @@ TrackedObject *tracker_observe(Tracker *t, const IpcObject *o, int64_t now) {
                         .key = o->key,
                         .ctime = o->ctime,
                         .cuid = o->cuid,
+                        .dev = o->dev,
+                        .ino = o->ino,
                         .first_seen = now,
                 };
                 if (hashmap_put(&t->objects, key, tracked, NULL) < 0) {
@@ -149,6 +168,14 @@ void tracker_end_pass(Tracker *t) {
                 t->dirty = true;
                 /* Removal shifts later entries back into this slot: look at it again. */
                 i--;
+        }
+}
+
+void tracker_forget_object(Tracker *t, const IpcObject *o) {
+        TrackedObject *tracked = hashmap_remove(&t->objects, tracker_object_key(o));
+        if (tracked) {
+                tracked_object_free(tracked);
+                t->dirty = true;
         }
 }
 
@@ -245,6 +272,12 @@ static int state_write(FILE *f, void *userdata) {
                 strbuf_put_u64(&b, o->cuid);
                 strbuf_puts(&b, ",\"firstSeen\":");
                 strbuf_put_i64(&b, o->first_seen);
+                if (ipc_kind_is_posix(o->kind)) {
+                        strbuf_puts(&b, ",\"dev\":");
+                        strbuf_put_u64(&b, o->dev);
+                        strbuf_puts(&b, ",\"ino\":");
+                        strbuf_put_u64(&b, o->ino);
+                }
                 fwrite(line, 1, strbuf_length(&b), f);
                 if (o->creator.pid > 0) {
                         json_t *c = creator_to_json(&o->creator);
@@ -325,9 +358,17 @@ static int state_from_json(Tracker *t, json_t *root) {
                 if (json_unpack(j, "{s:s, s:I, s:I, s:I, s:I, s:I}", "kind", &kind, "id", &id,
                                 "key", &key, "ctime", &ctime, "cuid", &cuid, "firstSeen",
                                 &first_seen) < 0 ||
-                    kind_from_json(kind, &probe.kind) < 0 || id < 0 || id > INT32_MAX ||
+                    kind_from_json(kind, &probe.kind) < 0 || id < -1 || id > INT32_MAX ||
+                    (id < 0) != ipc_kind_is_posix(probe.kind) ||
                     key_from_json(key, &probe.key) < 0 || cuid < 0 || cuid > UINT32_MAX)
                         return -EBADMSG;
+                if (ipc_kind_is_posix(probe.kind)) {
+                        json_int_t dev, ino;
+                        if (json_unpack(j, "{s:I, s:I}", "dev", &dev, "ino", &ino) < 0)
+                                return -EBADMSG;
+                        probe.dev = (uint64_t) dev;
+                        probe.ino = (uint64_t) ino;
+                }
                 probe.id = (int) id;
                 probe.ctime = ctime;
                 probe.cuid = (uint32_t) cuid;

@@ -21,6 +21,7 @@ typedef struct TrackedObject {
         int32_t key;
         int64_t ctime;
         uint32_t cuid;
+        uint64_t dev, ino; /* POSIX kinds: the file; id is -1 */
 
         int64_t first_seen;
         Creator creator; /* pid 0: not known (yet) */
@@ -33,6 +34,7 @@ typedef struct RemovalEvent {
         IpcKind kind;
         int id;
         int32_t key;
+        char *name; /* POSIX kinds, as users know it (no "sem." prefix); id is -1 */
         uint32_t owner_uid;
         char *rule;
         uint64_t size;
@@ -89,6 +91,8 @@ TrackedObject *tracker_observe(Tracker *t, const IpcObject *o, int64_t now);
 /* Forgets objects not observed since tracker_begin_pass(): they are gone. */
 void tracker_end_pass(Tracker *t);
 void tracker_forget(Tracker *t, IpcKind kind, int id);
+/* The same for any kind (a POSIX object is tracked by its file, not an id). */
+void tracker_forget_object(Tracker *t, const IpcObject *o);
 
 /* Takes ownership of the event's strings. */
 int tracker_record_removal(Tracker *t, RemovalEvent *ev);

@@ -551,9 +551,11 @@ static void verdict_reasons_keep_a_fixed_order(void **state) {
         _cleanup_policy_free_ Policy *p = load_policy("[Rule r]\nMinIdleSec=2d\n");
         IpcPid pids[] = { ALIVE(42) };
         IpcWaiter waiters[] = { { 3, 4, false } };
+        IpcUser users[] = { { 5, true }, { 6, false } };
         IpcObject o = SHM(.nattch = 2, .mode = 01600, .sem_waiters = 1, .sem_details_error = ENOENT,
                           .ctime = NOW - 90000, .waiters = waiters, .n_waiters = 1,
-                          .waiters_unknown = (char *) "why");
+                          .waiters_unknown = (char *) "why", .users = users, .n_users = 2,
+                          .users_unknown = (char *) "pid 7: reading its maps: Permission denied");
 
         o.pids = pids;
         o.n_pids = 1;
@@ -566,6 +568,9 @@ static void verdict_reasons_keep_a_fixed_order(void **state) {
                                "waiters unknown",
                                "blocked on it: pid 3 thread 4 in msgrcv",
                                "a thread that may wait on it cannot be read (why)",
+                               "mapped by pid 5, open in pid 6",
+                               "a process that may map or hold it cannot be read (pid 7: reading "
+                               "its maps: Permission denied)",
                                "idle for 1d 1h, rule needs 2d", "pid 42 alive",
                                "creator pid unknown (another pid namespace): may be alive",
                                "no pid recorded and uid 1000 has running processes: the creator "
