@@ -35,7 +35,7 @@ release "$user"
 # Root with only its real uid set to the owner's (effective, saved and filesystem uid 0).
 spawn ruid setpriv --ruid="$OTHER_UID" sleep 600
 ruid=$SPAWNED
-wait_until 5 sh -c "grep -Eq '^Uid:[[:space:]]+$OTHER_UID[[:space:]]+0[[:space:]]' /proc/$ruid/status" ||
+wait_until 5 sh -c "grep -Eq '^Uid:[[:space:]]+${OTHER_UID}[[:space:]]+0[[:space:]]' /proc/$ruid/status" ||
         fail "no process with only its real uid $OTHER_UID: $(grep Uid: "/proc/$ruid/status")"
 summary=$(run_once)
 [[ "$summary" == "1 object, 0 orphans, 0 reaped" ]] || fail "summary, real uid running: $summary"

@@ -95,7 +95,7 @@ P
 summary=$(run_once)
 [[ "$summary" == *", 0 orphans, 0 reaped" ]] || fail "summary with RequireDeadPids=yes: $summary"
 check_alive "RequireDeadPids=yes"
-( for i in 1 2 3 4 5 6 7 8; do parallel_query >/dev/null || exit 1; done ) &
+( for _ in 1 2 3 4 5 6 7 8; do parallel_query >/dev/null || exit 1; done ) &
 queries=$!
 summary=$(run_once)
 [[ "$summary" == *", 0 reaped" ]] || fail "summary during queries: $summary"
