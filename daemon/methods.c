@@ -299,7 +299,10 @@ static int method_get_status(Call *call, json_t *parameters, void *userdata) {
                 if (last)
                         json_object_set_new(last, "counts",
                                             counts_to_json(r, ((ScanResult *) r)->counts));
-                for (IpcLimit l = 0; limits && l < _IPC_LIMIT_MAX; l++)
+                for (IpcLimit l = 0; limits && l < _IPC_LIMIT_MAX; l++) {
+                        /* The POSIX limits only where those kinds were read. */
+                        if (l >= IPC_LIMIT_MQUEUES && r->limits.max[l] == 0)
+                                continue;
                         json_array_append_new(
                                 limits,
                                 json_pack("{s:s, s:I, s:I, s:f}", "name", ipc_limit_to_string(l),
@@ -308,6 +311,7 @@ static int method_get_status(Call *call, json_t *parameters, void *userdata) {
                                           r->limits.max[l] ? (double) r->limits.used[l] /
                                                                      (double) r->limits.max[l]
                                                            : 0.0));
+                }
         }
         reply = json_pack("{s:s, s:I, s:b, s:I, s:b, s:o?, s:I, s:I, s:o}", "version",
                           IPCREAP_VERSION, "startTime", (json_int_t) m->start_time, "dryRun",

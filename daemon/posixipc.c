@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -262,6 +263,30 @@ int posixipc_read_users(const KindSources *src, bool hidepid, FileUsers *ret) {
                 }
         }
         return 0;
+}
+
+void posixipc_read_limits(const KindSources *src, const ObjectTable *t, unsigned kinds_read,
+                          IpcLimits *limits) {
+        if (kinds_read & (1u << IPC_KIND_POSIX_MQ)) {
+                _cleanup_free_ char *path = NULL;
+                _cleanup_fclose_ FILE *f = NULL;
+                unsigned long long max;
+
+                for (size_t i = 0; i < t->n; i++)
+                        if (t->objects[i].kind == IPC_KIND_POSIX_MQ)
+                                limits->used[IPC_LIMIT_MQUEUES]++;
+                if (asprintf(&path, "%s/sys/fs/mqueue/queues_max", src->procfs) >= 0 &&
+                    (f = fopen(path, "re")) && fscanf(f, "%llu", &max) == 1)
+                        limits->max[IPC_LIMIT_MQUEUES] = max;
+        }
+        if (kinds_read & ((1u << IPC_KIND_POSIX_SHM) | (1u << IPC_KIND_POSIX_SEM))) {
+                struct statvfs sv;
+                if (statvfs(src->shm_dir, &sv) >= 0 && sv.f_blocks > 0) {
+                        limits->used[IPC_LIMIT_SHM_FS] =
+                                (uint64_t) (sv.f_blocks - sv.f_bfree) * sv.f_frsize;
+                        limits->max[IPC_LIMIT_SHM_FS] = (uint64_t) sv.f_blocks * sv.f_frsize;
+                }
+        }
 }
 
 uint64_t posixipc_device(const char *dir) {

@@ -9,6 +9,7 @@
 #include "ipc-object.h"
 #include "kind.h"
 #include "object-table.h"
+#include "sysvipc.h"
 
 /* Appends every object of kind found in its directory. -ENOENT when the directory does not
  * exist (no such mount: nothing of the kind). Entries of /dev/shm that are not regular
@@ -36,6 +37,11 @@ int posixipc_set_users(IpcObject *o, const FileUsers *u);
 /* One walk for the users of files on the POSIX mounts of src. Under a /proc mounted with
  * hidepid= without CAP_SYS_PTRACE every file is uncertain. */
 int posixipc_read_users(const KindSources *src, bool hidepid, FileUsers *ret);
+
+/* The POSIX limits of the kinds read: queues against fs.mqueue.queues_max (PROCFS/sys), and
+ * the bytes used of the /dev/shm filesystem against its size. */
+void posixipc_read_limits(const KindSources *src, const ObjectTable *t, unsigned kinds_read,
+                          IpcLimits *limits);
 
 /* st_dev of the filesystem at dir, 0 when it cannot be read. */
 uint64_t posixipc_device(const char *dir);

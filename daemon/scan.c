@@ -433,6 +433,7 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
         }
         res.table.n = kept;
         sysvipc_read_limits(opt->procfs, &res.table, &res.limits);
+        posixipc_read_limits(&src, &res.table, res.kinds_read, &res.limits);
         free(gone);
         free(which);
         real_kernel_free(real);

@@ -674,8 +674,10 @@ int sysvipc_read_all(const char *procfs, ObjectTable *t) {
 }
 
 static const char *const limit_names[_IPC_LIMIT_MAX] = {
-        [IPC_LIMIT_SHMMNI] = "shmmni", [IPC_LIMIT_SHMALL] = "shmall", [IPC_LIMIT_SEMMNI] = "semmni",
-        [IPC_LIMIT_SEMMNS] = "semmns", [IPC_LIMIT_MSGMNI] = "msgmni",
+        [IPC_LIMIT_SHMMNI] = "shmmni", [IPC_LIMIT_SHMALL] = "shmall",
+        [IPC_LIMIT_SEMMNI] = "semmni", [IPC_LIMIT_SEMMNS] = "semmns",
+        [IPC_LIMIT_MSGMNI] = "msgmni", [IPC_LIMIT_MQUEUES] = "mqueues",
+        [IPC_LIMIT_SHM_FS] = "devshm",
 };
 
 const char *ipc_limit_to_string(IpcLimit l) {

@@ -58,11 +58,13 @@ int sysvipc_read_queue_waiters(const char *procfs, bool hidepid, QueueWaiters *r
 uint64_t sysvipc_namespace_inode(const char *procfs);
 
 typedef enum IpcLimit {
-        IPC_LIMIT_SHMMNI, /* segments */
-        IPC_LIMIT_SHMALL, /* pages of shared memory in all */
-        IPC_LIMIT_SEMMNI, /* semaphore sets */
-        IPC_LIMIT_SEMMNS, /* semaphores in all */
-        IPC_LIMIT_MSGMNI, /* queues */
+        IPC_LIMIT_SHMMNI,  /* segments */
+        IPC_LIMIT_SHMALL,  /* pages of shared memory in all */
+        IPC_LIMIT_SEMMNI,  /* semaphore sets */
+        IPC_LIMIT_SEMMNS,  /* semaphores in all */
+        IPC_LIMIT_MSGMNI,  /* queues */
+        IPC_LIMIT_MQUEUES, /* POSIX queues: fs.mqueue.queues_max */
+        IPC_LIMIT_SHM_FS,  /* bytes of the /dev/shm filesystem */
         _IPC_LIMIT_MAX,
 } IpcLimit;
 
