@@ -336,14 +336,15 @@ proc_status=$(ct cat "/proc/$main_pid/status" </dev/null) || fail "cannot read /
 uid=$(ct id -u ipcreap </dev/null)
 [ "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' <<<"$proc_status")" = "$uid $uid $uid $uid" ] ||
         fail "ipcreapd does not run as ipcreap (uid $uid): $(grep '^Uid:' <<<"$proc_status")"
-# CAP_SYS_ADMIN (21), CAP_SYS_PTRACE (19), CAP_IPC_OWNER (15), CAP_DAC_READ_SEARCH (2).
-want_caps=0000000000288004
+# CAP_SYS_ADMIN (21), CAP_SYS_PTRACE (19), CAP_IPC_OWNER (15), CAP_FOWNER (3),
+# CAP_DAC_READ_SEARCH (2).
+want_caps=000000000028800c
 for cap in CapEff CapPrm CapBnd; do
         got=$(awk -v c="$cap:" '$1 == c { print $2 }' <<<"$proc_status")
         [ "$got" = "$want_caps" ] ||
-                fail "ipcreapd's $cap is $got, expected $want_caps (only CAP_SYS_ADMIN, CAP_IPC_OWNER, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH)"
+                fail "ipcreapd's $cap is $got, expected $want_caps (only CAP_SYS_ADMIN, CAP_IPC_OWNER, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH and CAP_FOWNER)"
 done
-pass "ipcreapd runs as user ipcreap (uid $uid) with only CAP_SYS_ADMIN, CAP_IPC_OWNER, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (CapEff $want_caps)"
+pass "ipcreapd runs as user ipcreap (uid $uid) with only CAP_SYS_ADMIN, CAP_IPC_OWNER, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH and CAP_FOWNER (CapEff $want_caps)"
 
 # ---- b. a leak is removed and journaled ----
 
@@ -425,6 +426,40 @@ ct systemctl stop ipcreap-test-waiter.service </dev/null || fail "stopping the w
 wait_until 10 eval '! queue_there "$msq_id"' ||
         fail "queue $msq_id (no waiter, pids dead) was not removed: $(ct ipcreapctl --no-pager explain msg "$msq_id" </dev/null 2>&1)"
 pass "a queue with another user's thread blocked in msgrcv was kept (CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH), then removed"
+
+# POSIX shared memory of another user under the hardened service: a file nobody maps or
+# holds is fenced (fchmod, CAP_FOWNER) and unlinked from the sticky /dev/shm; a file that
+# a process holds open is kept, its holder named.
+write_policy <<<"$TEST_POLICY
+[Rule test-posix]
+Kind=posix-shm
+Owner=1000-60000
+MinIdleSec=0
+RequireDeadPids=no
+"
+ct systemctl reload ipcreapd.service </dev/null || fail "reloading with a POSIX rule failed"
+ct setpriv --reuid=1000 --regid=1000 --clear-groups sh -c \
+        'head -c 4096 /dev/zero >/dev/shm/ipcreap-test-orphan &&
+         head -c 4096 /dev/zero >/dev/shm/ipcreap-test-held' </dev/null ||
+        fail "making POSIX files as uid 1000 failed"
+ct systemd-run --quiet --unit=ipcreap-test-holder --uid=leaker --gid=leaker \
+        sh -c 'exec 3</dev/shm/ipcreap-test-held; exec sleep 1000' </dev/null ||
+        fail "systemd-run of the holding program failed"
+orphan_gone() { ! ct test -e /dev/shm/ipcreap-test-orphan </dev/null; }
+wait_until 10 orphan_gone ||
+        fail "the orphaned POSIX file was not removed: $(ct ipcreapctl --no-pager explain posix-shm ipcreap-test-orphan </dev/null 2>&1)"
+holder_named() {
+        ct ipcreapctl --no-pager explain posix-shm ipcreap-test-held </dev/null 2>&1 | grep -q "open in pid"
+}
+wait_until 10 holder_named ||
+        fail "the held POSIX file: $(ct ipcreapctl --no-pager explain posix-shm ipcreap-test-held </dev/null 2>&1)"
+ct test -e /dev/shm/ipcreap-test-held </dev/null || fail "the held POSIX file was removed"
+ct systemctl stop ipcreap-test-holder.service </dev/null || fail "stopping the holder failed"
+held_gone() { ! ct test -e /dev/shm/ipcreap-test-held </dev/null; }
+wait_until 10 held_gone || fail "the POSIX file no longer held was not removed"
+write_policy <<<"$TEST_POLICY"
+ct systemctl reload ipcreapd.service </dev/null || fail "reloading the test policy failed"
+pass "POSIX shm of uid 1000: an orphan fenced and unlinked (CAP_FOWNER), a held one kept, then removed"
 
 MID_REMOVED=4e9adfa7986346cbae134be4073ec0c4
 entry=
