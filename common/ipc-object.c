@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The snapshot of one IPC object, as read from the kernel, and what each kind's times,
  * identity and names are. */
+#include <stdio.h>
 #include <unistd.h>
 
 #include "ipc-object.h"
@@ -56,6 +57,56 @@ const char *ipc_object_display_name(const IpcObject *o) {
         if (o->kind == IPC_KIND_POSIX_SEM && strncmp(o->name, "sem.", 4) == 0)
                 return o->name + 4;
         return o->name;
+}
+
+bool ipc_name_is_plain(const char *s) {
+        const unsigned char *p = (const unsigned char *) s;
+
+        while (*p) {
+                size_t n;
+                uint32_t c;
+
+                if (*p < 0x20 || *p == 0x7f)
+                        return false;
+                if (*p < 0x80) {
+                        p++;
+                        continue;
+                }
+                if ((*p & 0xe0) == 0xc0)
+                        n = 1, c = *p & 0x1f;
+                else if ((*p & 0xf0) == 0xe0)
+                        n = 2, c = *p & 0x0f;
+                else if ((*p & 0xf8) == 0xf0)
+                        n = 3, c = *p & 0x07;
+                else
+                        return false;
+                for (size_t i = 1; i <= n; i++) {
+                        if ((p[i] & 0xc0) != 0x80)
+                                return false;
+                        c = (c << 6) | (p[i] & 0x3f);
+                }
+                /* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
+                if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
+                    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+                        return false;
+                p += n + 1;
+        }
+        return true;
+}
+
+char *ipc_name_escape(const char *s) {
+        size_t l = strlen(s);
+        char *e = malloc(l * 4 + 1), *q = e;
+
+        if (!e)
+                return NULL;
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p < 0x20 || *p >= 0x7f || *p == '\\')
+                        q += sprintf(q, "\\x%02x", *p);
+                else
+                        *q++ = (char) *p;
+        *q = 0;
+        return e;
 }
 
 int64_t ipc_object_last_activity(const IpcObject *o) {

@@ -123,6 +123,9 @@ typedef struct IpcObject {
         char *name;
         uint64_t dev, ino;
         bool not_regular;
+        /* A name with control characters or not in UTF-8: anybody can make one in /dev/shm;
+         * it is shown escaped, never matched, never touched (like not_regular). */
+        bool odd_name;
         /* POSIX: the processes mapping it or holding it open, looked for only when it would
          * otherwise be an orphan (a walk of every process's maps and fd); users_unknown: why
          * some process that may could not be read, which keeps it too. */
@@ -138,6 +141,10 @@ const char *ipc_kind_to_string(IpcKind k);
 IpcKind ipc_kind_from_string(const char *s);
 /* "posix-sem sem.foo" -> "foo" and the like: the name a user knows the object by. */
 const char *ipc_object_display_name(const IpcObject *o);
+/* Whether s is valid UTF-8 without control characters: a name JSON and logs carry as is. */
+bool ipc_name_is_plain(const char *s);
+/* s with control characters and bytes that are not UTF-8 as \xHH, for showing it. */
+char *ipc_name_escape(const char *s);
 const char *object_state_to_string(ObjectState s);
 ObjectState object_state_from_string(const char *s);
 

@@ -46,3 +46,8 @@ void strbuf_put_hex32(StrBuf *b, uint32_t v) {
         for (int shift = 28; shift >= 0; shift -= 4)
                 strbuf_putc(b, hex[(v >> shift) & 0xf]);
 }
+
+void strbuf_puts_printable(StrBuf *b, const char *s) {
+        for (; s && *s; s++)
+                strbuf_putc(b, (unsigned char) *s < ' ' || *s == 0x7f ? '?' : *s);
+}

@@ -23,6 +23,9 @@ static inline size_t strbuf_length(const StrBuf *b) {
 
 void strbuf_putc(StrBuf *b, char c);
 void strbuf_puts(StrBuf *b, const char *s);
+/* The same with control characters shown as '?': for names anybody can choose (a file in
+ * /dev/shm), which must not break a log line. */
+void strbuf_puts_printable(StrBuf *b, const char *s);
 void strbuf_put_u64(StrBuf *b, uint64_t v);
 void strbuf_put_i64(StrBuf *b, int64_t v);
 /* Exactly 8 lowercase hex digits, as keys are shown: 0000abcd. */

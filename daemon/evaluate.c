@@ -121,7 +121,7 @@ Verdict policy_evaluate(const Policy *p, const IpcObject *o, const char *creator
                 return v;
         }
         /* A directory or symlink in /dev/shm is nobody's IPC object: listed, never judged. */
-        if (o->not_regular)
+        if (o->not_regular || o->odd_name)
                 return v;
         for (size_t i = 0; i < p->n_rules; i++)
                 if (rule_matches(&p->rules[i], o, creator_comm, NULL)) {

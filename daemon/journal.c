@@ -79,7 +79,7 @@ void journal_log_removal(RemovalEventType type, const IpcObject *o, const char *
         strbuf_puts(&b, ipc_kind_to_string(o->kind));
         strbuf_putc(&b, ' ');
         if (ipc_kind_is_posix(o->kind)) {
-                strbuf_puts(&b, ipc_object_display_name(o));
+                strbuf_puts_printable(&b, ipc_object_display_name(o));
                 strbuf_puts(&b, ": owner ");
         } else {
                 strbuf_put_i64(&b, o->id);

@@ -130,7 +130,14 @@ static unsigned posix_in_use(const IpcObject *o) {
 }
 
 static void posix_fields(const IpcObject *o, json_t *j) {
-        json_object_set_new(j, "name", json_string(ipc_object_display_name(o)));
+        _cleanup_free_ char *escaped = NULL;
+
+        /* JSON carries only UTF-8: an odd name is shown escaped. */
+        if (o->odd_name)
+                escaped = ipc_name_escape(ipc_object_display_name(o));
+        json_object_set_new(
+                j, "name",
+                json_string(o->odd_name ? strempty(escaped) : ipc_object_display_name(o)));
 }
 
 #define POSIX_OPS(read)                                                          \

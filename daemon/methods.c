@@ -473,7 +473,15 @@ static ssize_t find_object(const ScanResult *r, IpcKind kind, int id, const char
                 const IpcObject *o = &r->table.objects[i];
                 if (o->kind != kind)
                         continue;
-                if (ipc_kind_is_posix(kind) ? streq(ipc_object_display_name(o), name) : o->id == id)
+                if (!ipc_kind_is_posix(kind)) {
+                        if (o->id == id)
+                                return (ssize_t) i;
+                        continue;
+                }
+                /* An odd name is known by its escaped form, as List shows it. */
+                _cleanup_free_ char *escaped =
+                        o->odd_name ? ipc_name_escape(ipc_object_display_name(o)) : NULL;
+                if (streq(o->odd_name ? strempty(escaped) : ipc_object_display_name(o), name))
                         return (ssize_t) i;
         }
         return -1;

@@ -64,6 +64,7 @@ static int fill_object(int dir_fd, IpcKind kind, const char *name, const struct 
                 .dev = st->st_dev,
                 .ino = st->st_ino,
                 .not_regular = !S_ISREG(st->st_mode),
+                .odd_name = !ipc_name_is_plain(name),
         };
         o->name = strdup(name);
         if (!o->name)
