@@ -69,6 +69,8 @@ static int fill_object(int dir_fd, IpcKind kind, const char *name, const struct 
         o->name = strdup(name);
         if (!o->name)
                 return -ENOMEM;
+        if (kind == IPC_KIND_POSIX_MQ)
+                o->size = 0; /* Its queued bytes, if its status line says. */
         if (kind == IPC_KIND_POSIX_MQ && S_ISREG(st->st_mode)) {
                 /* Reading a queue's file gives its status line; it consumes nothing. */
                 _cleanup_close_ int fd = openat(
