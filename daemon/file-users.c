@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 
 #include "file-users.h"
+#include "doubts.h"
 #include "log.h"
 #include "macro.h"
 
@@ -564,27 +565,8 @@ size_t file_users_find(const FileUsers *u, uint64_t dev, uint64_t ino, const Fil
         return n;
 }
 
-/* Index of dev in uncertain_devs, or -1. */
-static ssize_t uncertain_index(const FileUsers *u, uint64_t dev) {
-        size_t lo = 0, hi = u->n_uncertain_devs;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (u->uncertain_devs[mid] < dev)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return lo < u->n_uncertain_devs && u->uncertain_devs[lo] == dev ? (ssize_t) lo : -1;
-}
-
 const char *file_users_uncertain_reason(const FileUsers *u, uint64_t dev) {
-        ssize_t i = uncertain_index(u, dev);
-
-        /* 0 sorts first: a process that could not be judged makes every device uncertain. */
-        if (i < 0 && u->n_uncertain_devs > 0 && u->uncertain_devs[0] == 0)
-                i = 0;
-        return i < 0 ? NULL : u->uncertain_reasons[i];
+        return doubts_reason(u->uncertain_devs, u->uncertain_reasons, u->n_uncertain_devs, dev);
 }
 
 bool file_users_uncertain(const FileUsers *u, uint64_t dev) {
@@ -592,29 +574,6 @@ bool file_users_uncertain(const FileUsers *u, uint64_t dev) {
 }
 
 int file_users_add_uncertain(FileUsers *u, uint64_t dev, const char *reason) {
-        size_t at = 0;
-        char *copy;
-
-        if (uncertain_index(u, dev) >= 0)
-                return 0;
-        /* Grow both arrays first: a failure leaves them larger but u unchanged. */
-        uint64_t *devs = realloc(u->uncertain_devs, (u->n_uncertain_devs + 1) * sizeof(uint64_t));
-        if (!devs)
-                return -ENOMEM;
-        u->uncertain_devs = devs;
-        char **reasons = realloc(u->uncertain_reasons, (u->n_uncertain_devs + 1) * sizeof(char *));
-        if (!reasons)
-                return -ENOMEM;
-        u->uncertain_reasons = reasons;
-        copy = strdup(reason);
-        if (!copy)
-                return -ENOMEM;
-        while (at < u->n_uncertain_devs && devs[at] < dev)
-                at++;
-        memmove(devs + at + 1, devs + at, (u->n_uncertain_devs - at) * sizeof(uint64_t));
-        memmove(reasons + at + 1, reasons + at, (u->n_uncertain_devs - at) * sizeof(char *));
-        devs[at] = dev;
-        reasons[at] = copy;
-        u->n_uncertain_devs++;
-        return 0;
+        return doubts_add(&u->uncertain_devs, &u->uncertain_reasons, &u->n_uncertain_devs, dev,
+                          reason);
 }

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#include "doubts.h"
 #include "log.h"
 #include "macro.h"
 #include "queue-waiters.h"
@@ -658,27 +659,8 @@ size_t queue_waiters_find(const QueueWaiters *w, uint64_t ns_inode, int msqid,
         return n;
 }
 
-/* Index of ns_inode in uncertain_ns, or -1. */
-static ssize_t uncertain_index(const QueueWaiters *w, uint64_t ns_inode) {
-        size_t lo = 0, hi = w->n_uncertain_ns;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (w->uncertain_ns[mid] < ns_inode)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return lo < w->n_uncertain_ns && w->uncertain_ns[lo] == ns_inode ? (ssize_t) lo : -1;
-}
-
 const char *queue_waiters_uncertain_reason(const QueueWaiters *w, uint64_t ns_inode) {
-        ssize_t i = uncertain_index(w, ns_inode);
-
-        /* 0 sorts first: a thread in an unknown namespace makes every namespace uncertain. */
-        if (i < 0 && w->n_uncertain_ns > 0 && w->uncertain_ns[0] == 0)
-                i = 0;
-        return i < 0 ? NULL : w->uncertain_reasons[i];
+        return doubts_reason(w->uncertain_ns, w->uncertain_reasons, w->n_uncertain_ns, ns_inode);
 }
 
 bool queue_waiters_uncertain(const QueueWaiters *w, uint64_t ns_inode) {
@@ -686,29 +668,6 @@ bool queue_waiters_uncertain(const QueueWaiters *w, uint64_t ns_inode) {
 }
 
 int queue_waiters_add_uncertain(QueueWaiters *w, uint64_t ns_inode, const char *reason) {
-        size_t at = 0;
-        char *copy;
-
-        if (uncertain_index(w, ns_inode) >= 0)
-                return 0;
-        /* Grow both arrays first: a failure leaves them larger but w unchanged. */
-        uint64_t *ns = realloc(w->uncertain_ns, (w->n_uncertain_ns + 1) * sizeof(uint64_t));
-        if (!ns)
-                return -ENOMEM;
-        w->uncertain_ns = ns;
-        char **reasons = realloc(w->uncertain_reasons, (w->n_uncertain_ns + 1) * sizeof(char *));
-        if (!reasons)
-                return -ENOMEM;
-        w->uncertain_reasons = reasons;
-        copy = strdup(reason);
-        if (!copy)
-                return -ENOMEM;
-        while (at < w->n_uncertain_ns && w->uncertain_ns[at] < ns_inode)
-                at++;
-        memmove(ns + at + 1, ns + at, (w->n_uncertain_ns - at) * sizeof(uint64_t));
-        memmove(reasons + at + 1, reasons + at, (w->n_uncertain_ns - at) * sizeof(char *));
-        ns[at] = ns_inode;
-        reasons[at] = copy;
-        w->n_uncertain_ns++;
-        return 0;
+        return doubts_add(&w->uncertain_ns, &w->uncertain_reasons, &w->n_uncertain_ns, ns_inode,
+                          reason);
 }
