@@ -227,8 +227,13 @@ run: all
 	@if [ "$$(id -u)" != 0 ]; then echo "make run: ipcreapd needs root (CAP_SYS_ADMIN) to remove other users' objects; run it as root." >&2; exit 1; fi
 	./$(BUILD)/ipcreapd --config etc/ipcreap.conf
 
+# The System V pass, removal and daemon benchmark, then the walks for queue waiters and
+# POSIX users, and the POSIX pass (each in private namespaces; root).
 bench: all
 	bench/run.sh
+	BUILD=$(abspath $(BUILD)) bench/queue-waiters.sh
+	BUILD=$(abspath $(BUILD)) bench/file-users.sh
+	BUILD=$(abspath $(BUILD)) bench/posix.sh
 
 # ---- install ----
 
