@@ -40,6 +40,26 @@
                 .gid = 1000, .cuid = 1000, .cgid = 1000, .ctime = T0, __VA_ARGS__        \
         }
 
+/* POSIX objects: a file's name, device and inode, no id, no key, no recorded pid. */
+#define PSHM(...)                                                                                 \
+        {                                                                                         \
+                .kind = IPC_KIND_POSIX_SHM, .id = -1, .name = (char *) "PostgreSQL.1234",         \
+                .mode = 0600, .uid = 1000, .gid = 1000, .cuid = 1000, .cgid = 1000, .size = 4096, \
+                .mtime = T0, .ctime = T0, .dev = 42, .ino = 7, __VA_ARGS__                        \
+        }
+#define PSEM(...)                                                                               \
+        {                                                                                       \
+                .kind = IPC_KIND_POSIX_SEM, .id = -1, .name = (char *) "sem.pg_lock",           \
+                .mode = 0600, .uid = 1000, .gid = 1000, .cuid = 1000, .cgid = 1000, .size = 32, \
+                .mtime = T0, .ctime = T0, .dev = 42, .ino = 8, __VA_ARGS__                      \
+        }
+#define PMQ(...)                                                                                \
+        {                                                                                       \
+                .kind = IPC_KIND_POSIX_MQ, .id = -1, .name = (char *) "jobs", .mode = 0600,     \
+                .uid = 1000, .gid = 1000, .cuid = 1000, .cgid = 1000, .mtime = T0, .ctime = T0, \
+                .dev = 43, .ino = 9, __VA_ARGS__                                                \
+        }
+
 #define ALIVE(p) \
         { .pid = (p), .alive = true }
 #define DEAD(p) \
@@ -47,6 +67,9 @@
 
 /* Rules that match everything, with conditions that hold for the template objects. */
 #define LENIENT "[Rule all]\nMinIdleSec=0\nRequireDeadPids=no\n"
+
+/* The same for every kind, POSIX ones included. */
+#define LENIENT_ALL "[Rule all]\nKind=all\nMinIdleSec=0\nRequireDeadPids=no\n"
 
 #define FIRST_MATCH                                                          \
         "[Rule system]\nOwner=0-999\nAction=keep\n"                          \
@@ -318,6 +341,237 @@ static const EvaluationCase verdict_cases[] = {
           "[Rule r]\nMinIdleSec=1\n", SHM(), { DEAD(100) }, 1, .now = T0 - 10 * DAY,
           .state = OBJECT_IDLE,
           .rule = "r", .pending = PENDING_TOO_YOUNG },
+
+        /* ---- POSIX objects: opt-in by Kind= ---- */
+        { "rule_without_kind_never_matches_a_posix_segment", LENIENT, PSHM(),
+          .state = OBJECT_UNMATCHED },
+        { "rule_without_kind_never_matches_a_posix_semaphore", LENIENT, PSEM(),
+          .state = OBJECT_UNMATCHED },
+        { "rule_without_kind_never_matches_a_posix_queue", LENIENT, PMQ(),
+          .state = OBJECT_UNMATCHED },
+        { "keep_rule_without_kind_does_not_protect_a_posix_segment",
+          "[Rule sysv]\nAction=keep\n" "[Rule pg]\nKind=posix-shm\nMinIdleSec=0\n"
+          "RequireDeadPids=no\n",
+          PSHM(), .state = OBJECT_ORPHAN, .rule = "pg" },
+        { "rule_listing_the_system_v_kinds_never_matches_a_posix_object",
+          "[Rule r]\nKind=shm sem msg\nMinIdleSec=0\nRequireDeadPids=no\n", PSHM(),
+          .state = OBJECT_UNMATCHED },
+        { "kind_posix_shm_matches_a_posix_segment",
+          "[Rule r]\nKind=posix-shm\nMinIdleSec=0\nRequireDeadPids=no\n", PSHM(),
+          .state = OBJECT_ORPHAN, .rule = "r" },
+        { "kind_posix_shm_does_not_match_a_posix_semaphore",
+          "[Rule r]\nKind=posix-shm\nMinIdleSec=0\nRequireDeadPids=no\n", PSEM(),
+          .state = OBJECT_UNMATCHED },
+        { "kind_posix_shm_does_not_match_a_system_v_segment",
+          "[Rule r]\nKind=posix-shm\nMinIdleSec=0\nRequireDeadPids=no\n", SHM(),
+          .state = OBJECT_UNMATCHED },
+        { "kind_posix_sem_matches_a_named_semaphore",
+          "[Rule r]\nKind=posix-sem\nMinIdleSec=0\nRequireDeadPids=no\n", PSEM(),
+          .state = OBJECT_ORPHAN, .rule = "r" },
+        { "kind_posix_sem_does_not_match_a_posix_segment",
+          "[Rule r]\nKind=posix-sem\nMinIdleSec=0\nRequireDeadPids=no\n", PSHM(),
+          .state = OBJECT_UNMATCHED },
+        { "kind_posix_mq_matches_a_posix_queue",
+          "[Rule r]\nKind=posix-mq\nMinIdleSec=0\nRequireDeadPids=no\n", PMQ(),
+          .state = OBJECT_ORPHAN, .rule = "r" },
+        { "kind_posix_mq_does_not_match_a_system_v_queue",
+          "[Rule r]\nKind=posix-mq\nMinIdleSec=0\nRequireDeadPids=no\n", MSG(),
+          .state = OBJECT_UNMATCHED },
+        { "kind_all_matches_a_posix_segment", LENIENT_ALL, PSHM(), .state = OBJECT_ORPHAN,
+          .rule = "all" },
+        { "kind_all_matches_a_posix_semaphore", LENIENT_ALL, PSEM(), .state = OBJECT_ORPHAN,
+          .rule = "all" },
+        { "kind_all_matches_a_posix_queue", LENIENT_ALL, PMQ(), .state = OBJECT_ORPHAN,
+          .rule = "all" },
+        { "kind_all_matches_a_system_v_segment", LENIENT_ALL, SHM(), .state = OBJECT_ORPHAN,
+          .rule = "all" },
+        { "kind_all_matches_a_system_v_semaphore_set", LENIENT_ALL, SEM(),
+          .state = OBJECT_ORPHAN, .rule = "all" },
+        { "kind_all_matches_a_system_v_queue", LENIENT_ALL, MSG(), .state = OBJECT_ORPHAN,
+          .rule = "all" },
+        { "kind_mixing_system_v_and_posix_kinds_matches_each_listed",
+          "[Rule r]\nKind=shm posix-shm\nMinIdleSec=0\nRequireDeadPids=no\n", PSHM(),
+          .state = OBJECT_ORPHAN, .rule = "r" },
+        { "kind_mixing_system_v_and_posix_kinds_leaves_out_the_others",
+          "[Rule r]\nKind=shm posix-shm\nMinIdleSec=0\nRequireDeadPids=no\n", PSEM(),
+          .state = OBJECT_UNMATCHED },
+
+        /* ---- POSIX objects: Name=, and the matchers they share or lack ---- */
+        { "name_matcher_includes_a_segment_matching_a_glob",
+          "[Rule r]\nKind=all\nName=PostgreSQL.* fastrtps_*\nMinIdleSec=0\n"
+          "RequireDeadPids=no\n",
+          PSHM(.name = (char *) "PostgreSQL.1234"), .state = OBJECT_ORPHAN, .rule = "r" },
+        { "name_matcher_includes_a_segment_matching_a_later_glob",
+          "[Rule r]\nKind=all\nName=PostgreSQL.* fastrtps_*\nMinIdleSec=0\n"
+          "RequireDeadPids=no\n",
+          PSHM(.name = (char *) "fastrtps_port7411"), .state = OBJECT_ORPHAN, .rule = "r" },
+        { "name_matcher_excludes_a_segment_matching_no_glob",
+          "[Rule r]\nKind=all\nName=PostgreSQL.* fastrtps_*\nMinIdleSec=0\n"
+          "RequireDeadPids=no\n",
+          PSHM(.name = (char *) "pulse-shm-12345"), .state = OBJECT_UNMATCHED },
+        { "name_matcher_is_case_sensitive",
+          "[Rule r]\nKind=all\nName=PostgreSQL.*\nMinIdleSec=0\nRequireDeadPids=no\n",
+          PSHM(.name = (char *) "postgresql.1234"), .state = OBJECT_UNMATCHED },
+        { "name_matcher_matches_the_whole_name_not_a_part",
+          "[Rule r]\nKind=all\nName=PostgreSQL\nMinIdleSec=0\nRequireDeadPids=no\n",
+          PSHM(.name = (char *) "PostgreSQL.1234"), .state = OBJECT_UNMATCHED },
+        { "name_matcher_matches_a_semaphore_by_its_name_without_the_prefix",
+          "[Rule r]\nKind=posix-sem\nName=pg_lock\nMinIdleSec=0\nRequireDeadPids=no\n",
+          PSEM(.name = (char *) "sem.pg_lock"), .state = OBJECT_ORPHAN, .rule = "r" },
+        { "name_matcher_does_not_see_a_semaphores_file_prefix",
+          "[Rule r]\nKind=posix-sem\nName=sem.*\nMinIdleSec=0\nRequireDeadPids=no\n",
+          PSEM(.name = (char *) "sem.pg_lock"), .state = OBJECT_UNMATCHED },
+        { "name_matcher_includes_a_queue_matching_a_glob",
+          "[Rule r]\nKind=posix-mq\nName=jo?s\nMinIdleSec=0\nRequireDeadPids=no\n", PMQ(),
+          .state = OBJECT_ORPHAN, .rule = "r" },
+        { "name_glob_star_matches_an_odd_name",
+          "[Rule r]\nKind=all\nName=*\nMinIdleSec=0\nRequireDeadPids=no\n",
+          PSHM(.name = (char *) ".hidden new\nline"), .state = OBJECT_ORPHAN, .rule = "r" },
+        { "name_matcher_never_matches_a_system_v_segment",
+          "[Rule r]\nKind=all\nName=*\nMinIdleSec=0\nRequireDeadPids=no\n", SHM(),
+          .state = OBJECT_UNMATCHED },
+        { "name_matcher_never_matches_a_system_v_queue",
+          "[Rule r]\nKind=all\nName=*\nMinIdleSec=0\nRequireDeadPids=no\n", MSG(),
+          .state = OBJECT_UNMATCHED },
+        { "rule_with_name_passes_a_system_v_object_to_the_next_rule",
+          "[Rule posix]\nKind=all\nName=*\nAction=keep\n" "[Rule rest]\nMinIdleSec=0\n"
+          "RequireDeadPids=no\n",
+          SEM(), .state = OBJECT_ORPHAN, .rule = "rest" },
+        { "key_matcher_never_matches_a_posix_object",
+          "[Rule r]\nKind=all\nKey=private\nMinIdleSec=0\nRequireDeadPids=no\n", PSHM(),
+          .state = OBJECT_UNMATCHED },
+        { "key_matcher_of_every_key_never_matches_a_posix_object",
+          "[Rule r]\nKind=all\nKey=0x0-0xffffffff\nMinIdleSec=0\nRequireDeadPids=no\n",
+          PSEM(), .state = OBJECT_UNMATCHED },
+        { "owner_matcher_excludes_a_posix_object_of_another_uid",
+          "[Rule r]\nKind=all\nOwner=0-999\nMinIdleSec=0\nRequireDeadPids=no\n", PSHM(),
+          .state = OBJECT_UNMATCHED },
+        { "group_matcher_includes_a_posix_object_of_its_gid",
+          "[Rule r]\nKind=all\nGroup=1000\nMinIdleSec=0\nRequireDeadPids=no\n", PMQ(),
+          .state = OBJECT_ORPHAN, .rule = "r" },
+        { "creator_matcher_never_matches_a_posix_object_whose_creator_is_unknown",
+          "[Rule r]\nKind=all\nCreator=*\nMinIdleSec=0\nRequireDeadPids=no\n", PSHM(),
+          .state = OBJECT_UNMATCHED },
+        { "min_size_matcher_compares_a_posix_files_size",
+          "[Rule r]\nKind=all\nMinSize=1M\nMinIdleSec=0\nRequireDeadPids=no\n",
+          PSHM(.size = 1048576), .state = OBJECT_ORPHAN, .rule = "r" },
+        { "min_size_matcher_excludes_a_smaller_posix_file",
+          "[Rule r]\nKind=all\nMinSize=1M\nMinIdleSec=0\nRequireDeadPids=no\n",
+          PSHM(.size = 1048575), .state = OBJECT_UNMATCHED },
+        { "min_size_matcher_compares_a_posix_queues_queued_bytes",
+          "[Rule r]\nKind=all\nMinSize=1K\nMinIdleSec=0\nRequireDeadPids=no\n",
+          PMQ(.size = 1024), .state = OBJECT_ORPHAN, .rule = "r" },
+        { "min_size_matcher_excludes_an_empty_posix_queue",
+          "[Rule r]\nKind=all\nMinSize=1\nMinIdleSec=0\nRequireDeadPids=no\n", PMQ(),
+          .state = OBJECT_UNMATCHED },
+
+        /* ---- POSIX objects that are not regular files: listed, never judged ---- */
+        { "symlink_or_directory_in_dev_shm_is_unmatched_under_a_rule_for_everything",
+          LENIENT_ALL, PSHM(.not_regular = true, .size = 0), .state = OBJECT_UNMATCHED },
+        { "symlink_or_directory_in_dev_shm_is_unmatched_under_a_name_glob_for_everything",
+          "[Rule r]\nKind=posix-shm\nName=*\nMinIdleSec=0\nRequireDeadPids=no\n",
+          PSHM(.not_regular = true), .state = OBJECT_UNMATCHED },
+        { "symlink_or_directory_in_dev_shm_is_unmatched_not_protected_by_a_keep_rule",
+          "[Rule k]\nKind=all\nAction=keep\n", PSHM(.not_regular = true),
+          .state = OBJECT_UNMATCHED },
+        { "not_regular_entry_of_dev_mqueue_is_unmatched", LENIENT_ALL,
+          PMQ(.not_regular = true), .state = OBJECT_UNMATCHED },
+        { "not_regular_entry_is_unmatched_however_old_and_whatever_its_owner",
+          "[Rule r]\nKind=all\nMinIdleSec=0\n",
+          PSHM(.not_regular = true, .ctime = T0 - 365 * DAY, .mtime = T0 - 365 * DAY),
+          .owner = OWNER_HAS_NONE, .state = OBJECT_UNMATCHED },
+
+        /* ---- POSIX objects with names that are not plain UTF-8: listed, never judged ---- */
+        { "posix_object_with_an_odd_name_is_unmatched_under_a_rule_for_everything",
+          LENIENT_ALL, PSHM(.name = (char *) "two\nlines", .odd_name = true),
+          .state = OBJECT_UNMATCHED },
+        { "posix_object_with_an_odd_name_is_unmatched_under_a_name_glob_for_everything",
+          "[Rule r]\nKind=all\nName=*\nMinIdleSec=0\nRequireDeadPids=no\n",
+          PSEM(.name = (char *) "sem.caf\xe9", .odd_name = true), .state = OBJECT_UNMATCHED },
+        { "posix_object_with_an_odd_name_is_unmatched_not_protected_by_a_keep_rule",
+          "[Rule k]\nKind=all\nAction=keep\n",
+          PMQ(.name = (char *) "tab\there", .odd_name = true), .state = OBJECT_UNMATCHED },
+
+        /* ---- POSIX objects in use: mapped or open ---- */
+        { "posix_segment_mapped_by_a_process_is_in_use", LENIENT_ALL,
+          PSHM(.users = (IpcUser[]){ { 7, true } }, .n_users = 1), .state = OBJECT_IN_USE,
+          .pending = PENDING_FILE_USERS },
+        { "posix_semaphore_open_in_a_process_is_in_use", LENIENT_ALL,
+          PSEM(.users = (IpcUser[]){ { 7, false } }, .n_users = 1), .state = OBJECT_IN_USE,
+          .pending = PENDING_FILE_USERS },
+        { "posix_queue_open_in_a_process_is_in_use", LENIENT_ALL,
+          PMQ(.users = (IpcUser[]){ { 7, false } }, .n_users = 1), .state = OBJECT_IN_USE,
+          .pending = PENDING_FILE_USERS },
+        { "posix_object_that_a_process_may_use_unseen_is_in_use", LENIENT_ALL,
+          PSHM(.users_unknown = (char *) "pid 5: reading its maps: Permission denied"),
+          .state = OBJECT_IN_USE, .pending = PENDING_FILE_USERS_UNKNOWN },
+        { "posix_object_with_users_and_unknown_users_gives_both_reasons", LENIENT_ALL,
+          PSHM(.users = (IpcUser[]){ { 7, true }, { 8, false } }, .n_users = 2,
+               .users_unknown = (char *) "pid 5: reading its fd: Permission denied"),
+          .state = OBJECT_IN_USE, .pending = PENDING_FILE_USERS | PENDING_FILE_USERS_UNKNOWN },
+        { "posix_object_in_use_is_in_use_even_under_a_keep_rule", "[Rule k]\nKind=all\n"
+          "Action=keep\n", PSHM(.users = (IpcUser[]){ { 7, true } }, .n_users = 1),
+          .state = OBJECT_IN_USE, .pending = PENDING_FILE_USERS },
+        { "posix_object_in_use_is_in_use_without_any_rule", "",
+          PSEM(.users_unknown = (char *) "why"), .state = OBJECT_IN_USE,
+          .pending = PENDING_FILE_USERS_UNKNOWN },
+        { "posix_object_in_use_is_in_use_even_when_no_rule_selects_its_kind", LENIENT,
+          PMQ(.users = (IpcUser[]){ { 7, false } }, .n_users = 1), .state = OBJECT_IN_USE,
+          .pending = PENDING_FILE_USERS },
+        { "posix_segment_ignores_fields_that_mean_in_use_for_system_v_kinds", LENIENT_ALL,
+          PSHM(.nattch = 1, .mode = 01600, .sem_waiters = 2, .sem_details_error = EACCES,
+               .waiters = (IpcWaiter[]){ { 7, 8, true } }, .n_waiters = 1,
+               .waiters_unknown = (char *) "why"),
+          .state = OBJECT_ORPHAN, .rule = "all" },
+        { "system_v_segment_ignores_posix_file_users", LENIENT,
+          SHM(.users = (IpcUser[]){ { 7, true } }, .n_users = 1,
+              .users_unknown = (char *) "why"),
+          .state = OBJECT_ORPHAN, .rule = "all" },
+
+        /* ---- POSIX objects: the conditions (no recorded pid, creator unknown) ---- */
+        { "posix_object_is_an_orphan_when_its_owner_runs_nothing",
+          "[Rule r]\nKind=all\nMinIdleSec=0\n", PSHM(), .owner = OWNER_HAS_NONE,
+          .state = OBJECT_ORPHAN, .rule = "r" },
+        { "posix_segment_is_kept_while_its_owner_runs_a_process",
+          "[Rule r]\nKind=all\nMinIdleSec=0\n", PSHM(), .owner = OWNER_HAS_PROCESSES,
+          .state = OBJECT_IDLE, .rule = "r", .pending = PENDING_NO_PIDS_OWNER_RUNNING },
+        { "posix_semaphore_is_kept_while_its_owner_runs_a_process",
+          "[Rule r]\nKind=all\nMinIdleSec=0\n", PSEM(), .owner = OWNER_HAS_PROCESSES,
+          .state = OBJECT_IDLE, .rule = "r", .pending = PENDING_NO_PIDS_OWNER_RUNNING },
+        { "posix_queue_is_kept_while_its_owner_runs_a_process",
+          "[Rule r]\nKind=all\nMinIdleSec=0\n", PMQ(), .owner = OWNER_HAS_PROCESSES,
+          .state = OBJECT_IDLE, .rule = "r", .pending = PENDING_NO_PIDS_OWNER_RUNNING },
+        { "posix_object_is_kept_when_its_owners_processes_cannot_be_told",
+          "[Rule r]\nKind=all\nMinIdleSec=0\n", PSHM(), .owner = OWNER_CANNOT_TELL,
+          .state = OBJECT_IDLE, .rule = "r", .pending = PENDING_NO_PIDS_OWNER_UNKNOWN },
+        { "posix_object_is_kept_without_an_owner_callback",
+          "[Rule r]\nKind=all\nMinIdleSec=0\n", PSHM(), .owner = OWNER_NO_CALLBACK,
+          .state = OBJECT_IDLE, .rule = "r", .pending = PENDING_NO_PIDS_OWNER_UNKNOWN },
+        { "posix_object_needs_no_owner_check_without_require_dead_pids", LENIENT_ALL, PSHM(),
+          .owner = OWNER_HAS_PROCESSES, .state = OBJECT_ORPHAN, .rule = "all" },
+        { "posix_object_with_owner_processes_required_absent_gives_both_reasons",
+          "[Rule r]\nKind=all\nMinIdleSec=0\nRequireNoOwnerProcesses=yes\n", PSHM(),
+          .owner = OWNER_HAS_PROCESSES, .state = OBJECT_IDLE, .rule = "r",
+          .pending = PENDING_NO_PIDS_OWNER_RUNNING | PENDING_OWNER_PROCESSES },
+        { "recent_write_makes_a_posix_segment_young",
+          "[Rule r]\nKind=all\nMinIdleSec=5min\nRequireDeadPids=no\n",
+          PSHM(.mtime = NOW - 60), .state = OBJECT_IDLE, .rule = "r",
+          .pending = PENDING_TOO_YOUNG },
+        { "recent_change_makes_a_posix_segment_young",
+          "[Rule r]\nKind=all\nMinIdleSec=5min\nRequireDeadPids=no\n",
+          PSHM(.ctime = NOW - 60), .state = OBJECT_IDLE, .rule = "r",
+          .pending = PENDING_TOO_YOUNG },
+        { "recent_send_or_receive_makes_a_posix_queue_young",
+          "[Rule r]\nKind=all\nMinIdleSec=5min\nRequireDeadPids=no\n",
+          PMQ(.mtime = NOW - 60, .ctime = NOW - 60), .state = OBJECT_IDLE, .rule = "r",
+          .pending = PENDING_TOO_YOUNG },
+        { "posix_object_idle_exactly_min_idle_is_old_enough",
+          "[Rule r]\nKind=all\nMinIdleSec=1h\nRequireDeadPids=no\n",
+          PSHM(.mtime = NOW - 3600, .ctime = NOW - 7200), .state = OBJECT_ORPHAN,
+          .rule = "r" },
+        { "report_rule_makes_a_posix_orphan",
+          "[Rule tell]\nKind=posix-shm\nAction=report\nMinIdleSec=0\n", PSHM(),
+          .owner = OWNER_HAS_NONE, .state = OBJECT_ORPHAN, .rule = "tell" },
 };
 
 /* clang-format on */
@@ -472,6 +726,44 @@ static void rule_matches_says_why_a_matcher_fails(void **state) {
         }
 }
 
+static void rule_matches_says_why_a_posix_matcher_fails(void **state) {
+        static const struct {
+                const char *rule;
+                IpcObject object;
+                bool matches;
+                const char *why;
+        } cases[] = {
+                { "", PSHM(), false, "Kind: posix-shm is not selected" },
+                { "Kind=posix-shm", PSEM(), false, "Kind: posix-sem is not selected" },
+                { "Kind=all\nName=PostgreSQL.* fastrtps_*", PSHM(.name = (char *) "pulse-shm-1"),
+                  false, "Name: \"pulse-shm-1\" matches none of PostgreSQL.* fastrtps_*" },
+                /* A semaphore is named without its file's prefix. */
+                { "Kind=all\nName=sem.*", PSEM(), false,
+                  "Name: \"pg_lock\" matches none of sem.*" },
+                { "Kind=all\nName=*", SHM(), false, "Name: a System V object has no name" },
+                { "Kind=all\nKey=private", PMQ(), false, "Key: a POSIX object has no key" },
+                { "Kind=all\nMinSize=1", PMQ(), false, "MinSize: 0B is below 1B" },
+                { "Kind=posix-sem\nName=pg_*", PSEM(), true, "matches" },
+                { "Kind=all", PMQ(), true, "matches" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *text = NULL, *why = NULL;
+                _cleanup_policy_free_ Policy *p = NULL;
+
+                assert_true(asprintf(&text, "[Rule r]\n%s\n", cases[i].rule) > 0);
+                p = load_policy(text);
+                bool m = rule_matches(&p->rules[0], &cases[i].object, NULL, &why);
+                if (m != cases[i].matches || !why || !streq(why, cases[i].why))
+                        print_error("case %zu: %d \"%s\"\n", i, m, strempty(why));
+                assert_int_equal(m, cases[i].matches);
+                assert_non_null(why);
+                assert_string_equal(why, cases[i].why);
+                assert_int_equal(rule_matches(&p->rules[0], &cases[i].object, NULL, NULL),
+                                 cases[i].matches);
+        }
+}
+
 static void assert_reasons(const Verdict *v, const IpcObject *o, const Policy *p, int64_t now,
                            const char *const *want) {
         _cleanup_strv_free_ char **got = NULL;
@@ -602,6 +894,37 @@ static void many_alive_pids_are_listed_within_bounds(void **state) {
         assert_non_null(strstr(reasons[0], " alive"));
 }
 
+static void posix_users_and_owner_reasons_read_as_sentences(void **state) {
+        _cleanup_policy_free_ Policy *p = load_policy("[Rule r]\nKind=all\nMinIdleSec=0\n");
+        IpcUser users[100];
+        IpcObject many = PSHM(.users = users, .n_users = ELEMENTSOF(users)),
+                  one = PSEM(.users = users, .n_users = 1), unknown = PMQ(), owned = PSHM();
+        _cleanup_strv_free_ char **reasons = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(users); i++)
+                users[i] = (IpcUser){ .pid = (pid_t) (1000 + i), .mapped = i % 2 == 0 };
+        assert_reasons(&(Verdict){ OBJECT_IN_USE, -1, PENDING_FILE_USERS }, &one, p, NOW,
+                       (const char *[]){ "mapped by pid 1000", NULL });
+        /* A file mapped by a hundred processes: the sentence stays short and says so. */
+        assert_int_equal(verdict_reasons(&(Verdict){ OBJECT_IN_USE, -1, PENDING_FILE_USERS }, &many,
+                                         p, NOW, &reasons),
+                         0);
+        assert_int_equal(strv_length(reasons), 1);
+        assert_true(strncmp(reasons[0], "mapped by pid 1000, open in pid 1001, ", 38) == 0);
+        assert_non_null(strstr(reasons[0], " more)"));
+        assert_true(strlen(reasons[0]) < 300);
+        /* The reason a process could not be read is lost only to memory shortage. */
+        assert_reasons(&(Verdict){ OBJECT_IN_USE, -1, PENDING_FILE_USERS_UNKNOWN }, &unknown, p,
+                       NOW,
+                       (const char *[]){ "a process that may map or hold it cannot be read (out "
+                                         "of memory)",
+                                         NULL });
+        assert_reasons(&(Verdict){ OBJECT_IDLE, 0, PENDING_NO_PIDS_OWNER_RUNNING }, &owned, p, NOW,
+                       (const char *[]){ "no pid recorded and uid 1000 has running processes: "
+                                         "the creator may be one",
+                                         NULL });
+}
+
 static void evaluated_verdict_reads_back_as_sentences(void **state) {
         static const OwnerAnswer cannot_tell = OWNER_CANNOT_TELL;
         EvaluationContext ctx = { .now = NOW,
@@ -633,6 +956,8 @@ int main(void) {
                 cmocka_unit_test(verdict_reasons_keep_a_fixed_order),
                 cmocka_unit_test(many_alive_pids_are_listed_within_bounds),
                 cmocka_unit_test(evaluated_verdict_reads_back_as_sentences),
+                cmocka_unit_test(rule_matches_says_why_a_posix_matcher_fails),
+                cmocka_unit_test(posix_users_and_owner_reasons_read_as_sentences),
         };
         struct CMUnitTest tests[ELEMENTSOF(verdict_cases) + ELEMENTSOF(others)];
         size_t n = 0;
