@@ -1760,6 +1760,255 @@ static void a_load_stops_after_the_error_limit(void **state) {
         free(text);
 }
 
+/* ---- POSIX kinds and Name= ---- */
+
+static void a_rule_without_kind_means_only_the_system_v_kinds(void **state) {
+        Policy *p = load_string_ok("[Rule r]\nOwner=1000\n");
+
+        assert_int_equal(p->rules[0].kinds, IPC_KIND_SYSV);
+        assert_int_equal(p->rules[0].kinds & IPC_KIND_POSIX, 0);
+        assert_null(p->rules[0].names);
+        policy_free(p);
+}
+
+static void kind_accepts_each_posix_kind(void **state) {
+        Policy *p = load_string_ok("[Rule a]\nKind=posix-shm\n[Rule b]\nKind=posix-sem\n"
+                                   "[Rule c]\nKind=posix-mq\n[Rule d]\nKind=posix-mq shm\n"
+                                   "[Rule e]\nKind=posix-shm posix-sem posix-mq\n");
+
+        assert_int_equal(p->rules[0].kinds, KIND_BIT(IPC_KIND_POSIX_SHM));
+        assert_int_equal(p->rules[1].kinds, KIND_BIT(IPC_KIND_POSIX_SEM));
+        assert_int_equal(p->rules[2].kinds, KIND_BIT(IPC_KIND_POSIX_MQ));
+        assert_int_equal(p->rules[3].kinds, KIND_BIT(IPC_KIND_POSIX_MQ) | KIND_BIT(IPC_KIND_SHM));
+        assert_int_equal(p->rules[4].kinds, IPC_KIND_POSIX);
+        policy_free(p);
+}
+
+static void kind_all_selects_every_kind(void **state) {
+        Policy *p = load_string_ok("[Rule a]\nKind=all\n"
+                                   "[Rule b]\nKind=shm\nKind=all\n"
+                                   "[Rule c]\nKind=all posix-mq\n"
+                                   "[Rule d]\nKind=shm sem msg posix-shm posix-sem posix-mq\n"
+                                   "[Rule e]\nKind=all\nKind=\n"
+                                   "[Rule f]\nKind=all\nKind=\nKind=posix-sem\n");
+
+        for (size_t i = 0; i < 4; i++) {
+                assert_int_equal(p->rules[i].kinds, IPC_KIND_EVERY);
+                for (IpcKind k = 0; k < _IPC_KIND_MAX; k++)
+                        assert_true(p->rules[i].kinds & KIND_BIT(k));
+        }
+        /* An empty assignment resets to the default, which leaves out the POSIX kinds. */
+        assert_int_equal(p->rules[4].kinds, IPC_KIND_SYSV);
+        assert_int_equal(p->rules[5].kinds, KIND_BIT(IPC_KIND_POSIX_SEM));
+        policy_free(p);
+}
+
+static void an_unknown_kind_names_the_valid_ones(void **state) {
+        static const char *const words[] = { "posix",  "posix-shmem", "posix_shm", "POSIX-SHM",
+                                             "ALL",    "every",       "shm*",      "posix-msg",
+                                             "mqueue", "sem." };
+        const char *valid = "use shm, sem, msg, posix-shm, posix-sem, posix-mq or all";
+
+        for (size_t i = 0; i < ELEMENTSOF(words); i++) {
+                char text[128], fragment[64];
+
+                snprintf(text, sizeof(text), "[Rule r]\nKind=posix-shm %s\n", words[i]);
+                snprintf(fragment, sizeof(fragment), "Kind=: unknown kind \"%s\"", words[i]);
+                assert_only_error(text, NAME ":2: ", fragment);
+                assert_only_error(text, NAME ":2: ", valid);
+        }
+}
+
+static void name_accepts_globs_and_accumulates_across_assignments(void **state) {
+        Policy *p = load_string_ok("[Rule r]\nKind=all\nName=PostgreSQL.*\n"
+                                   "Name=fastrtps_* pulse-shm-?\nName=[a-z]*.lock\n");
+        const Rule *r = &p->rules[0];
+
+        assert_int_equal(strv_length(r->names), 4);
+        assert_string_equal(r->names[0], "PostgreSQL.*");
+        assert_string_equal(r->names[1], "fastrtps_*");
+        assert_string_equal(r->names[2], "pulse-shm-?");
+        assert_string_equal(r->names[3], "[a-z]*.lock");
+        policy_free(p);
+}
+
+static void an_empty_name_assignment_resets_it_to_any(void **state) {
+        Policy *p = load_string_ok("[Rule a]\nKind=all\nName=PostgreSQL.*\nName=x\nName=\n"
+                                   "[Rule b]\nKind=all\nName=PostgreSQL.*\nName=\nName=fastrtps_*\n"
+                                   "[Rule c]\nKind=all\nName=\n");
+
+        assert_null(p->rules[0].names);
+        assert_int_equal(strv_length(p->rules[1].names), 1);
+        assert_string_equal(p->rules[1].names[0], "fastrtps_*");
+        assert_null(p->rules[2].names);
+        policy_free(p);
+}
+
+static void name_assignments_do_not_leak_into_the_next_rule(void **state) {
+        Policy *p = load_string_ok("[Rule a]\nKind=all\nName=x y\n[Rule b]\nKind=all\nName=z\n"
+                                   "[Rule c]\nKind=all\n");
+
+        assert_int_equal(strv_length(p->rules[0].names), 2);
+        assert_int_equal(strv_length(p->rules[1].names), 1);
+        assert_string_equal(p->rules[1].names[0], "z");
+        assert_null(p->rules[2].names);
+        policy_free(p);
+}
+
+static void the_printed_policy_prints_name_only_for_rules_that_have_it(void **state) {
+        Policy *p = load_string_ok("[Rule pg]\nKind=posix-shm posix-sem\nName=PostgreSQL.* "
+                                   "fastrtps_*\nOwner=1000-60000\n"
+                                   "[Rule every]\nKind=all\nAction=report\n"
+                                   "[Rule sysv]\nOwner=0-999\nAction=keep\n");
+        char *text = print_to_string(p), *rules = strip_comment_lines(strstr(text, "[Rule pg]"));
+
+        assert_string_equal(rules, "[Rule pg]\n"
+                                   "Kind=posix-shm posix-sem\n"
+                                   "Owner=1000-60000\n"
+                                   "Group=\n"
+                                   "Key=\n"
+                                   "Creator=\n"
+                                   "Name=PostgreSQL.* fastrtps_*\n"
+                                   "MinSize=0\n"
+                                   "MinIdleSec=1h\n"
+                                   "RequireDeadPids=yes\n"
+                                   "RequireNoOwnerProcesses=no\n"
+                                   "Action=reap\n"
+                                   "Quarantine=no\n"
+                                   "\n"
+                                   "[Rule every]\n"
+                                   "Kind=shm sem msg posix-shm posix-sem posix-mq\n"
+                                   "Owner=\n"
+                                   "Group=\n"
+                                   "Key=\n"
+                                   "Creator=\n"
+                                   "MinSize=0\n"
+                                   "MinIdleSec=1h\n"
+                                   "RequireDeadPids=yes\n"
+                                   "RequireNoOwnerProcesses=no\n"
+                                   "Action=report\n"
+                                   "Quarantine=no\n"
+                                   "\n"
+                                   "[Rule sysv]\n"
+                                   "Kind=shm sem msg\n"
+                                   "Owner=0-999\n"
+                                   "Group=\n"
+                                   "Key=\n"
+                                   "Creator=\n"
+                                   "MinSize=0\n"
+                                   "MinIdleSec=1h\n"
+                                   "RequireDeadPids=yes\n"
+                                   "RequireNoOwnerProcesses=no\n"
+                                   "Action=keep\n"
+                                   "Quarantine=no\n");
+        free(rules);
+        free(text);
+        policy_free(p);
+}
+
+static void the_printed_posix_policy_parses_back_to_the_same_policy(void **state) {
+        Policy *p = load_string_ok("[Rule pg]\nKind=posix-shm posix-sem\nName=PostgreSQL.*\n"
+                                   "Name=fastrtps_* [a-z]?lock\nMinSize=1M\n"
+                                   "[Rule every]\nKind=all\nAction=report\n"
+                                   "[Rule queues]\nKind=posix-mq\nName=*\n"
+                                   "[Rule sysv]\nOwner=0-999\nAction=keep\n");
+        char *text = print_to_string(p);
+        Policy *q = load_string_ok(text);
+
+        assert_print_round_trips(p);
+        assert_int_equal(q->n_rules, 4);
+        for (size_t i = 0; i < q->n_rules; i++) {
+                assert_int_equal(q->rules[i].kinds, p->rules[i].kinds);
+                assert_int_equal(strv_length(q->rules[i].names), strv_length(p->rules[i].names));
+                for (size_t j = 0; p->rules[i].names && p->rules[i].names[j]; j++)
+                        assert_string_equal(q->rules[i].names[j], p->rules[i].names[j]);
+        }
+        assert_int_equal(q->rules[1].kinds, IPC_KIND_EVERY);
+        assert_null(q->rules[1].names);
+        assert_null(q->rules[3].names);
+        free(text);
+        policy_free(q);
+        policy_free(p);
+}
+
+static void the_printed_policy_with_a_long_name_list_parses_back(void **state) {
+        char text[4096] = "[Rule r]\nKind=all\n", *printed;
+        size_t longest = 0;
+        Policy *p;
+
+        for (int line = 0; line < 4; line++) {
+                strcat(text, "Name=");
+                for (int i = 0; i < 10; i++)
+                        snprintf(text + strlen(text), sizeof(text) - strlen(text),
+                                 "fastrtps_port%d%d_* ", line, i);
+                strcat(text, "\n");
+        }
+        p = load_string_ok(text);
+        assert_int_equal(strv_length(p->rules[0].names), 40);
+        printed = print_to_string(p);
+        for (const char *l = printed; *l;) {
+                size_t n = strcspn(l, "\n");
+                longest = MAX(longest, n);
+                l += n + (l[n] == '\n');
+        }
+        free(printed);
+        assert_in_range(longest, 0, INI_MAX_LINE - 2);
+        assert_print_round_trips(p);
+        policy_free(p);
+}
+
+/* Asserts the warnings of text, in order, each given as its "FILE:LINE: " and a fragment
+ * (pairs ending in NULL); shows and frees them before failing, so a failure leaks nothing. */
+static void assert_warnings(const char *text, const char *const *want) {
+        Policy *p = load_string_ok(text);
+        char **warnings = NULL;
+        size_t n = 0;
+        bool ok;
+
+        assert_int_equal(policy_warnings(p, &warnings), 0);
+        policy_free(p);
+        while (want[2 * n])
+                n++;
+        ok = strv_length(warnings) == n;
+        for (size_t i = 0; ok && i < n; i++)
+                ok = strncmp(warnings[i], want[2 * i], strlen(want[2 * i])) == 0 &&
+                     strstr(warnings[i], want[2 * i + 1]);
+        if (!ok) {
+                print_message("wanted %zu warning(s), got:\n", n);
+                print_errors(warnings);
+        }
+        strv_free(warnings);
+        assert_true(ok);
+}
+
+static void a_catch_all_rule_without_kind_does_not_shadow_a_later_posix_rule(void **state) {
+        /* The catch-all governs System V objects only: POSIX objects get past it. */
+        assert_warnings("[Rule rest]\nAction=report\n"
+                        "[Rule pg]\nKind=posix-shm\nName=PostgreSQL.*\n",
+                        (const char *[]){ NULL });
+}
+
+static void a_catch_all_kind_all_rule_shadows_every_later_rule(void **state) {
+        assert_warnings("[Rule rest]\nKind=all\nAction=report\n"
+                        "[Rule pg]\nKind=posix-shm\nName=PostgreSQL.*\n"
+                        "[Rule users]\nOwner=1000-60000\n",
+                        (const char *[]){ NAME ":4: ", "rule \"pg\" can never govern",
+                                          NAME ":7: ", "rule \"users\" can never govern", NULL });
+}
+
+static void a_catch_all_posix_rule_shadows_a_later_rule_of_its_kinds(void **state) {
+        assert_warnings("[Rule shm]\nKind=posix-shm\nAction=keep\n"
+                        "[Rule pg]\nKind=posix-shm\nName=PostgreSQL.*\n"
+                        "[Rule sems]\nKind=posix-sem\n",
+                        (const char *[]){ NAME ":4: ", "rule \"pg\" can never govern", NULL });
+}
+
+static void a_name_rule_is_no_catch_all(void **state) {
+        assert_warnings("[Rule any-name]\nKind=all\nName=*\nAction=keep\n"
+                        "[Rule users]\nOwner=1000-60000\n",
+                        (const char *[]){ NULL });
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(every_key_of_the_daemon_section_is_read),
@@ -1869,6 +2118,20 @@ int main(void) {
                         forty_thousand_rules_load_in_order_and_a_late_duplicate_names_the_first),
                 cmocka_unit_test(many_assignments_of_a_list_add_up_to_the_whole_list),
                 cmocka_unit_test(a_load_stops_after_the_error_limit),
+                cmocka_unit_test(a_rule_without_kind_means_only_the_system_v_kinds),
+                cmocka_unit_test(kind_accepts_each_posix_kind),
+                cmocka_unit_test(kind_all_selects_every_kind),
+                cmocka_unit_test(an_unknown_kind_names_the_valid_ones),
+                cmocka_unit_test(name_accepts_globs_and_accumulates_across_assignments),
+                cmocka_unit_test(an_empty_name_assignment_resets_it_to_any),
+                cmocka_unit_test(name_assignments_do_not_leak_into_the_next_rule),
+                cmocka_unit_test(the_printed_policy_prints_name_only_for_rules_that_have_it),
+                cmocka_unit_test(the_printed_posix_policy_parses_back_to_the_same_policy),
+                cmocka_unit_test(the_printed_policy_with_a_long_name_list_parses_back),
+                cmocka_unit_test(a_catch_all_rule_without_kind_does_not_shadow_a_later_posix_rule),
+                cmocka_unit_test(a_catch_all_kind_all_rule_shadows_every_later_rule),
+                cmocka_unit_test(a_catch_all_posix_rule_shadows_a_later_rule_of_its_kinds),
+                cmocka_unit_test(a_name_rule_is_no_catch_all),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
