@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "evaluate.h"
@@ -1342,6 +1343,75 @@ static void users_from_a_walk_make_the_file_in_use(void **state) {
         ipc_object_done(&lone);
 }
 
+/* One process of a /proc built beside the tree: its maps, and an fd/ holding /dev/null and,
+ * if given, a link to fd_target. */
+static void make_process(const Tree *t, const char *pid, const char *maps, const char *fd_target) {
+        char dir[PATH_SIZE], fd_dir[PATH_SIZE];
+
+        snprintf(dir, sizeof(dir), "%s/proc/%s", t->root, pid);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        write_file(dir, "maps", maps, 0, 0444);
+        assert_int_equal(mkdir(path_join(fd_dir, dir, "fd"), 0755), 0);
+        make_symlink("/dev/null", fd_dir, "0");
+        if (fd_target)
+                make_symlink(fd_target, fd_dir, "3");
+}
+
+static void a_walk_of_proc_finds_who_maps_or_holds_each_file(void **state) {
+        Tree *t = *state;
+        char proc[PATH_SIZE], maps[PATH_SIZE * 2], held[PATH_SIZE];
+        IpcObject mapped = { 0 }, open = { 0 }, queue = { 0 }, unused = { 0 };
+        KindSources src = t->src;
+        FileUsers u;
+        struct stat st;
+
+        make_file(t->shm, "PostgreSQL.1", 4096, 0600);
+        make_file(t->shm, "sem.held", 32, 0600);
+        make_queue(t->mqueue, "q", QUEUE_STATUS(0));
+        make_file(t->shm, "unused", 4096, 0600);
+        read_one(t, IPC_KIND_POSIX_SHM, "PostgreSQL.1", &mapped);
+        read_one(t, IPC_KIND_POSIX_SEM, "sem.held", &open);
+        read_one(t, IPC_KIND_POSIX_MQ, "q", &queue);
+        read_one(t, IPC_KIND_POSIX_SHM, "unused", &unused);
+
+        assert_int_equal(mkdir(path_join(proc, t->root, "proc"), 0755), 0);
+        stat_name(t->shm, "PostgreSQL.1", &st);
+        /* Matched by device and inode, not by the path, which may say anything. */
+        snprintf(maps, sizeof(maps),
+                 "7f0000000000-7f0000001000 rw-s 00000000 %02x:%02x %" PRIu64
+                 "                    /dev/shm/elsewhere (deleted)\n",
+                 major(st.st_dev), minor(st.st_dev), (uint64_t) st.st_ino);
+        make_process(t, "100", maps, NULL);
+        make_process(t, "200", "", path_join(held, t->shm, "sem.held"));
+        make_process(t, "300", "", path_join(held, t->mqueue, "q"));
+
+        src.procfs = proc;
+        assert_int_equal(posixipc_read_users(&src, false, &u), 0);
+        assert_int_equal(posixipc_set_users(&mapped, &u), 0);
+        assert_int_equal(posixipc_set_users(&open, &u), 0);
+        assert_int_equal(posixipc_set_users(&queue, &u), 0);
+        assert_int_equal(posixipc_set_users(&unused, &u), 0);
+        file_users_done(&u);
+
+        assert_int_equal(mapped.n_users, 1);
+        assert_int_equal(mapped.users[0].pid, 100);
+        assert_true(mapped.users[0].mapped);
+        assert_int_equal(open.n_users, 1);
+        assert_int_equal(open.users[0].pid, 200);
+        assert_false(open.users[0].mapped);
+        assert_int_equal(queue.n_users, 1);
+        assert_int_equal(queue.users[0].pid, 300);
+        assert_int_equal(unused.n_users, 0);
+        assert_null(mapped.users_unknown);
+        assert_null(unused.users_unknown);
+        assert_int_equal(ipc_object_in_use(&mapped), PENDING_FILE_USERS);
+        assert_int_equal(ipc_object_in_use(&unused), 0);
+        ipc_object_done(&mapped);
+        ipc_object_done(&open);
+        ipc_object_done(&queue);
+        ipc_object_done(&unused);
+}
+
 static void the_device_of_a_directory_is_its_filesystems(void **state) {
         Tree *t = *state;
         char missing[PATH_SIZE];
@@ -1402,6 +1472,7 @@ int main(void) {
                 cmocka_unit_test(an_escaped_name_shows_each_odd_byte_as_hex),
                 tree_test(an_odd_name_is_shown_escaped_in_json),
                 cmocka_unit_test(users_from_a_walk_make_the_file_in_use),
+                tree_test(a_walk_of_proc_finds_who_maps_or_holds_each_file),
                 tree_test(the_device_of_a_directory_is_its_filesystems),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
