@@ -2,11 +2,13 @@
 /* libFuzzer harness for the Varlink framing and the server's request dispatch. The first byte
  * sets the scene (bit 0: the daemon has a snapshot, bit 1: the client half-closes after
  * sending, bit 2: it sends in small pieces, bit 3: the server's output cap is tiny, so that
- * pipelined requests and streams are throttled); the rest is what the client sends. The server runs
- * the daemon's real methods on a Manager built from fixtures (all but Scan and Reload, which
- * start a pass or read the disk), plus fake ones that stream, answer later or fail, and the
- * client reads and discards every reply. Each input must leave no connection, fd or memory
- * behind. Before that, the input is framed by hand and every message checked. */
+ * pipelined requests and streams are throttled, bit 6: the client reads no reply before it
+ * has sent everything, so that replies pile up); the rest is what the client sends.
+ * The server runs the daemon's real methods on a Manager built from fixtures (all but Scan
+ * and Reload, which start a pass or read the disk), plus fake ones that stream, answer later
+ * or fail. Each input must leave no connection, fd or memory behind, and the server must
+ * never hold more than one request in and its output cap plus one reply out. Before that,
+ * the input is framed by hand and every message checked. */
 #include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +36,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 #define FLAG_HALF_CLOSE 0x02
 #define FLAG_PIECES     0x04
 #define FLAG_SMALL_OUT  0x08
+#define FLAG_NO_READ    0x40
 
 static const char policy_text[] = "[Daemon]\n"
                                   "DryRun=yes\n"
@@ -75,6 +78,7 @@ static Manager manager;
 static ScanResult *snapshot;
 static Server *server;
 static struct sockaddr_un address;
+static size_t output_max;
 static socklen_t address_length;
 
 /* ---- fake methods: every parameter type, streams, deferred answers, failures ---- */
@@ -438,6 +442,14 @@ static bool drain(int fd) {
         return any;
 }
 
+/* What the server may hold for one client (varlink-server.h): one request being read, and
+ * replies up to its output cap plus the one (or the stream step) that crossed it. Replies
+ * of the methods here are far below VARLINK_MESSAGE_MAX; a pipelining client whose answers
+ * were not throttled would pile up megabytes. */
+static size_t buffered_max(void) {
+        return VARLINK_MESSAGE_MAX + 1 + output_max + 2 * VARLINK_MESSAGE_MAX;
+}
+
 /* Runs the loop until nothing more happens: no event dispatched, nothing to read. */
 static void settle(int client, unsigned max_iterations) {
         for (unsigned i = 0; i < max_iterations; i++) {
@@ -446,6 +458,11 @@ static void settle(int client, unsigned max_iterations) {
 
                 if (r < 0)
                         abort();
+                if (server_buffered_bytes(server) > buffered_max()) {
+                        fprintf(stderr, "the server holds %zu bytes for one client, over %zu\n",
+                                server_buffered_bytes(server), buffered_max());
+                        abort();
+                }
                 if (r == 0 && !read_any)
                         return;
         }
@@ -456,7 +473,7 @@ static void converse(uint8_t flags, const uint8_t *data, size_t size) {
         size_t sent = 0;
         int client;
 
-        limits.output_max = flags & FLAG_SMALL_OUT ? 64 : SERVER_OUTPUT_MAX;
+        limits.output_max = output_max = flags & FLAG_SMALL_OUT ? 64 : SERVER_OUTPUT_MAX;
         server_set_limits(server, &limits);
         client = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (client < 0 || connect(client, (struct sockaddr *) &address, address_length) < 0)
@@ -472,7 +489,7 @@ static void converse(uint8_t flags, const uint8_t *data, size_t size) {
                         stuck = 0;
                 } else
                         stuck++; /* the server stopped reading, or hung up */
-                settle(client, 64);
+                settle(flags & FLAG_NO_READ ? -1 : client, 64);
                 if (server_connections(server) == 0)
                         break;
         }
