@@ -1220,34 +1220,51 @@ bool id_set_contains(const IdSet *s, uint32_t id) {
         return false;
 }
 
+/* A rule with no matcher but its kinds: it governs every object of those kinds that gets
+ * that far. */
 static bool rule_matches_everything(const Rule *r) {
-        return (r->kinds & IPC_KIND_SYSV) == IPC_KIND_SYSV && id_set_is_any(&r->owner) &&
-               id_set_is_any(&r->group) && id_set_is_any(&r->key) && !r->creator && !r->names &&
-               r->min_size == 0;
+        return id_set_is_any(&r->owner) && id_set_is_any(&r->group) && id_set_is_any(&r->key) &&
+               !r->creator && !r->names && r->min_size == 0;
 }
 
 int policy_warnings(const Policy *p, char ***ret) {
+        ssize_t by_kind[_IPC_KIND_MAX]; /* the first catch-all of each kind so far */
+        unsigned covered = 0;
         char **l = NULL;
         size_t n = 0, allocated = 0;
 
-        for (size_t i = 0; i < p->n_rules; i++) {
-                const Rule *all = &p->rules[i];
-                if (!rule_matches_everything(all))
-                        continue;
-                /* The first rule without matchers governs every object that gets that far. */
-                for (size_t j = i + 1; j < p->n_rules; j++) {
+        /* A rule is never reached when earlier catch-alls cover all of its kinds (a rule
+         * without Kind= covers only the System V kinds: a POSIX rule after it is fine). */
+        for (size_t k = 0; k < _IPC_KIND_MAX; k++)
+                by_kind[k] = -1;
+        for (size_t j = 0; j < p->n_rules; j++) {
+                const Rule *r = &p->rules[j];
+
+                if (r->kinds && (r->kinds & ~covered) == 0) {
+                        /* Name the catch-all that comes last among those it takes. */
+                        ssize_t by = -1;
                         char *w = NULL;
+                        for (size_t k = 0; k < _IPC_KIND_MAX; k++)
+                                if (r->kinds & (1u << k))
+                                        by = MAX(by, by_kind[k]);
+                        const Rule *all = &p->rules[by];
                         if (asprintf(&w,
                                      "%s:%u: warning: rule \"%s\" can never govern an object: "
                                      "rule \"%s\" (%s:%u) before it matches every object",
-                                     p->rules[j].file, p->rules[j].line, p->rules[j].name,
-                                     all->name, all->file, all->line) < 0 ||
+                                     r->file, r->line, r->name, all->name, all->file,
+                                     all->line) < 0 ||
                             vector_append(&l, &n, &allocated, w) < 0) {
                                 strv_free(l);
                                 return -ENOMEM;
                         }
+                        continue;
                 }
-                break;
+                if (!rule_matches_everything(r))
+                        continue;
+                for (size_t k = 0; k < _IPC_KIND_MAX; k++)
+                        if ((r->kinds & (1u << k)) && by_kind[k] < 0)
+                                by_kind[k] = (ssize_t) j;
+                covered |= r->kinds;
         }
         *ret = l;
         return 0;

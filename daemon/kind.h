@@ -22,8 +22,8 @@ typedef struct KindSources {
         { .procfs = "/proc", .shm_dir = "/dev/shm", .mqueue_dir = "/dev/mqueue" }
 
 typedef struct KindOps {
-        /* Appends every object of the kind to t. A source that does not exist (no /dev/mqueue
-         * mount) gives no objects and returns 0; other trouble is a negative errno. */
+        /* Appends every object of the kind to t. -ENOENT when its source does not exist (no
+         * /dev/mqueue mount: nothing of the kind here); other trouble is a negative errno. */
         int (*read_all)(const KindSources *src, ObjectTable *t);
         /* Re-reads the object seen names (by id, or by name in its directory) with everything
          * the in-use test needs. -EINVAL or -EIDRM (System V) or -ENOENT (POSIX) when no
