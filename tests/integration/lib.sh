@@ -1,6 +1,7 @@
 # Shared by the integration tests: private namespaces, a scratch directory, the programs,
-# and small assertions. Source it first thing; set TEST_PID_NAMESPACE=1 (or
-# TEST_MOUNT_NAMESPACE=1) before sourcing when the test needs one.
+# and small assertions. Source it first thing; set TEST_PID_NAMESPACE=1 before sourcing
+# when the test needs a private pid namespace. Every test has private IPC and mount
+# namespaces, and a fresh tmpfs on /dev/shm.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -18,14 +19,19 @@ if [ -z "${IPCREAP_TEST_ISOLATED:-}" ]; then
         export IPCREAP_HOST_IPC_NS
         if [ "${TEST_PID_NAMESPACE:-0}" = 1 ]; then
                 exec unshare --ipc --mount --pid --fork --mount-proc --kill-child "$0" "$@"
-        elif [ "${TEST_MOUNT_NAMESPACE:-0}" = 1 ]; then
-                exec unshare --ipc --mount "$0" "$@"
         fi
-        exec unshare --ipc "$0" "$@"
+        exec unshare --ipc --mount "$0" "$@"
 fi
 if [ "$(readlink /proc/self/ns/ipc)" = "${IPCREAP_HOST_IPC_NS:-}" ]; then
         echo "$TEST_NAME: refusing to run in the host's IPC namespace" >&2
         exit 1
+fi
+# The daemon reads /dev/shm (POSIX objects): every test gets a fresh, empty one in its
+# private mount namespace, so that the host's files are neither seen nor touched.
+if [ -z "${IPCREAP_TEST_SHM:-}" ] && [ -d /dev/shm ]; then
+        mount -t tmpfs -o mode=1777,size=64m tmpfs /dev/shm ||
+                { echo "$TEST_NAME: cannot mount a private /dev/shm" >&2; exit 1; }
+        export IPCREAP_TEST_SHM=1
 fi
 
 TMP=$(mktemp -d "/tmp/ipcreap-$TEST_NAME.XXXXXX")
