@@ -77,9 +77,13 @@ if [ -z "${IPCREAP_BENCH_ISOLATED:-}" ]; then
         done
 
         IPCREAP_BENCH_HOST_IPC_NS=$(readlink /proc/self/ns/ipc)
-        export IPCREAP_BENCH_ISOLATED=1 IPCREAP_BENCH_HOST_IPC_NS BUILD
+        IPCREAP_BENCH_HOST_PID_NS=$(readlink /proc/self/ns/pid)
+        export IPCREAP_BENCH_ISOLATED=1 IPCREAP_BENCH_HOST_IPC_NS IPCREAP_BENCH_HOST_PID_NS BUILD
         set +e
-        unshare --ipc "$0" "$@" | tee "$REPORT"
+        # A pid namespace of its own too: the daemon walks every thread for queue waiters,
+        # and sees only the benchmark's (on some machines PID 1 cannot be read even by root,
+        # which would keep every queue).
+        unshare --ipc --mount --pid --fork --mount-proc --kill-child "$0" "$@" | tee "$REPORT"
         status=${PIPESTATUS[0]}
         set -e
         progress "report written to $REPORT"
@@ -91,7 +95,8 @@ fi
 # The initial IPC namespace has a fixed inode number (PROC_IPC_INIT_INO).
 ns=$(readlink /proc/self/ns/ipc)
 if [ -z "$ns" ] || [ "$ns" = "${IPCREAP_BENCH_HOST_IPC_NS:-}" ] || [ "$ns" = "ipc:[4026531839]" ] ||
-   [ "$ns" = "$(readlink /proc/1/ns/ipc 2>/dev/null)" ]; then
+   { [ "$(readlink /proc/self/ns/pid)" = "${IPCREAP_BENCH_HOST_PID_NS:-}" ] &&
+     [ "$ns" = "$(readlink /proc/1/ns/ipc 2>/dev/null)" ]; }; then
         echo "bench/run.sh: refusing to run in the host's IPC namespace." >&2
         exit 1
 fi
