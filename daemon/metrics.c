@@ -47,6 +47,27 @@ int metrics_format(const ScanResult *r, Tracker *t, char **ret) {
                 print_label_value(f, t->counters[i].rule);
                 fprintf(f, "\"} %" PRIu64 "\n", t->counters[i].count);
         }
+        /* Every reap rule's series exists from the start, at 0: a rate over a counter that
+         * first appears with its first removals would miss them. */
+        for (size_t i = 0; r && r->policy && i < r->policy->n_rules; i++) {
+                const Rule *rule = &r->policy->rules[i];
+                if (rule->action != RULE_ACTION_REAP)
+                        continue;
+                for (IpcKind k = 0; k < _IPC_KIND_MAX; k++) {
+                        bool counted = false;
+                        if (!(rule->kinds & (1u << k)))
+                                continue;
+                        for (size_t c = 0; c < t->n_counters && !counted; c++)
+                                counted = t->counters[c].kind == k &&
+                                          streq(t->counters[c].rule, rule->name);
+                        if (counted)
+                                continue;
+                        fprintf(f, "ipcreap_reaped_total{kind=\"%s\",rule=\"",
+                                ipc_kind_to_string(k));
+                        print_label_value(f, rule->name);
+                        fputs("\"} 0\n", f);
+                }
+        }
         header(f, "ipcreap_reclaimed_bytes_total", "counter",
                "Bytes of shared memory and queued messages freed by removals.");
         fprintf(f, "ipcreap_reclaimed_bytes_total %" PRIu64 "\n", t->reclaimed_bytes);

@@ -161,6 +161,30 @@ static void metrics_after_a_scan_give_exact_lines(void **state) {
         tracker_done(&t);
 }
 
+static void every_reap_rule_has_its_counters_from_the_start(void **state) {
+        _cleanup_policy_free_ Policy *p = NULL;
+        _cleanup_free_ char *text = NULL;
+        ScanResult r = { .time = 1700000000 };
+        Tracker t;
+
+        /* A rate over a counter that appears only with its first removals misses them. */
+        assert_int_equal(policy_load_string("[Rule keep]\nOwner=0\nAction=keep\n"
+                                            "[Rule tell]\nAction=report\n"
+                                            "[Rule leaks]\nKind=shm msg\n",
+                                            "test.conf", &p, NULL),
+                         0);
+        r.policy = p;
+        tracker_init(&t, 4);
+        record(&t, IPC_KIND_MSG, "leaks", 100);
+        assert_int_equal(metrics_format(&r, &t, &text), 0);
+        assert_non_null(strstr(text, "ipcreap_reaped_total{kind=\"msg\",rule=\"leaks\"} 1\n"));
+        assert_non_null(strstr(text, "ipcreap_reaped_total{kind=\"shm\",rule=\"leaks\"} 0\n"));
+        assert_null(strstr(text, "kind=\"sem\",rule=\"leaks\""));
+        assert_null(strstr(text, "rule=\"tell\""));
+        assert_null(strstr(text, "rule=\"keep\""));
+        tracker_done(&t);
+}
+
 static void every_family_has_help_and_type_before_its_samples(void **state) {
         static const char *const families[] = {
                 "ipcreap_objects",
@@ -357,6 +381,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(metrics_before_the_first_scan_are_zeros_and_totals),
                 cmocka_unit_test(metrics_after_a_scan_give_exact_lines),
+                cmocka_unit_test(every_reap_rule_has_its_counters_from_the_start),
                 cmocka_unit_test(every_family_has_help_and_type_before_its_samples),
                 cmocka_unit_test(rule_label_values_are_escaped),
                 file_test(metrics_file_is_replaced_atomically_with_no_temporary_left),
