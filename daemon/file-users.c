@@ -373,9 +373,12 @@ static pid_t other_live_thread(Walk *walk, pid_t pid) {
         return 0;
 }
 
+static void collect_users_from(Walk *walk, size_t first);
+
 static void walk_process(Walk *walk, pid_t pid) {
         char path[PROCESS_PATH_MAX];
         pid_t tid = 0;
+        size_t first = walk->n_users;
         ssize_t lines;
 
         process_path(path, pid, 0, "maps");
@@ -393,6 +396,9 @@ static void walk_process(Walk *walk, pid_t pid) {
                 tid = other_live_thread(walk, pid);
         process_path(path, pid, tid, "fd");
         walk_fds(walk, path, pid);
+        /* One entry per file for this process: a process holding a file open a hundred
+         * thousand times costs one entry, not a hundred thousand, whatever the walk does. */
+        collect_users_from(walk, first);
 }
 
 /* A /proc entry name that is a pid; 0 for anything else. */
@@ -418,14 +424,14 @@ static int user_compare(const void *a, const void *b) {
         return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* Sorts the users and merges the entries of one process for one file. */
-static void collect_users(Walk *walk) {
-        size_t n = 0;
+/* Sorts the users from first on and merges the entries of one process for one file. */
+static void collect_users_from(Walk *walk, size_t first) {
+        size_t n = first;
 
-        if (walk->n_users == 0)
+        if (walk->n_users <= first)
                 return;
-        qsort(walk->users, walk->n_users, sizeof(FileUser), user_compare);
-        for (size_t i = 1; i < walk->n_users; i++) {
+        qsort(walk->users + first, walk->n_users - first, sizeof(FileUser), user_compare);
+        for (size_t i = first + 1; i < walk->n_users; i++) {
                 FileUser *kept = &walk->users[n];
                 const FileUser *u = &walk->users[i];
 
@@ -436,6 +442,10 @@ static void collect_users(Walk *walk) {
                         walk->users[++n] = *u;
         }
         walk->n_users = n + 1;
+}
+
+static void collect_users(Walk *walk) {
+        collect_users_from(walk, 0);
 }
 
 static int doubt_compare(const void *a, const void *b) {

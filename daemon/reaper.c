@@ -230,13 +230,19 @@ static void unfence(const ReaperKernel *k, ReapCandidate *c) {
         int64_t ctime;
         int r;
 
-        /* Only while it still carries the daemon's fence: a mode its owner set since wins. */
-        r = k->set_mode(o, c->fence_ctime, 0, o->mode & 0777, &ctime, k->userdata);
-        if (r < 0 && r != -EINVAL && r != -EIDRM && r != -ENOENT && r != -ESTALE)
+        /* Only while it is the same object and still at the daemon's 0000: a mode its owner
+         * set since wins. Whatever moved its ctime meanwhile (a use: a write, a send) does not
+         * matter here. */
+        r = k->set_mode(o, -1, 0, o->mode & 0777, &ctime, k->userdata);
+        if (r < 0 && r != -EINVAL && r != -EIDRM && r != -ENOENT && r != -ESTALE) {
+                /* Still fenced: its intent stays unsettled, and the next pass tries again. */
                 log_error_errno(r,
-                                "Failed to give %s %d its mode %04o back; it stays at 0000 until "
-                                "the next start or an IPC_SET by its owner: %m",
+                                "Failed to give %s %d its mode %04o back; trying again at the "
+                                "next pass: %m",
                                 ipc_kind_to_string(o->kind), o->id, o->mode & 0777);
+                set_outcome(c, REAP_FAILED, -r, "cannot give its mode back");
+                return;
+        }
         c->fenced = false;
 }
 
@@ -266,11 +272,17 @@ static void recheck(const ReaperKernel *k, const Policy *p, int64_t now, ReapCan
                 c->fenced = false; /* Not ours to touch. */
                 goto done;
         }
-        if (fresh.ctime != c->fence_ctime || (fresh.mode & 0777) != 0) {
-                /* Its owner changed it (IPC_SET) after the fence: they decide its mode. */
+        if ((fresh.mode & 0777) != 0) {
+                /* Its owner set a mode after the fence: they decide its mode. */
                 set_outcome(c, REAP_CHANGED, 0, "its owner changed it since the fence");
                 c->fenced = false;
                 goto done;
+        }
+        if (fresh.ctime != c->fence_ctime) {
+                /* Changed since the fence: used through a descriptor opened before it (a
+                 * write, a send), or an IPC_SET that kept 0000. */
+                set_outcome(c, REAP_CHANGED, 0, "it was used since the fence");
+                goto keep;
         }
         if (!same_activity(seen, &fresh)) {
                 set_outcome(c, REAP_CHANGED, 0, "it was used since the scan");
@@ -327,8 +339,26 @@ done:
         ipc_object_done(&fresh);
 }
 
+/* Marks the fenced candidates in the log: after a crash, only an object the daemon had
+ * fenced and that is gone counts as its removal. */
+static int log_fenced(RemovalLog *log, const RemovalIntent *intents, const ReapCandidate *c,
+                      size_t n, size_t fenced) {
+        _cleanup_free_ RemovalIntent *marks = calloc(fenced, sizeof(RemovalIntent));
+        _cleanup_free_ RemovalOutcome *outcomes = calloc(fenced, sizeof(RemovalOutcome));
+        size_t m = 0;
+
+        if (!marks || !outcomes)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (c[i].fenced) {
+                        marks[m] = (RemovalIntent){ .seq = intents[i].seq };
+                        outcomes[m++] = REMOVAL_OUTCOME_FENCED;
+                }
+        return removal_log_write_outcomes(log, marks, outcomes, m);
+}
+
 void reaper_remove_batch(const ReaperKernel *k, const Policy *p, int64_t now, ReapCandidate *c,
-                         size_t n) {
+                         size_t n, RemovalLog *log, const RemovalIntent *intents) {
         unsigned kinds = 0;
         size_t fenced = 0;
         int r;
@@ -346,7 +376,9 @@ void reaper_remove_batch(const ReaperKernel *k, const Policy *p, int64_t now, Re
                 return;
 
         /* One grace period for the whole batch: it costs tens of milliseconds. */
-        r = k->grace_period(k->userdata);
+        r = log && intents ? log_fenced(log, intents, c, n, fenced) : 0;
+        if (r >= 0)
+                r = k->grace_period(k->userdata);
         if (r >= 0)
                 r = k->begin_recheck(kinds, k->userdata);
         if (r < 0) {
@@ -389,9 +421,11 @@ int reaper_recover(const ReaperKernel *k, Tracker *t) {
                 now.ns_inode = probe.ns_inode;
                 if (r == -EINVAL || r == -EIDRM || r == -ENOENT ||
                     (r >= 0 && !ipc_object_same_object(&probe, &now))) {
-                        /* Gone: the daemon removed it right before it stopped (the owner
-                         * removing it in the same milliseconds is the one case miscounted). */
-                        outcomes[i] = REMOVAL_OUTCOME_REMOVED;
+                        /* Gone. If the daemon had fenced it, it removed it right before it
+                         * stopped (its owner removing it in those milliseconds is the one case
+                         * miscounted); if not, it went some other way and is no removal of
+                         * the daemon's. */
+                        outcomes[i] = in->fenced ? REMOVAL_OUTCOME_REMOVED : REMOVAL_OUTCOME_KEPT;
                         ipc_object_done(&now);
                         continue;
                 }

@@ -69,10 +69,12 @@ typedef struct ReapCandidate {
 } ReapCandidate;
 
 /* Fences, waits one grace period, re-checks and removes or unfences every candidate. The
- * candidates' intents must be in the removal log (fsync'd) before this runs. Never removes
- * an object whose fresh re-read is not an orphan of the same rule under p at now. */
+ * candidates' intents (intents[i] for c[i]) must be in log (fsync'd) before this runs; the
+ * fenced ones are marked there before anything is removed. log may be NULL (tests). Never
+ * removes an object whose fresh re-read is not an orphan of the same rule under p at now.
+ * A candidate still fenced afterwards (its mode could not be given back) has fenced set. */
 void reaper_remove_batch(const ReaperKernel *k, const Policy *p, int64_t now, ReapCandidate *c,
-                         size_t n);
+                         size_t n, RemovalLog *log, const RemovalIntent *intents);
 
 /* Settles the removal log's unfinished intents after a crash: an object still there gets
  * its mode back if the daemon had fenced it, one that is gone is recorded as removed. */

@@ -23,6 +23,7 @@
 static const char *const outcome_names[] = {
         [REMOVAL_OUTCOME_REMOVED] = "removed",
         [REMOVAL_OUTCOME_KEPT] = "kept",
+        [REMOVAL_OUTCOME_FENCED] = "fenced",
 };
 
 void removal_intent_done(RemovalIntent *i) {
@@ -192,6 +193,12 @@ static int replay(RemovalLog *log, char *text, Tracker *t) {
                         continue;
                 }
                 max_seq = MAX(max_seq, seq);
+                if (outcome == REMOVAL_OUTCOME_FENCED) {
+                        RemovalIntent *touched = hashmap_get(&pending, seq);
+                        if (touched)
+                                touched->fenced = true;
+                        continue;
+                }
                 RemovalIntent *done = hashmap_remove(&pending, seq);
                 if (!done)
                         continue; /* Its intent is in the state file already. */
@@ -303,9 +310,17 @@ static int append_and_sync(RemovalLog *log, const char *data, size_t size) {
                                 (void) fsync(dfd);
                 }
         }
+        struct stat st;
+        if (fstat(log->fd, &st) < 0)
+                return -errno;
         r = loop_write(log->fd, data, size);
         if (r >= 0 && fdatasync(log->fd) < 0)
                 r = -errno;
+        /* A failed write (a full disk) must not leave a torn line for the next one to be
+         * glued to: cut the file back to where it was. */
+        if (r < 0 && ftruncate(log->fd, st.st_size) < 0)
+                log_warning_errno(errno, "Failed to cut %s back after a failed write: %m",
+                                  log->path);
         return r;
 }
 
@@ -367,6 +382,17 @@ int removal_log_write_outcomes(RemovalLog *log, const RemovalIntent *intents,
         r = append_and_sync(log, buf, size);
         if (r < 0)
                 return log_error_errno(r, "Failed to write removal outcomes to %s: %m", log->path);
+        return 0;
+}
+
+int removal_log_keep_unfinished(RemovalLog *log, RemovalIntent *intent) {
+        RemovalIntent *u =
+                realloc(log->unfinished, (log->n_unfinished + 1) * sizeof(RemovalIntent));
+        if (!u)
+                return -ENOMEM;
+        log->unfinished = u;
+        u[log->n_unfinished++] = *intent;
+        *intent = (RemovalIntent){ 0 };
         return 0;
 }
 

@@ -28,11 +28,16 @@ typedef struct RemovalIntent {
         uint32_t uid;
         /* The History record, should the removal happen. */
         RemovalEvent event;
+        /* A "fenced" line followed: the daemon touched it. Only such an intent, found without
+         * an outcome and its object gone, is a removal the daemon made. */
+        bool fenced;
 } RemovalIntent;
 
 typedef enum RemovalOutcome {
         REMOVAL_OUTCOME_REMOVED,
         REMOVAL_OUTCOME_KEPT,
+        /* Not an outcome: the object was fenced, written before anything is removed. */
+        REMOVAL_OUTCOME_FENCED,
 } RemovalOutcome;
 
 typedef struct RemovalLog {
@@ -63,6 +68,10 @@ int removal_log_write_intents(RemovalLog *log, RemovalIntent *intents, size_t n)
 /* Appends the outcomes of intents (outcomes[i] for intents[i]) and fsyncs. */
 int removal_log_write_outcomes(RemovalLog *log, const RemovalIntent *intents,
                                const RemovalOutcome *outcomes, size_t n);
+
+/* Hands an intent whose object could not be given its mode back to ->unfinished (taking
+ * it), so that the next pass's reaper_recover() tries again and no save marks it settled. */
+int removal_log_keep_unfinished(RemovalLog *log, RemovalIntent *intent);
 
 /* Empties the log once the state file holds everything in it (t->log_applied covers every
  * entry and none is unfinished). */

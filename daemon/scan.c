@@ -180,18 +180,25 @@ static void settle_batch(ScanResult *res, Tracker *tracker, const size_t *which,
                          RemovalIntent *intents, const ReapCandidate *c, size_t n, bool *gone) {
         _cleanup_free_ RemovalOutcome *outcomes =
                 calloc(MAX(n, (size_t) 1), sizeof(RemovalOutcome));
+        _cleanup_free_ RemovalIntent *settled = calloc(MAX(n, (size_t) 1), sizeof(RemovalIntent));
         uint64_t last_seq = intents[n - 1].seq;
+        size_t m = 0;
 
-        if (!outcomes) {
+        if (!outcomes || !settled) {
                 log_oom();
                 return;
         }
-        for (size_t j = 0; j < n; j++)
-                outcomes[j] = c[j].outcome == REAP_REMOVED ? REMOVAL_OUTCOME_REMOVED
-                                                           : REMOVAL_OUTCOME_KEPT;
+        for (size_t j = 0; j < n; j++) {
+                if (c[j].fenced)
+                        continue; /* Still at 0000: no outcome yet, see below. */
+                settled[m] = (RemovalIntent){ .seq = intents[j].seq };
+                outcomes[m++] = c[j].outcome == REAP_REMOVED ? REMOVAL_OUTCOME_REMOVED
+                                                             : REMOVAL_OUTCOME_KEPT;
+        }
         /* On failure the intents stay unfinished in the file: the next start settles them
          * against the kernel, so no record is lost either way. */
-        (void) removal_log_write_outcomes(tracker->removal_log, intents, outcomes, n);
+        if (m > 0)
+                (void) removal_log_write_outcomes(tracker->removal_log, settled, outcomes, m);
 
         for (size_t j = 0; j < n; j++) {
                 size_t i = which[j];
@@ -230,6 +237,13 @@ static void settle_batch(ScanResult *res, Tracker *tracker, const size_t *which,
                         journal_log_removal(REMOVAL_FAILED, o, rule, idle, &info->creator, buf);
                         res->failed++;
                         break;
+                }
+                if (c[j].fenced) {
+                        /* Its mode could not be given back: the next pass tries again, and no
+                         * save marks it settled meanwhile. */
+                        intents[j].fenced = true;
+                        if (removal_log_keep_unfinished(tracker->removal_log, &intents[j]) < 0)
+                                log_oom();
                 }
                 removal_intent_done(&intents[j]);
         }
@@ -297,7 +311,8 @@ static void reap_orphans(ScanResult *res, Tracker *tracker, const ReaperKernel *
                         res->failed += m;
                         continue;
                 }
-                reaper_remove_batch(kernel, res->policy, res->time, c, m);
+                reaper_remove_batch(kernel, res->policy, res->time, c, m, tracker->removal_log,
+                                    intents);
                 settle_batch(res, tracker, which + first, intents, c, m, gone);
         }
 }

@@ -31,7 +31,7 @@ typedef struct Fake {
         FakeObject objects[8];
         size_t n;
         int64_t clock; /* the ctime an IPC_SET stamps */
-        int set_mode_error, grace_error, remove_error;
+        int set_mode_error, unfence_error, grace_error, remove_error;
         /* Runs inside grace_period: what another process does while the batch is fenced. */
         void (*meanwhile)(struct Fake *f);
         pid_t alive_pids[4];
@@ -79,6 +79,8 @@ static int fake_set_mode(const IpcObject *o, int64_t expect_ctime, uint32_t expe
                 return -EINVAL;
         if (f->set_mode_error)
                 return -f->set_mode_error;
+        if (mode != 0 && f->unfence_error)
+                return -f->unfence_error;
         if (fo->o.key != o->key || fo->o.cuid != o->cuid ||
             (expect_ctime >= 0 && fo->o.ctime != expect_ctime) ||
             (fo->o.mode & 0777) != expect_mode)
@@ -229,7 +231,7 @@ static void reap_all(Run *r) {
                 r->c[i] = (ReapCandidate){ .seen = &r->seen[i], .rule = 0 };
         }
         r->fake.calls[0] = 0;
-        reaper_remove_batch(&k, r->policy, NOW, r->c, r->n);
+        reaper_remove_batch(&k, r->policy, NOW, r->c, r->n, NULL, NULL);
 }
 
 static void assert_kept_with_mode(Run *r, size_t i, ReapOutcome outcome, uint32_t mode) {
@@ -270,7 +272,7 @@ static void object_changed_before_the_fence_is_not_touched(void **state) {
         r->c[0] = (ReapCandidate){ .seen = &r->seen[0] };
         /* Its owner changed it with IPC_SET after the pass read it. */
         r->fake.objects[0].o.ctime = T0 + 50;
-        reaper_remove_batch(&k, r->policy, NOW, r->c, 1);
+        reaper_remove_batch(&k, r->policy, NOW, r->c, 1, NULL, NULL);
         assert_kept_with_mode(r, 0, REAP_CHANGED, 0640);
         assert_null(strstr(r->fake.calls, "grace"));
 }
@@ -284,7 +286,7 @@ static void object_gone_before_the_fence_is_gone(void **state) {
         r->n = 1;
         r->c[0] = (ReapCandidate){ .seen = &r->seen[0] };
         r->fake.objects[0].exists = false;
-        reaper_remove_batch(&k, r->policy, NOW, r->c, 1);
+        reaper_remove_batch(&k, r->policy, NOW, r->c, 1, NULL, NULL);
         assert_int_equal(r->c[0].outcome, REAP_GONE);
 }
 
@@ -354,6 +356,34 @@ static void mode_set_by_the_owner_after_the_fence_is_left_alone(void **state) {
         /* Kept, and the owner's mode stays: the daemon gives back only its own fence. */
         assert_kept_with_mode(r, 0, REAP_CHANGED, 0644);
         assert_null(strstr(r->fake.calls, "unfence"));
+}
+
+static void write_through_an_old_descriptor(Fake *f) {
+        /* A POSIX file written, or a queue sent to, through a descriptor opened before the
+         * fence: its ctime moves, its mode stays the daemon's 0000. */
+        f->objects[0].o.ctime = ++f->clock;
+}
+
+static void use_that_moves_the_ctime_after_the_fence_gives_the_mode_back(void **state) {
+        Run *r = *state;
+
+        add_shm(&r->fake, 1);
+        r->fake.meanwhile = write_through_an_old_descriptor;
+        reap_all(r);
+        assert_kept_with_mode(r, 0, REAP_CHANGED, 0640);
+}
+
+static void mode_that_cannot_be_given_back_leaves_the_candidate_fenced(void **state) {
+        Run *r = *state;
+
+        add_shm(&r->fake, 1);
+        r->fake.meanwhile = attach_that_passed_the_check_before_the_fence;
+        r->fake.unfence_error = ENOMEM;
+        reap_all(r);
+        /* Reported, and left to the next pass's recovery (the intent stays unsettled). */
+        assert_int_equal(r->c[0].outcome, REAP_FAILED);
+        assert_true(r->c[0].fenced);
+        assert_int_equal(r->fake.objects[0].o.mode & 0777, 0);
 }
 
 static void id_reused(Fake *f) {
@@ -442,7 +472,7 @@ static void young_object_at_the_recheck_is_kept(void **state) {
         r->n = 1;
         r->c[0] = (ReapCandidate){ .seen = &r->seen[0] };
         /* The rule needs 1h idle; judged at T0 + 10min it is not an orphan. */
-        reaper_remove_batch(&k, r->policy, T0 + 600, r->c, 1);
+        reaper_remove_batch(&k, r->policy, T0 + 600, r->c, 1, NULL, NULL);
         assert_kept_with_mode(r, 0, REAP_CHANGED, 0640);
 }
 
@@ -452,17 +482,18 @@ static void restart_gives_fenced_objects_their_mode_back_and_counts_removed_ones
         Run *r = *state;
         ReaperKernel k = fake_ops(&r->fake);
         char dir[] = "/tmp/ipcreap-test-reaper-XXXXXX", path[128];
-        RemovalIntent in[3];
+        RemovalIntent in[4];
         Tracker t;
 
         assert_non_null(mkdtemp(dir));
         add_shm(&r->fake, 1)->o.mode = 0;     /* fenced when the daemon died */
         add_shm(&r->fake, 2);                 /* not fenced yet */
-        add_shm(&r->fake, 3)->exists = false; /* removed, outcome not written */
+        add_shm(&r->fake, 3)->exists = false; /* fenced, removed, outcome not written */
+        add_shm(&r->fake, 4)->exists = false; /* never fenced: its owner removed it */
 
         tracker_init(&t, 10);
         assert_int_equal(tracker_load(&t, dir), 0);
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 4; i++)
                 in[i] = (RemovalIntent){
                         .kind = IPC_KIND_SHM,
                         .id = i + 1,
@@ -472,17 +503,22 @@ static void restart_gives_fenced_objects_their_mode_back_and_counts_removed_ones
                         .mode = 0640,
                         .event = { .kind = IPC_KIND_SHM, .id = i + 1, .rule = strdup("r") }
                 };
-        assert_int_equal(removal_log_write_intents(t.removal_log, in, 3), 0);
-        for (int i = 0; i < 3; i++)
+        assert_int_equal(removal_log_write_intents(t.removal_log, in, 4), 0);
+        /* The daemon marked 1 and 3 fenced, then stopped. */
+        RemovalIntent marks[] = { { .seq = in[0].seq }, { .seq = in[2].seq } };
+        RemovalOutcome fenced[] = { REMOVAL_OUTCOME_FENCED, REMOVAL_OUTCOME_FENCED };
+        assert_int_equal(removal_log_write_outcomes(t.removal_log, marks, fenced, 2), 0);
+        for (int i = 0; i < 4; i++)
                 removal_intent_done(&in[i]);
         tracker_done(&t);
 
         tracker_init(&t, 10);
         assert_int_equal(tracker_load(&t, dir), 0);
-        assert_int_equal(t.removal_log->n_unfinished, 3);
+        assert_int_equal(t.removal_log->n_unfinished, 4);
         assert_int_equal(reaper_recover(&k, &t), 0);
         assert_int_equal(r->fake.objects[0].o.mode & 0777, 0640);
         assert_int_equal(r->fake.objects[1].o.mode & 0777, 0640);
+        /* Only 3, fenced and gone, was the daemon's removal; 4 went some other way. */
         assert_int_equal(t.n_history, 1);
         assert_int_equal(tracker_history_get(&t, 0)->id, 3);
         assert_int_equal(t.removal_log->n_unfinished, 0);
@@ -515,6 +551,8 @@ int main(void) {
                 reap_test(attach_and_detach_during_the_fence_keeps_the_object),
                 reap_test(mode_set_by_the_owner_after_the_fence_is_left_alone),
                 reap_test(id_that_names_another_object_is_not_touched),
+                reap_test(use_that_moves_the_ctime_after_the_fence_gives_the_mode_back),
+                reap_test(mode_that_cannot_be_given_back_leaves_the_candidate_fenced),
                 reap_test(pid_that_changed_since_the_pass_keeps_the_object),
                 reap_test(recorded_pid_alive_at_the_recheck_keeps_the_object),
                 reap_test(waiter_that_appears_during_the_fence_keeps_the_set),
