@@ -161,6 +161,11 @@ Verdict policy_evaluate(const Policy *p, const IpcObject *o, const char *creator
 
 int verdict_reasons(const Verdict *v, const IpcObject *o, const Policy *p, int64_t now,
                     char ***ret) {
+        return verdict_reasons_detail(v, o, p, now, false, ret);
+}
+
+int verdict_reasons_detail(const Verdict *v, const IpcObject *o, const Policy *p, int64_t now,
+                           bool hide_walked_pids, char ***ret) {
         _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
         char idle[FORMAT_TIMESPAN_MAX], need[FORMAT_TIMESPAN_MAX];
         const Rule *r = v->rule >= 0 && (size_t) v->rule < p->n_rules ? &p->rules[v->rule] : NULL;
@@ -180,7 +185,10 @@ int verdict_reasons(const Verdict *v, const IpcObject *o, const Policy *p, int64
         if (k >= 0 && v->pending & PENDING_SEM_UNREADABLE)
                 k = strv_extendf(&l, "semaphore details unreadable (%s): waiters unknown",
                                  strerror(o->sem_details_error));
-        if (k >= 0 && v->pending & PENDING_MSG_WAITERS && o->n_waiters > 0) {
+        if (k >= 0 && hide_walked_pids && v->pending & PENDING_MSG_WAITERS && o->n_waiters > 0)
+                k = strv_extendf(&l, "%zu thread%s blocked on it", o->n_waiters,
+                                 o->n_waiters == 1 ? "" : "s");
+        else if (k >= 0 && v->pending & PENDING_MSG_WAITERS && o->n_waiters > 0) {
                 char who[256] = "";
                 size_t n = 0, shown = 0;
                 for (size_t i = 0; i < o->n_waiters && n < sizeof(who) - 64; i++, shown++)
@@ -197,8 +205,13 @@ int verdict_reasons(const Verdict *v, const IpcObject *o, const Policy *p, int64
         }
         if (k >= 0 && v->pending & PENDING_MSG_WAITERS_UNKNOWN)
                 k = strv_extendf(&l, "a thread that may wait on it cannot be read (%s)",
-                                 o->waiters_unknown ? o->waiters_unknown : "out of memory");
-        if (k >= 0 && v->pending & PENDING_FILE_USERS && o->n_users > 0) {
+                                 hide_walked_pids     ? "details for root, AdminGroup and its owner"
+                                 : o->waiters_unknown ? o->waiters_unknown
+                                                      : "out of memory");
+        if (k >= 0 && hide_walked_pids && v->pending & PENDING_FILE_USERS && o->n_users > 0)
+                k = strv_extendf(&l, "mapped or open in %zu process%s", o->n_users,
+                                 o->n_users == 1 ? "" : "es");
+        else if (k >= 0 && v->pending & PENDING_FILE_USERS && o->n_users > 0) {
                 char who[256] = "";
                 size_t n = 0, shown = 0;
                 for (size_t i = 0; i < o->n_users && n < sizeof(who) - 48; i++, shown++)
@@ -213,7 +226,9 @@ int verdict_reasons(const Verdict *v, const IpcObject *o, const Policy *p, int64
         }
         if (k >= 0 && v->pending & PENDING_FILE_USERS_UNKNOWN)
                 k = strv_extendf(&l, "a process that may map or hold it cannot be read (%s)",
-                                 o->users_unknown ? o->users_unknown : "out of memory");
+                                 hide_walked_pids   ? "details for root, AdminGroup and its owner"
+                                 : o->users_unknown ? o->users_unknown
+                                                    : "out of memory");
         if (k >= 0 && v->pending & PENDING_TOO_YOUNG)
                 k = strv_extendf(&l, "idle for %s, rule needs %s",
                                  format_timespan(idle, sizeof(idle), ipc_object_idle_sec(o, now)),

@@ -65,3 +65,9 @@ Verdict policy_evaluate(const Policy *p, const IpcObject *o, const char *creator
 /* Renders v's pending bits as human sentences, for List, Explain and logs. */
 int verdict_reasons(const Verdict *v, const IpcObject *o, const Policy *p, int64_t now,
                     char ***ret);
+/* The same; with hide_walked_pids, the processes found by walking /proc (queue waiters,
+ * POSIX users, and the ones that could not be read) are counted, not named: the daemon
+ * sees them with CAP_SYS_PTRACE, which a caller other than root, AdminGroup and the
+ * object's owner may not have (hidepid=). */
+int verdict_reasons_detail(const Verdict *v, const IpcObject *o, const Policy *p, int64_t now,
+                           bool hide_walked_pids, char ***ret);

@@ -541,7 +541,9 @@ static int method_explain(Call *call, json_t *parameters, void *userdata) {
                                          "governs", info->verdict.rule == (int) k, "reason",
                                          why ? why : "?"));
         }
-        if (verdict_reasons(&info->verdict, o, r->policy, now_sec(), &reasons) < 0) {
+        if (verdict_reasons_detail(&info->verdict, o, r->policy, now_sec(),
+                                   object_creator_detail(&viewer, o) == CREATOR_PUBLIC,
+                                   &reasons) < 0) {
                 json_decref(rules);
                 return -ENOMEM;
         }

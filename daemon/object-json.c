@@ -158,7 +158,8 @@ json_t *object_to_json_detail(const ScanResult *r, size_t index, int64_t now,
                                          : json_null());
 
         pending = json_array();
-        if (!pending || verdict_reasons(v, o, r->policy, now, &reasons) < 0) {
+        if (!pending ||
+            verdict_reasons_detail(v, o, r->policy, now, detail == CREATOR_PUBLIC, &reasons) < 0) {
                 json_decref(pending);
                 json_decref(j);
                 return NULL;

@@ -33,6 +33,13 @@ assert_posix_state posix-shm mapped in-use
 pending posix-shm mapped | grep -q "mapped by pid $mapper\b" ||
         fail "Explain does not name the pid: $(ctl --json explain posix-shm mapped)"
 ctl explain posix-shm mapped | grep -q "mapped by pid $mapper" || fail "explain text"
+# Another unprivileged user learns that the file is in use, not which process uses it:
+# the daemon found it with CAP_SYS_PTRACE, which hidepid= may deny that user.
+chmod 755 "$TMP"
+as_other=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$IPCREAPCTL" --socket "$SOCKET" \
+        --no-pager explain posix-shm mapped 2>&1) || fail "explain as nobody: $as_other"
+grep -q "mapped or open in 1 process" <<<"$as_other" || fail "explain as nobody: $as_other"
+! grep -q "pid $mapper" <<<"$as_other" || fail "another user was told the pid: $as_other"
 stop_daemon
 
 release "$mapper"

@@ -873,6 +873,30 @@ static void verdict_reasons_keep_a_fixed_order(void **state) {
                                "cannot tell whether owner uid 1000 has running processes", NULL });
 }
 
+static void walked_pids_are_counted_not_named_for_other_callers(void **state) {
+        _cleanup_policy_free_ Policy *p = load_policy("[Rule r]\nMinIdleSec=0\n");
+        _cleanup_strv_free_ char **hidden = NULL, **shown = NULL;
+        IpcWaiter waiters[] = { { 10, 11, false } };
+        IpcUser users[] = { { 20, true }, { 21, false } };
+        IpcObject q = MSG(.waiters = waiters, .n_waiters = 1,
+                          .waiters_unknown = (char *) "pid 30 tid 30: Permission denied");
+        IpcObject f = SHM(.users = users, .n_users = 2,
+                          .users_unknown = (char *) "pid 31: reading its maps: Permission denied");
+        Verdict vq = { OBJECT_IN_USE, -1, PENDING_MSG_WAITERS | PENDING_MSG_WAITERS_UNKNOWN };
+        Verdict vf = { OBJECT_IN_USE, -1, PENDING_FILE_USERS | PENDING_FILE_USERS_UNKNOWN };
+
+        assert_int_equal(verdict_reasons_detail(&vq, &q, p, NOW, true, &hidden), 0);
+        assert_string_equal(hidden[0], "1 thread blocked on it");
+        assert_null(strstr(hidden[1], "30"));
+        assert_int_equal(verdict_reasons_detail(&vq, &q, p, NOW, false, &shown), 0);
+        assert_non_null(strstr(shown[0], "pid 10 thread 11"));
+        assert_non_null(strstr(shown[1], "pid 30"));
+        hidden = strv_free(hidden);
+        assert_int_equal(verdict_reasons_detail(&vf, &f, p, NOW, true, &hidden), 0);
+        assert_string_equal(hidden[0], "mapped or open in 2 processes");
+        assert_null(strstr(hidden[1], "31"));
+}
+
 static void many_alive_pids_are_listed_within_bounds(void **state) {
         _cleanup_policy_free_ Policy *p = load_policy("[Rule r]\nMinIdleSec=0\n");
         _cleanup_strv_free_ char **reasons = NULL;
@@ -955,6 +979,7 @@ int main(void) {
                 cmocka_unit_test(verdict_reasons_describe_each_pending_reason),
                 cmocka_unit_test(verdict_reasons_keep_a_fixed_order),
                 cmocka_unit_test(many_alive_pids_are_listed_within_bounds),
+                cmocka_unit_test(walked_pids_are_counted_not_named_for_other_callers),
                 cmocka_unit_test(evaluated_verdict_reads_back_as_sentences),
                 cmocka_unit_test(rule_matches_says_why_a_posix_matcher_fails),
                 cmocka_unit_test(posix_users_and_owner_reasons_read_as_sentences),
