@@ -84,8 +84,10 @@ int removal_log_parse_line(const char *line, RemovalIntent *ret_intent, uint64_t
                         &key, "cuid", &cuid, "ctime", &ctime, "mode", &mode, "event", &event) < 0)
                 goto finish;
         RemovalIntent in = { .seq = (uint64_t) seq, .kind = ipc_kind_from_string(kind) };
-        if (in.kind < 0 || id < 0 || id > INT32_MAX || key_from_json(key, &in.key) < 0 ||
-            cuid < 0 || cuid > UINT32_MAX || mode < 0 || mode > 07777)
+        /* A POSIX object has no id: -1, as it has a name instead. */
+        if (in.kind < 0 || id < -1 || id > INT32_MAX || (id < 0) != ipc_kind_is_posix(in.kind) ||
+            key_from_json(key, &in.key) < 0 || cuid < 0 || cuid > UINT32_MAX || mode < 0 ||
+            mode > 07777)
                 goto finish;
         in.id = (int) id;
         in.cuid = (uint32_t) cuid;

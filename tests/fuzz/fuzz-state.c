@@ -152,12 +152,14 @@ static void parse_lines(const uint8_t *data, size_t size) {
                 r = removal_log_parse_line(line, &intent, &seq, &outcome);
                 if (r == 1) {
                         if (intent.seq == 0 || intent.kind < 0 || intent.kind >= _IPC_KIND_MAX ||
-                            intent.id < 0 || intent.mode > 07777)
+                            (intent.id < 0) != ipc_kind_is_posix(intent.kind) ||
+                            (ipc_kind_is_posix(intent.kind) && !intent.name) || intent.mode > 07777)
                                 abort();
                         removal_intent_done(&intent);
                 } else if (r == 2) {
                         if (seq == 0 ||
-                            (outcome != REMOVAL_OUTCOME_REMOVED && outcome != REMOVAL_OUTCOME_KEPT))
+                            (outcome != REMOVAL_OUTCOME_REMOVED &&
+                             outcome != REMOVAL_OUTCOME_KEPT && outcome != REMOVAL_OUTCOME_FENCED))
                                 abort();
                 } else if (r != -EBADMSG)
                         abort();

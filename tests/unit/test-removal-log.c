@@ -195,6 +195,42 @@ static void torn_last_line_is_skipped_and_the_rest_replayed(void **state) {
         tracker_done(&t);
 }
 
+static void a_posix_intent_is_read_back_with_its_name_and_file(void **state) {
+        Dir *d = *state;
+        RemovalIntent in = {
+                .kind = IPC_KIND_POSIX_SHM,
+                .id = -1,
+                .cuid = 1000,
+                .ctime = 1700000000,
+                .mode = 0600,
+                .name = strdup("PostgreSQL.1234"),
+                .dev = 42,
+                .ino = 4242,
+                .uid = 1000,
+                .event = { .kind = IPC_KIND_POSIX_SHM,
+                           .id = -1,
+                           .name = strdup("PostgreSQL.1234"),
+                           .rule = strdup("r") },
+        };
+        Tracker t;
+
+        tracker_init(&t, 10);
+        assert_int_equal(tracker_load(&t, d->path), 0);
+        assert_int_equal(removal_log_write_intents(t.removal_log, &in, 1), 0);
+        removal_intent_done(&in);
+        tracker_done(&t);
+
+        /* The daemon stopped with the file fenced: the next start must find the intent. */
+        tracker_init(&t, 10);
+        assert_int_equal(tracker_load(&t, d->path), 0);
+        assert_int_equal(t.removal_log->n_unfinished, 1);
+        assert_int_equal(t.removal_log->unfinished[0].kind, IPC_KIND_POSIX_SHM);
+        assert_string_equal(t.removal_log->unfinished[0].name, "PostgreSQL.1234");
+        assert_int_equal(t.removal_log->unfinished[0].ino, 4242);
+        assert_int_equal(t.removal_log->unfinished[0].mode, 0600);
+        tracker_done(&t);
+}
+
 static void log_lines_are_parsed_strictly(void **state) {
         static const char *const bad[] = {
                 "",
@@ -295,6 +331,7 @@ int main(void) {
                 dir_test(intent_without_outcome_is_left_to_settle_and_blocks_saving),
                 dir_test(torn_last_line_is_skipped_and_the_rest_replayed),
                 cmocka_unit_test(log_lines_are_parsed_strictly),
+                dir_test(a_posix_intent_is_read_back_with_its_name_and_file),
                 dir_test(no_log_file_is_made_until_something_is_removed),
                 dir_test(counters_saturate_instead_of_wrapping),
                 dir_test(one_odd_counter_does_not_throw_away_the_state_file),
