@@ -46,6 +46,13 @@ int doubts_add(uint64_t **keys, char ***reasons, size_t *n, uint64_t key, const 
         return 0;
 }
 
+void doubts_free(uint64_t *keys, char **reasons, size_t n) {
+        for (size_t i = 0; reasons && i < n; i++)
+                free(reasons[i]);
+        free(reasons);
+        free(keys);
+}
+
 const char *doubts_reason(const uint64_t *keys, char *const *reasons, size_t n, uint64_t key) {
         size_t at = position(keys, n, key);
 

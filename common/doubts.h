@@ -11,5 +11,8 @@
  * leaves the arrays perhaps larger but the set unchanged. */
 int doubts_add(uint64_t **keys, char ***reasons, size_t *n, uint64_t key, const char *reason);
 
+/* Frees the arrays and the reasons. */
+void doubts_free(uint64_t *keys, char **reasons, size_t n);
+
 /* The reason key is doubted for (its own, or key 0's), NULL when it is not. */
 const char *doubts_reason(const uint64_t *keys, char *const *reasons, size_t n, uint64_t key);

@@ -99,13 +99,6 @@ int file_users_parse_maps_line(const char *line, uint64_t *ret_dev, uint64_t *re
 
 /* ---- the walk ---- */
 
-/* A device that cannot be judged, before sorting: index keeps the first reason first. */
-typedef struct Doubt {
-        uint64_t dev;
-        size_t index;
-        char *reason;
-} Doubt;
-
 typedef struct Walk {
         int proc_fd;
         const uint64_t *devs;
@@ -113,8 +106,10 @@ typedef struct Walk {
         char *chunk; /* FILE_USERS_MAPS_CHUNK + 1 bytes, reused for every maps file */
         FileUser *users;
         size_t n_users, allocated_users;
-        Doubt *doubts;
-        size_t n_doubts, allocated_doubts;
+        /* What could not be judged, with the first reason each (doubts.h). */
+        uint64_t *doubt_keys;
+        char **doubt_reasons;
+        size_t n_doubts;
         size_t n_processes, n_fds, n_maps_lines;
         pid_t self; /* the daemon's own process, under the real /proc: it opens what it fences */
         bool oom;
@@ -126,17 +121,9 @@ static bool gone_errno(int r) {
 
 static void add_doubt(Walk *walk, uint64_t dev, char *reason) {
         if (!reason ||
-            GREEDY_REALLOC(walk->doubts, walk->allocated_doubts, walk->n_doubts + 1) < 0) {
-                free(reason);
+            doubts_add(&walk->doubt_keys, &walk->doubt_reasons, &walk->n_doubts, dev, reason) < 0)
                 walk->oom = true;
-                return;
-        }
-        walk->doubts[walk->n_doubts] = (Doubt){
-                .dev = dev,
-                .index = walk->n_doubts,
-                .reason = reason,
-        };
-        walk->n_doubts++;
+        free(reason);
 }
 
 /* The process could not be judged (what says why, error is an errno or 0): it may map or hold
@@ -448,38 +435,8 @@ static void collect_users(Walk *walk) {
         collect_users_from(walk, 0);
 }
 
-static int doubt_compare(const void *a, const void *b) {
-        const Doubt *x = a, *y = b;
-
-        if (x->dev != y->dev)
-                return x->dev < y->dev ? -1 : 1;
-        return (x->index > y->index) - (x->index < y->index);
-}
-
-/* Sorts the doubts and keeps the first reason per device in u. */
-static int collect_doubts(Walk *walk, FileUsers *u) {
-        size_t n = 0;
-
-        if (walk->n_doubts > 0)
-                qsort(walk->doubts, walk->n_doubts, sizeof(Doubt), doubt_compare);
-        u->uncertain_devs = calloc(MAX(walk->n_doubts, (size_t) 1), sizeof(uint64_t));
-        u->uncertain_reasons = calloc(MAX(walk->n_doubts, (size_t) 1), sizeof(char *));
-        if (!u->uncertain_devs || !u->uncertain_reasons)
-                return -ENOMEM;
-        for (size_t i = 0; i < walk->n_doubts; i++) {
-                if (n > 0 && u->uncertain_devs[n - 1] == walk->doubts[i].dev)
-                        continue;
-                u->uncertain_devs[n] = walk->doubts[i].dev;
-                u->uncertain_reasons[n++] = TAKE_PTR(walk->doubts[i].reason);
-        }
-        u->n_uncertain_devs = n;
-        return 0;
-}
-
 static void walk_done(Walk *walk) {
-        for (size_t i = 0; i < walk->n_doubts; i++)
-                free(walk->doubts[i].reason);
-        free(walk->doubts);
+        doubts_free(walk->doubt_keys, walk->doubt_reasons, walk->n_doubts);
         free(walk->users);
         free(walk->chunk);
         if (walk->proc_fd >= 0)
@@ -529,12 +486,9 @@ int file_users_read(const char *procfs, const uint64_t *devs, size_t n_devs, Fil
         }
 
         collect_users(&walk);
-        r = collect_doubts(&walk, &u);
-        if (r < 0) {
-                log_oom();
-                file_users_done(&u);
-                goto finish;
-        }
+        u.uncertain_devs = TAKE_PTR(walk.doubt_keys);
+        u.uncertain_reasons = TAKE_PTR(walk.doubt_reasons);
+        u.n_uncertain_devs = walk.n_doubts;
         u.users = TAKE_PTR(walk.users);
         u.n_users = walk.n_users;
         u.n_processes = walk.n_processes;
@@ -548,10 +502,7 @@ finish:
 }
 
 void file_users_done(FileUsers *u) {
-        for (size_t i = 0; u->uncertain_reasons && i < u->n_uncertain_devs; i++)
-                free(u->uncertain_reasons[i]);
-        free(u->uncertain_reasons);
-        free(u->uncertain_devs);
+        doubts_free(u->uncertain_devs, u->uncertain_reasons, u->n_uncertain_devs);
         free(u->users);
         *u = (FileUsers){ 0 };
 }

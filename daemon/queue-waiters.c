@@ -205,13 +205,6 @@ int queue_waiter_parse_ns_link(const char *link, uint64_t *ret_inode) {
 
 /* ---- the walk ---- */
 
-/* A namespace that cannot be judged, before sorting: index keeps the first reason first. */
-typedef struct Doubt {
-        uint64_t ns_inode;
-        size_t index;
-        char *reason;
-} Doubt;
-
 /* A thread that read "running", to be read again after the walk. */
 typedef struct RetryThread {
         pid_t pid, tid;
@@ -221,8 +214,10 @@ typedef struct Walk {
         int proc_fd;
         QueueWaiter *waiters;
         size_t n_waiters, allocated_waiters;
-        Doubt *doubts;
-        size_t n_doubts, allocated_doubts;
+        /* What could not be judged, with the first reason each (doubts.h). */
+        uint64_t *doubt_keys;
+        char **doubt_reasons;
+        size_t n_doubts;
         RetryThread *retry;
         size_t n_retry, allocated_retry;
         size_t n_processes, n_threads;
@@ -305,18 +300,10 @@ static bool gone_errno(int r) {
 }
 
 static void add_doubt(Walk *walk, uint64_t ns_inode, char *reason) {
-        if (!reason ||
-            GREEDY_REALLOC(walk->doubts, walk->allocated_doubts, walk->n_doubts + 1) < 0) {
-                free(reason);
+        if (!reason || doubts_add(&walk->doubt_keys, &walk->doubt_reasons, &walk->n_doubts,
+                                  ns_inode, reason) < 0)
                 walk->oom = true;
-                return;
-        }
-        walk->doubts[walk->n_doubts] = (Doubt){
-                .ns_inode = ns_inode,
-                .index = walk->n_doubts,
-                .reason = reason,
-        };
-        walk->n_doubts++;
+        free(reason);
 }
 
 /* The thread could not be judged (what says why): its namespace, or all of them if that is
@@ -534,38 +521,8 @@ static int waiter_compare(const void *a, const void *b) {
         return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-static int doubt_compare(const void *a, const void *b) {
-        const Doubt *x = a, *y = b;
-
-        if (x->ns_inode != y->ns_inode)
-                return x->ns_inode < y->ns_inode ? -1 : 1;
-        return (x->index > y->index) - (x->index < y->index);
-}
-
-/* Sorts the doubts and keeps the first reason per namespace in w. */
-static int collect_doubts(Walk *walk, QueueWaiters *w) {
-        size_t n = 0;
-
-        if (walk->n_doubts > 0)
-                qsort(walk->doubts, walk->n_doubts, sizeof(Doubt), doubt_compare);
-        w->uncertain_ns = calloc(MAX(walk->n_doubts, (size_t) 1), sizeof(uint64_t));
-        w->uncertain_reasons = calloc(MAX(walk->n_doubts, (size_t) 1), sizeof(char *));
-        if (!w->uncertain_ns || !w->uncertain_reasons)
-                return -ENOMEM;
-        for (size_t i = 0; i < walk->n_doubts; i++) {
-                if (n > 0 && w->uncertain_ns[n - 1] == walk->doubts[i].ns_inode)
-                        continue;
-                w->uncertain_ns[n] = walk->doubts[i].ns_inode;
-                w->uncertain_reasons[n++] = TAKE_PTR(walk->doubts[i].reason);
-        }
-        w->n_uncertain_ns = n;
-        return 0;
-}
-
 static void walk_done(Walk *walk) {
-        for (size_t i = 0; i < walk->n_doubts; i++)
-                free(walk->doubts[i].reason);
-        free(walk->doubts);
+        doubts_free(walk->doubt_keys, walk->doubt_reasons, walk->n_doubts);
         free(walk->waiters);
         free(walk->retry);
         if (walk->proc_fd >= 0)
@@ -610,12 +567,9 @@ int queue_waiters_read(const char *procfs, QueueWaiters *ret) {
 
         if (walk.n_waiters > 0)
                 qsort(walk.waiters, walk.n_waiters, sizeof(QueueWaiter), waiter_compare);
-        r = collect_doubts(&walk, &w);
-        if (r < 0) {
-                log_oom();
-                queue_waiters_done(&w);
-                goto finish;
-        }
+        w.uncertain_ns = TAKE_PTR(walk.doubt_keys);
+        w.uncertain_reasons = TAKE_PTR(walk.doubt_reasons);
+        w.n_uncertain_ns = walk.n_doubts;
         w.waiters = TAKE_PTR(walk.waiters);
         w.n_waiters = walk.n_waiters;
         w.n_processes = walk.n_processes;
@@ -628,10 +582,7 @@ finish:
 }
 
 void queue_waiters_done(QueueWaiters *w) {
-        for (size_t i = 0; w->uncertain_reasons && i < w->n_uncertain_ns; i++)
-                free(w->uncertain_reasons[i]);
-        free(w->uncertain_reasons);
-        free(w->uncertain_ns);
+        doubts_free(w->uncertain_ns, w->uncertain_reasons, w->n_uncertain_ns);
         free(w->waiters);
         *w = (QueueWaiters){ 0 };
 }
