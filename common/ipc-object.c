@@ -116,7 +116,7 @@ int64_t ipc_object_last_activity(const IpcObject *o) {
 }
 
 bool ipc_object_same_object(const IpcObject *a, const IpcObject *b) {
-        if (a->kind != b->kind || a->ns_inode != b->ns_inode)
+        if (a->kind != b->kind || !ipc_namespace_same(a->ns, b->ns))
                 return false;
         if (ipc_kind_is_posix(a->kind))
                 return a->name && b->name && streq(a->name, b->name) && a->dev == b->dev &&
@@ -191,6 +191,7 @@ void ipc_object_done(IpcObject *o) {
         o->n_users = 0;
         free(o->users_unknown);
         o->users_unknown = NULL;
+        o->ns = ipc_namespace_unref(o->ns);
 }
 
 int ipc_object_copy(IpcObject *dst, const IpcObject *src) {
@@ -201,6 +202,7 @@ int ipc_object_copy(IpcObject *dst, const IpcObject *src) {
         dst->name = NULL;
         dst->users = NULL;
         dst->users_unknown = NULL;
+        dst->ns = ipc_namespace_ref(src->ns);
         if (src->n_pids > 0) {
                 dst->pids = malloc(src->n_pids * sizeof(IpcPid));
                 if (!dst->pids)
@@ -229,4 +231,48 @@ int ipc_object_copy(IpcObject *dst, const IpcObject *src) {
 fail:
         ipc_object_done(dst);
         return -ENOMEM;
+}
+
+IpcNamespace *ipc_namespace_new(uint64_t inode, uint64_t start_usec, const char *name, bool host) {
+        IpcNamespace *ns = calloc(1, sizeof(IpcNamespace));
+
+        if (!ns)
+                return NULL;
+        *ns = (IpcNamespace){ .n_ref = 1, .inode = inode, .start_usec = start_usec, .host = host };
+        ns->name = strdup(host ? IPC_NAMESPACE_HOST : name);
+        if (!ns->name) {
+                free(ns);
+                return NULL;
+        }
+        return ns;
+}
+
+IpcNamespace *ipc_namespace_ref(IpcNamespace *ns) {
+        if (ns)
+                __atomic_add_fetch(&ns->n_ref, 1, __ATOMIC_RELAXED);
+        return ns;
+}
+
+IpcNamespace *ipc_namespace_unref(IpcNamespace *ns) {
+        if (ns && __atomic_sub_fetch(&ns->n_ref, 1, __ATOMIC_ACQ_REL) == 0) {
+                free(ns->name);
+                free(ns);
+        }
+        return NULL;
+}
+
+bool ipc_namespace_same(const IpcNamespace *a, const IpcNamespace *b) {
+        bool a_host = !a || a->host, b_host = !b || b->host;
+
+        if (a_host || b_host)
+                return a_host == b_host;
+        return a->inode == b->inode && a->start_usec == b->start_usec && streq(a->name, b->name);
+}
+
+const char *ipc_object_namespace_name(const IpcObject *o) {
+        return o->ns ? o->ns->name : IPC_NAMESPACE_HOST;
+}
+
+bool ipc_object_in_host_namespace(const IpcObject *o) {
+        return !o->ns || o->ns->host;
 }

@@ -61,6 +61,26 @@ typedef struct IpcUser {
         bool mapped; /* else open */
 } IpcUser;
 
+/* An IPC namespace as the daemon knows it (SPEC section 8). Its identity is (inode, start of
+ * the oldest process holding it, name): inodes are handed to the next namespace as soon as
+ * one dies, so the inode alone never says "the same namespace". Shared by every object in
+ * it and reference counted (atomically: snapshots are dropped on more than one thread). */
+typedef struct IpcNamespace {
+        unsigned n_ref;
+        uint64_t inode;      /* of its ns/ipc */
+        uint64_t start_usec; /* CLOCK_REALTIME µs its oldest holder started; 0: not known */
+        bool host;           /* the daemon's own */
+        char *name;          /* "host", "machine-NAME.scope", "docker-ID.scope", "ipc-INODE" */
+} IpcNamespace;
+
+#define IPC_NAMESPACE_HOST "host"
+
+IpcNamespace *ipc_namespace_new(uint64_t inode, uint64_t start_usec, const char *name, bool host);
+IpcNamespace *ipc_namespace_ref(IpcNamespace *ns);
+IpcNamespace *ipc_namespace_unref(IpcNamespace *ns);
+/* Same identity: the host is the host; any other needs inode, start and name equal. */
+bool ipc_namespace_same(const IpcNamespace *a, const IpcNamespace *b);
+
 typedef struct IpcObject {
         IpcKind kind;
         int id;
@@ -133,9 +153,14 @@ typedef struct IpcObject {
         size_t n_users;
         char *users_unknown;
 
-        /* The IPC namespace it lives in, by the inode of its ns/ipc; 0: the daemon's own. */
-        uint64_t ns_inode;
+        /* The IPC namespace it lives in (a reference); NULL: the daemon's own (fixtures). */
+        IpcNamespace *ns;
 } IpcObject;
+
+/* "host" for the daemon's own namespace (and NULL). */
+const char *ipc_object_namespace_name(const IpcObject *o);
+/* Whether it lives in the daemon's own namespace: what a rule without Namespace= covers. */
+bool ipc_object_in_host_namespace(const IpcObject *o);
 
 const char *ipc_kind_to_string(IpcKind k);
 IpcKind ipc_kind_from_string(const char *s);

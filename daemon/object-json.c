@@ -148,7 +148,9 @@ json_t *object_to_json_detail(const ScanResult *r, size_t index, int64_t now,
                 json_object_del(j, "id");
                 json_object_del(j, "key");
         }
-        json_object_set_new(j, "namespace", json_string("host"));
+        json_object_set_new(j, "namespace", json_string(ipc_object_namespace_name(o)));
+        if (o->ns)
+                json_object_set_new(j, "namespaceInode", json_integer((json_int_t) o->ns->inode));
         if (kind_ops(o->kind) && kind_ops(o->kind)->fields_to_json)
                 kind_ops(o->kind)->fields_to_json(o, j);
         if (info->creator.pid > 0)

@@ -264,7 +264,8 @@ static void recheck(const ReaperKernel *k, const Policy *p, int64_t now, ReapCan
                 set_outcome(c, REAP_FAILED, -r, "could not re-read it");
                 goto keep;
         }
-        fresh.ns_inode = seen->ns_inode;
+        if (!fresh.ns)
+                fresh.ns = ipc_namespace_ref((IpcNamespace *) seen->ns);
         if (!ipc_object_same_object(seen, &fresh)) {
                 set_outcome(c, REAP_CHANGED, 0,
                             ipc_kind_is_posix(seen->kind) ? "the name now names another file"
@@ -418,7 +419,8 @@ int reaper_recover(const ReaperKernel *k, Tracker *t) {
                 IpcObject probe = removal_intent_object(in), now = { 0 };
 
                 r = k->stat(&probe, &now, k->userdata);
-                now.ns_inode = probe.ns_inode;
+                if (!now.ns)
+                        now.ns = ipc_namespace_ref(probe.ns);
                 if (r == -EINVAL || r == -EIDRM || r == -ENOENT ||
                     (r >= 0 && !ipc_object_same_object(&probe, &now))) {
                         /* Gone. If the daemon had fenced it, it removed it right before it
