@@ -472,6 +472,9 @@ void scan_result_done(ScanResult *r) {
                 creator_done(&r->info[i].creator);
         free(r->info);
         object_table_done(&r->table);
+        for (size_t i = 0; i < r->n_namespaces; i++)
+                ipc_namespace_unref(r->namespaces[i].ns);
+        free(r->namespaces);
         policy_free(r->policy);
         *r = (ScanResult){ 0 };
 }

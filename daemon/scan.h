@@ -22,6 +22,16 @@ typedef struct ObjectInfo {
         Creator creator; /* a copy; pid 0 when unknown */
 } ObjectInfo;
 
+/* What a pass found in one IPC namespace. */
+typedef struct NamespaceResult {
+        IpcNamespace *ns; /* a reference */
+        /* The remaining objects by kind and state, and as found (before removal). */
+        size_t counts[_IPC_KIND_MAX][_OBJECT_STATE_MAX];
+        size_t n_objects, n_orphans;
+        unsigned kinds_read; /* as ScanResult.kinds_read, for this namespace */
+        IpcLimits limits;    /* after removal */
+} NamespaceResult;
+
 typedef struct ScanResult {
         unsigned n_ref; /* heap results are shared by the daemon and streaming replies */
         Policy *policy; /* a reference: verdict.rule indexes its rules */
@@ -41,7 +51,12 @@ typedef struct ScanResult {
         size_t n_objects, n_orphans;
         size_t reaped, would_reap, deferred, skipped, failed;
         uint64_t reclaimed_bytes;
-        IpcLimits limits; /* after removal */
+        IpcLimits limits; /* after removal: the host namespace's */
+
+        /* Each namespace scanned, the host's first (n_namespaces >= 1 after a pass). counts,
+         * n_objects and n_orphans above are the sums over them. */
+        NamespaceResult *namespaces;
+        size_t n_namespaces;
 } ScanResult;
 
 /* Orphans fenced together behind one grace period (tens of milliseconds each). */
