@@ -90,6 +90,20 @@ static inline void closedirp(DIR **d) {
                 closedir(*d);
 }
 
+#define _cleanup_closedir_ _cleanup_(closedirp)
+
+static inline const char *startswith(const char *s, const char *prefix) {
+        size_t n = strlen(prefix);
+        return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
+/* Closes fd if it is one; returns -EBADF, for "fd = safe_close(fd)". */
+static inline int safe_close(int fd) {
+        if (fd >= 0)
+                close(fd);
+        return -EBADF;
+}
+
 #define PID_FMT "%" PRIi32
 #define UID_FMT "%" PRIu32
 #define GID_FMT "%" PRIu32
