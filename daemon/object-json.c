@@ -70,7 +70,28 @@ json_t *removal_event_to_json_detail(const RemovalEvent *ev, CreatorDetail detai
                 json_decref(j);
                 return NULL;
         }
+        if (j && namespace_to_json(ev->ns, j) < 0) {
+                json_decref(j);
+                return NULL;
+        }
         return j;
+}
+
+int namespace_to_json(const IpcNamespace *ns, json_t *j) {
+        bool host = !ns || ns->host;
+
+        if (json_object_set_new(j, "namespace",
+                                json_string(host ? IPC_NAMESPACE_HOST : ns->name)) < 0)
+                return -ENOMEM;
+        if (host)
+                return 0;
+        if (json_object_set_new(j, "namespaceInode", json_integer((json_int_t) ns->inode)) < 0 ||
+            json_object_set_new(j, "namespaceStartUsec",
+                                json_integer((json_int_t) ns->start_usec)) < 0 ||
+            json_object_set_new(j, "namespaceStartTime",
+                                json_integer((json_int_t) (ns->start_usec / 1000000))) < 0)
+                return -ENOMEM;
+        return 0;
 }
 
 int removal_event_from_json(json_t *j, RemovalEvent *ret) {
@@ -104,7 +125,8 @@ int removal_event_from_json(json_t *j, RemovalEvent *ret) {
                 free(ev.name);
                 return -ENOMEM;
         }
-        if (creator_from_json(json_object_get(j, "creator"), &ev.creator) < 0) {
+        if (creator_from_json(json_object_get(j, "creator"), &ev.creator) < 0 ||
+            namespace_from_json(j, &ev.ns) < 0) {
                 removal_event_done(&ev);
                 return -EBADMSG;
         }

@@ -29,6 +29,9 @@ static inline json_t *removal_event_to_json(const RemovalEvent *ev) {
         return removal_event_to_json_detail(ev, CREATOR_FULL);
 }
 int removal_event_from_json(json_t *j, RemovalEvent *ret);
+/* "namespace" (always) and, for one not the host's, "namespaceInode", "namespaceStartUsec"
+ * (its identity) and "namespaceStartTime" (seconds, to show). */
+int namespace_to_json(const IpcNamespace *ns, json_t *j);
 
 /* The object of SPEC section 4, judged by r's policy; idleSec counts up to now. */
 json_t *object_to_json_detail(const ScanResult *r, size_t index, int64_t now, CreatorDetail detail);

@@ -20,15 +20,20 @@ static uint64_t tracker_key(IpcKind kind, int id) {
         return ((uint64_t) kind << 32) | (uint32_t) id;
 }
 
-/* System V objects by (kind, id); POSIX files by (kind, device, inode), mixed into the keys
- * with the top bit set, which System V keys never have. */
+/* System V objects of the host by (kind, id); POSIX files by (kind, device, inode) and objects
+ * of other namespaces by (namespace inode, kind, id), mixed into the keys with the top bit
+ * set, which System V keys of the host never have. */
 static uint64_t tracker_object_key(const IpcObject *o) {
-        uint64_t h = 0xcbf29ce484222325ULL;
+        uint64_t h = 0xcbf29ce484222325ULL, ns = ipc_object_in_host_namespace(o) ? 0 : o->ns->inode;
+        bool posix = ipc_kind_is_posix(o->kind);
 
-        if (!ipc_kind_is_posix(o->kind))
+        if (!posix && ns == 0)
                 return tracker_key(o->kind, o->id);
-        for (int i = 0; i < 3; i++) {
-                h ^= i == 0 ? (uint64_t) o->kind : i == 1 ? o->dev : o->ino;
+        for (int i = 0; i < 4; i++) {
+                h ^= i == 0   ? (uint64_t) o->kind
+                     : i == 1 ? (posix ? o->dev : (uint64_t) (uint32_t) o->id)
+                     : i == 2 ? o->ino
+                              : ns;
                 h *= 0x100000001b3ULL;
                 h ^= h >> 29;
         }
@@ -38,6 +43,7 @@ static uint64_t tracker_object_key(const IpcObject *o) {
 static void tracked_object_free(void *p) {
         TrackedObject *o = p;
         creator_done(&o->creator);
+        ipc_namespace_unref(o->ns);
         free(o);
 }
 
@@ -45,6 +51,7 @@ void removal_event_done(RemovalEvent *ev) {
         free(ev->rule);
         free(ev->name);
         creator_done(&ev->creator);
+        ipc_namespace_unref(ev->ns);
         *ev = (RemovalEvent){ 0 };
 }
 
@@ -127,9 +134,11 @@ TrackedObject *tracker_observe(Tracker *t, const IpcObject *o, int64_t now) {
 
         if (tracked &&
             (tracked->key != o->key || tracked->ctime != o->ctime || tracked->cuid != o->cuid ||
-             tracked->kind != o->kind || tracked->dev != o->dev || tracked->ino != o->ino)) {
-                /* The id was reused, or the object was changed with IPC_SET (ctime moved):
-                 * either way what we knew no longer describes it. */
+             tracked->kind != o->kind || tracked->dev != o->dev || tracked->ino != o->ino ||
+             tracked->id != o->id || !ipc_namespace_same(tracked->ns, o->ns))) {
+                /* The id was reused, or the object was changed with IPC_SET (ctime moved), or
+                 * its namespace's inode now belongs to another namespace: either way what we
+                 * knew no longer describes it. */
                 tracked_object_free(hashmap_remove(&t->objects, key));
                 tracked = NULL;
         }
@@ -145,6 +154,7 @@ TrackedObject *tracker_observe(Tracker *t, const IpcObject *o, int64_t now) {
                         .cuid = o->cuid,
                         .dev = o->dev,
                         .ino = o->ino,
+                        .ns = ipc_object_in_host_namespace(o) ? NULL : ipc_namespace_ref(o->ns),
                         .first_seen = now,
                 };
                 if (hashmap_put(&t->objects, key, tracked, NULL) < 0) {
@@ -278,7 +288,22 @@ static int state_write(FILE *f, void *userdata) {
                         strbuf_puts(&b, ",\"ino\":");
                         strbuf_put_u64(&b, o->ino);
                 }
+                if (o->ns) {
+                        /* Its namespace's whole identity: a namespace that reuses the inode
+                         * after a restart inherits nothing. */
+                        strbuf_puts(&b, ",\"namespaceInode\":");
+                        strbuf_put_u64(&b, o->ns->inode);
+                        strbuf_puts(&b, ",\"namespaceStartUsec\":");
+                        strbuf_put_u64(&b, o->ns->start_usec);
+                }
                 fwrite(line, 1, strbuf_length(&b), f);
+                if (o->ns) {
+                        json_t *n = json_string(o->ns->name);
+                        fputs(",\"namespace\":", f);
+                        if (!n || json_dumpf(n, f, JSON_ENCODE_ANY) < 0)
+                                r = -ENOMEM;
+                        json_decref(n);
+                }
                 if (o->creator.pid > 0) {
                         json_t *c = creator_to_json(&o->creator);
                         fputs(",\"creator\":", f);
@@ -329,12 +354,32 @@ static int kind_from_json(const char *s, IpcKind *ret) {
         return 0;
 }
 
+/* An object's or event's namespace: none given is the host (NULL). */
+int namespace_from_json(json_t *j, IpcNamespace **ret) {
+        const char *name = NULL;
+        json_int_t inode = 0, start = 0;
+
+        if (json_unpack(j, "{s?s, s?I, s?I}", "namespace", &name, "namespaceInode", &inode,
+                        "namespaceStartUsec", &start) < 0 ||
+            inode < 0 || start < 0)
+                return -EBADMSG;
+        if (!name || streq(name, IPC_NAMESPACE_HOST)) {
+                *ret = NULL;
+                return 0;
+        }
+        if (inode == 0 || !ipc_name_is_plain(name))
+                return -EBADMSG;
+        *ret = ipc_namespace_new((uint64_t) inode, (uint64_t) start, name, false);
+        return *ret ? 0 : -ENOMEM;
+}
+
 /* Fills t from root; on malformed input returns -EBADMSG and leaves t partly filled (the
  * caller throws it away). */
 static int state_from_json(Tracker *t, json_t *root) {
         json_t *objects, *history, *counters = NULL, *j;
         json_int_t version, reclaimed = 0, applied = 0;
         size_t i;
+        int r;
 
         if (json_unpack(root, "{s:I, s:o, s:o, s?o, s?I, s?I}", "version", &version, "objects",
                         &objects, "history", &history, "reaped", &counters, "reclaimedBytes",
@@ -372,7 +417,11 @@ static int state_from_json(Tracker *t, json_t *root) {
                 probe.id = (int) id;
                 probe.ctime = ctime;
                 probe.cuid = (uint32_t) cuid;
+                r = namespace_from_json(j, &probe.ns);
+                if (r < 0)
+                        return r;
                 o = tracker_observe(t, &probe, first_seen);
+                ipc_namespace_unref(probe.ns);
                 if (!o)
                         return -ENOMEM;
                 o->first_seen = first_seen;
@@ -382,7 +431,7 @@ static int state_from_json(Tracker *t, json_t *root) {
         }
         json_array_foreach(history, i, j) {
                 RemovalEvent ev;
-                int r = removal_event_from_json(j, &ev);
+                r = removal_event_from_json(j, &ev);
                 if (r < 0)
                         return r;
                 /* Replays the event without counting it again. */

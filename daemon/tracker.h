@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "hashmap.h"
 #include "ipc-object.h"
 #include "process.h"
@@ -22,6 +24,7 @@ typedef struct TrackedObject {
         int64_t ctime;
         uint32_t cuid;
         uint64_t dev, ino; /* POSIX kinds: the file; id is -1 */
+        IpcNamespace *ns;  /* a reference; NULL: the host's */
 
         int64_t first_seen;
         Creator creator; /* pid 0: not known (yet) */
@@ -40,6 +43,7 @@ typedef struct RemovalEvent {
         uint64_t size;
         uint64_t idle_sec;
         Creator creator;
+        IpcNamespace *ns; /* a reference; NULL: the host's */
 } RemovalEvent;
 
 typedef struct ReapCounter {
@@ -106,6 +110,9 @@ void removal_event_done(RemovalEvent *ev);
  * file, fsync, rename; on failure (full disk) the old file stays; after it the removal log is
  * emptied. Nothing is saved while the log has removals not yet settled against the kernel. */
 int tracker_load(Tracker *t, const char *dir);
+/* The namespace fields of a state.json object or event ("namespace", "namespaceInode",
+ * "namespaceStartUsec"): NULL for the host (or none given). */
+int namespace_from_json(json_t *j, IpcNamespace **ret);
 /* Creates dir (and parents) as systemd's StateDirectory= would; logs on failure. */
 int tracker_prepare_directory(const char *dir);
 int tracker_save(Tracker *t, const char *dir);
