@@ -16,23 +16,23 @@
 #include "policy.h"
 #include "strv.h"
 
-#define OBJECTS_ZERO                                            \
-        "# TYPE ipcreap_objects gauge\n"                        \
-        "ipcreap_objects{kind=\"shm\",state=\"in-use\"} 0\n"    \
-        "ipcreap_objects{kind=\"shm\",state=\"idle\"} 0\n"      \
-        "ipcreap_objects{kind=\"shm\",state=\"orphan\"} 0\n"    \
-        "ipcreap_objects{kind=\"shm\",state=\"protected\"} 0\n" \
-        "ipcreap_objects{kind=\"shm\",state=\"unmatched\"} 0\n" \
-        "ipcreap_objects{kind=\"sem\",state=\"in-use\"} 0\n"    \
-        "ipcreap_objects{kind=\"sem\",state=\"idle\"} 0\n"      \
-        "ipcreap_objects{kind=\"sem\",state=\"orphan\"} 0\n"    \
-        "ipcreap_objects{kind=\"sem\",state=\"protected\"} 0\n" \
-        "ipcreap_objects{kind=\"sem\",state=\"unmatched\"} 0\n" \
-        "ipcreap_objects{kind=\"msg\",state=\"in-use\"} 0\n"    \
-        "ipcreap_objects{kind=\"msg\",state=\"idle\"} 0\n"      \
-        "ipcreap_objects{kind=\"msg\",state=\"orphan\"} 0\n"    \
-        "ipcreap_objects{kind=\"msg\",state=\"protected\"} 0\n" \
-        "ipcreap_objects{kind=\"msg\",state=\"unmatched\"} 0\n"
+#define OBJECTS_ZERO                                                               \
+        "# TYPE ipcreap_objects gauge\n"                                           \
+        "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"in-use\"} 0\n"    \
+        "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"idle\"} 0\n"      \
+        "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"orphan\"} 0\n"    \
+        "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"protected\"} 0\n" \
+        "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"unmatched\"} 0\n" \
+        "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"in-use\"} 0\n"    \
+        "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"idle\"} 0\n"      \
+        "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"orphan\"} 0\n"    \
+        "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"protected\"} 0\n" \
+        "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"unmatched\"} 0\n" \
+        "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"in-use\"} 0\n"    \
+        "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"idle\"} 0\n"      \
+        "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"orphan\"} 0\n"    \
+        "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"protected\"} 0\n" \
+        "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"unmatched\"} 0\n"
 
 /* Checks every "# HELP NAME TEXT" line (some text, right before NAME's TYPE line) and returns
  * the exposition without them, for an exact comparison of the rest: the wording of the help
@@ -91,6 +91,8 @@ static void record(Tracker *t, IpcKind kind, const char *rule, uint64_t size) {
         assert_int_equal(tracker_record_removal(t, &ev), 0);
 }
 
+/* A result without namespaces[] (as fixtures and older code paths make): the totals are the
+ * host's. */
 static void metrics_after_a_scan_give_exact_lines(void **state) {
         _cleanup_policy_free_ Policy *p = NULL;
         _cleanup_free_ char *text = NULL, *rest = NULL;
@@ -125,39 +127,41 @@ static void metrics_after_a_scan_give_exact_lines(void **state) {
 
         assert_int_equal(metrics_format(&r, &t, &text), 0);
         rest = without_help(text);
-        assert_string_equal(rest, "# TYPE ipcreap_objects gauge\n"
-                                  "ipcreap_objects{kind=\"shm\",state=\"in-use\"} 3\n"
-                                  "ipcreap_objects{kind=\"shm\",state=\"idle\"} 0\n"
-                                  "ipcreap_objects{kind=\"shm\",state=\"orphan\"} 1\n"
-                                  "ipcreap_objects{kind=\"shm\",state=\"protected\"} 0\n"
-                                  "ipcreap_objects{kind=\"shm\",state=\"unmatched\"} 0\n"
-                                  "ipcreap_objects{kind=\"sem\",state=\"in-use\"} 0\n"
-                                  "ipcreap_objects{kind=\"sem\",state=\"idle\"} 12\n"
-                                  "ipcreap_objects{kind=\"sem\",state=\"orphan\"} 0\n"
-                                  "ipcreap_objects{kind=\"sem\",state=\"protected\"} 4\n"
-                                  "ipcreap_objects{kind=\"sem\",state=\"unmatched\"} 0\n"
-                                  "ipcreap_objects{kind=\"msg\",state=\"in-use\"} 0\n"
-                                  "ipcreap_objects{kind=\"msg\",state=\"idle\"} 0\n"
-                                  "ipcreap_objects{kind=\"msg\",state=\"orphan\"} 0\n"
-                                  "ipcreap_objects{kind=\"msg\",state=\"protected\"} 0\n"
-                                  "ipcreap_objects{kind=\"msg\",state=\"unmatched\"} 100000\n"
-                                  "# TYPE ipcreap_reaped_total counter\n"
-                                  "ipcreap_reaped_total{kind=\"shm\",rule=\"stale-user-shm\"} 2\n"
-                                  "ipcreap_reaped_total{kind=\"sem\",rule=\"stale-user-shm\"} 1\n"
-                                  "ipcreap_reaped_total{kind=\"msg\",rule=\"queues\"} 1\n"
-                                  "# TYPE ipcreap_reclaimed_bytes_total counter\n"
-                                  "ipcreap_reclaimed_bytes_total 5368713316\n"
-                                  "# TYPE ipcreap_scan_duration_seconds gauge\n"
-                                  "ipcreap_scan_duration_seconds 1.234567\n"
-                                  "# TYPE ipcreap_last_scan_timestamp_seconds gauge\n"
-                                  "ipcreap_last_scan_timestamp_seconds 1700000000\n"
-                                  "# TYPE ipcreap_scan_interval_seconds gauge\n"
-                                  "ipcreap_scan_interval_seconds 60\n"
-                                  "# TYPE ipcreap_limit_used_ratio gauge\n"
-                                  "ipcreap_limit_used_ratio{limit=\"shmmni\"} 0.25\n"
-                                  "ipcreap_limit_used_ratio{limit=\"semmni\"} 0.333333\n"
-                                  "ipcreap_limit_used_ratio{limit=\"semmns\"} 0\n"
-                                  "ipcreap_limit_used_ratio{limit=\"msgmni\"} 1\n");
+        assert_string_equal(
+                rest,
+                "# TYPE ipcreap_objects gauge\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"in-use\"} 3\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"idle\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"orphan\"} 1\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"protected\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"unmatched\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"in-use\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"idle\"} 12\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"orphan\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"protected\"} 4\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"unmatched\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"in-use\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"idle\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"orphan\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"protected\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"unmatched\"} 100000\n"
+                "# TYPE ipcreap_reaped_total counter\n"
+                "ipcreap_reaped_total{kind=\"shm\",rule=\"stale-user-shm\"} 2\n"
+                "ipcreap_reaped_total{kind=\"sem\",rule=\"stale-user-shm\"} 1\n"
+                "ipcreap_reaped_total{kind=\"msg\",rule=\"queues\"} 1\n"
+                "# TYPE ipcreap_reclaimed_bytes_total counter\n"
+                "ipcreap_reclaimed_bytes_total 5368713316\n"
+                "# TYPE ipcreap_scan_duration_seconds gauge\n"
+                "ipcreap_scan_duration_seconds 1.234567\n"
+                "# TYPE ipcreap_last_scan_timestamp_seconds gauge\n"
+                "ipcreap_last_scan_timestamp_seconds 1700000000\n"
+                "# TYPE ipcreap_scan_interval_seconds gauge\n"
+                "ipcreap_scan_interval_seconds 60\n"
+                "# TYPE ipcreap_limit_used_ratio gauge\n"
+                "ipcreap_limit_used_ratio{namespace=\"host\",limit=\"shmmni\"} 0.25\n"
+                "ipcreap_limit_used_ratio{namespace=\"host\",limit=\"semmni\"} 0.333333\n"
+                "ipcreap_limit_used_ratio{namespace=\"host\",limit=\"semmns\"} 0\n"
+                "ipcreap_limit_used_ratio{namespace=\"host\",limit=\"msgmni\"} 1\n");
         tracker_done(&t);
 }
 
@@ -232,6 +236,212 @@ static void rule_label_values_are_escaped(void **state) {
         assert_int_equal(metrics_format(NULL, &t, &text), 0);
         assert_non_null(
                 strstr(text, "\nipcreap_reaped_total{kind=\"msg\",rule=\"a\\\"b\\\\c\\nd\"} 1\n"));
+        tracker_done(&t);
+}
+
+/* ---- IPC namespaces ---- */
+
+static void namespace_init(NamespaceResult *n, uint64_t inode, const char *name, bool host) {
+        *n = (NamespaceResult){ .ns = ipc_namespace_new(inode, 0, name, host) };
+        assert_non_null(n->ns);
+}
+
+static void namespaces_done(ScanResult *r) {
+        for (size_t i = 0; i < r->n_namespaces; i++)
+                ipc_namespace_unref(r->namespaces[i].ns);
+}
+
+/* The section of text from "# TYPE NAME " up to the next "# " line or the end. */
+static char *family(const char *text, const char *name) {
+        _cleanup_free_ char *type = NULL;
+        const char *b, *e;
+
+        assert_true(asprintf(&type, "# TYPE %s ", name) > 0);
+        b = strstr(text, type);
+        assert_non_null(b);
+        e = strstr(b + 1, "\n# ");
+        return strndup(b, e ? (size_t) (e + 1 - b) : strlen(b));
+}
+
+static void metrics_per_namespace_give_exact_lines(void **state) {
+        _cleanup_free_ char *text = NULL, *objects = NULL, *limits = NULL;
+        NamespaceResult nss[3];
+        ScanResult r = { .time = 1700000000, .namespaces = nss, .n_namespaces = 3 };
+        Tracker t;
+
+        namespace_init(&nss[0], 4026531839, NULL, true);
+        namespace_init(&nss[1], 4026532400, "docker-0123abcd.scope", false);
+        namespace_init(&nss[2], 4026532999, "ipc-4026532999", false);
+        /* The host: its own counts, not the totals; POSIX shared memory read there. */
+        nss[0].kinds_read = IPC_KIND_SYSV | (1u << IPC_KIND_POSIX_SHM);
+        nss[0].counts[IPC_KIND_SHM][OBJECT_IN_USE] = 3;
+        nss[0].counts[IPC_KIND_MSG][OBJECT_UNMATCHED] = 7;
+        nss[0].limits.used[IPC_LIMIT_SHMMNI] = 3;
+        nss[0].limits.max[IPC_LIMIT_SHMMNI] = 4096;
+        nss[0].limits.used[IPC_LIMIT_MSGMNI] = 0;
+        nss[0].limits.max[IPC_LIMIT_MSGMNI] = 32000;
+        /* A container with a leak and a few in use, and a limit it nearly used up. */
+        nss[1].kinds_read = IPC_KIND_SYSV | (1u << IPC_KIND_POSIX_SHM);
+        nss[1].counts[IPC_KIND_SHM][OBJECT_ORPHAN] = 1;
+        nss[1].counts[IPC_KIND_SHM][OBJECT_IN_USE] = 2;
+        nss[1].counts[IPC_KIND_POSIX_SHM][OBJECT_UNMATCHED] = 5;
+        nss[1].limits.used[IPC_LIMIT_SHMMNI] = 3;
+        nss[1].limits.max[IPC_LIMIT_SHMMNI] = 4;
+        nss[1].limits.used[IPC_LIMIT_MSGMNI] = 0;
+        nss[1].limits.max[IPC_LIMIT_MSGMNI] = 32000;
+        /* A container with no IPC at all: nothing to report. */
+        nss[2].kinds_read = IPC_KIND_SYSV;
+        nss[2].limits.max[IPC_LIMIT_SHMMNI] = 4096;
+        nss[2].limits.max[IPC_LIMIT_MSGMNI] = 32000;
+        /* The totals, as a pass fills them: not what the per-namespace lines show. */
+        r.kinds_read = nss[0].kinds_read;
+        r.counts[IPC_KIND_SHM][OBJECT_IN_USE] = 5;
+        r.counts[IPC_KIND_SHM][OBJECT_ORPHAN] = 1;
+        r.counts[IPC_KIND_MSG][OBJECT_UNMATCHED] = 7;
+        r.counts[IPC_KIND_POSIX_SHM][OBJECT_UNMATCHED] = 5;
+        r.limits = nss[0].limits;
+
+        tracker_init(&t, 4);
+        assert_int_equal(metrics_format(&r, &t, &text), 0);
+        objects = family(text, "ipcreap_objects");
+        assert_string_equal(
+                objects,
+                "# TYPE ipcreap_objects gauge\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"in-use\"} 3\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"idle\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"orphan\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"protected\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"unmatched\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"in-use\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"idle\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"orphan\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"protected\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"unmatched\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"in-use\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"idle\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"orphan\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"protected\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"unmatched\"} 7\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"posix-shm\",state=\"in-use\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"posix-shm\",state=\"idle\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"posix-shm\",state=\"orphan\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"posix-shm\",state=\"protected\"} 0\n"
+                "ipcreap_objects{namespace=\"host\",kind=\"posix-shm\",state=\"unmatched\"} 0\n"
+                "ipcreap_objects{namespace=\"docker-0123abcd.scope\",kind=\"shm\",state=\"in-use\"}"
+                " 2\n"
+                "ipcreap_objects{namespace=\"docker-0123abcd.scope\",kind=\"shm\",state=\"orphan\"}"
+                " 1\n"
+                "ipcreap_objects{namespace=\"docker-0123abcd.scope\",kind=\"posix-shm\",state="
+                "\"unmatched\"} 5\n");
+        limits = family(text, "ipcreap_limit_used_ratio");
+        assert_string_equal(
+                limits,
+                "# TYPE ipcreap_limit_used_ratio gauge\n"
+                "ipcreap_limit_used_ratio{namespace=\"host\",limit=\"shmmni\"} 0.000732422\n"
+                "ipcreap_limit_used_ratio{namespace=\"host\",limit=\"msgmni\"} 0\n"
+                "ipcreap_limit_used_ratio{namespace=\"docker-0123abcd.scope\",limit=\"shmmni\"} "
+                "0.75\n");
+        /* The idle container adds no series at all; nothing else carries the label. */
+        assert_null(strstr(text, "ipc-4026532999"));
+        assert_null(strstr(text, "ipcreap_reaped_total{namespace"));
+        namespaces_done(&r);
+        tracker_done(&t);
+}
+
+static void metrics_without_namespaces_stand_for_the_host_with_the_totals(void **state) {
+        _cleanup_free_ char *text = NULL, *limits = NULL;
+        ScanResult r = { .time = 1700000000, .kinds_read = IPC_KIND_SYSV };
+        Tracker t;
+
+        r.counts[IPC_KIND_SEM][OBJECT_ORPHAN] = 9;
+        r.limits.used[IPC_LIMIT_SEMMNI] = 9;
+        r.limits.max[IPC_LIMIT_SEMMNI] = 10;
+        tracker_init(&t, 4);
+        assert_int_equal(metrics_format(&r, &t, &text), 0);
+        assert_non_null(strstr(
+                text, "\nipcreap_objects{namespace=\"host\",kind=\"sem\",state=\"orphan\"} 9\n"));
+        assert_non_null(strstr(
+                text, "\nipcreap_objects{namespace=\"host\",kind=\"msg\",state=\"idle\"} 0\n"));
+        limits = family(text, "ipcreap_limit_used_ratio");
+        assert_string_equal(limits,
+                            "# TYPE ipcreap_limit_used_ratio gauge\n"
+                            "ipcreap_limit_used_ratio{namespace=\"host\",limit=\"semmni\"} 0.9\n");
+        /* Every object series has the label, and only the host's name. */
+        for (const char *p = strstr(text, "\nipcreap_objects"); p;
+             p = strstr(p + 1, "\nipcreap_objects"))
+                assert_true(strncmp(p, "\nipcreap_objects{namespace=\"host\",", 34) == 0);
+        tracker_done(&t);
+}
+
+static void namespace_label_values_are_escaped_and_utf8(void **state) {
+        _cleanup_free_ char *text = NULL;
+        NamespaceResult nss[2];
+        ScanResult r = { .time = 1, .namespaces = nss, .n_namespaces = 2 };
+        const char *p;
+        Tracker t;
+
+        namespace_init(&nss[0], 1, NULL, true);
+        /* Named after a cgroup anyone with a delegated subtree may name: a quote, a
+         * backslash, a newline (which would start a line of its own), UTF-8 to keep and bytes
+         * that are not UTF-8 (which would make the whole file unreadable). */
+        namespace_init(&nss[1], 2, "docker-\"} 1\nipcreap_x{a=\"\\caf\xc3\xa9\xff\xc3", false);
+        nss[1].counts[IPC_KIND_MSG][OBJECT_ORPHAN] = 4;
+        nss[1].limits.used[IPC_LIMIT_MSGMNI] = 4;
+        nss[1].limits.max[IPC_LIMIT_MSGMNI] = 8;
+        tracker_init(&t, 4);
+        assert_int_equal(metrics_format(&r, &t, &text), 0);
+        assert_non_null(
+                strstr(text, "\nipcreap_objects{namespace=\"docker-\\\"} 1\\nipcreap_x{a=\\\""
+                             "\\\\caf\xc3\xa9\\\\xff\\\\xc3\",kind=\"msg\",state=\"orphan\"} 4\n"));
+        assert_non_null(strstr(
+                text, "\nipcreap_limit_used_ratio{namespace=\"docker-\\\"} 1\\nipcreap_x{a=\\\""
+                      "\\\\caf\xc3\xa9\\\\xff\\\\xc3\",limit=\"msgmni\"} 0.5\n"));
+        /* Every line is a comment or one of ours, in plain UTF-8. */
+        for (p = text; *p;) {
+                const char *nl = strchr(p, '\n');
+                _cleanup_free_ char *line = strndup(p, (size_t) (nl - p));
+                assert_true(strncmp(line, "# ", 2) == 0 || strncmp(line, "ipcreap_", 8) == 0);
+                assert_false(strncmp(line, "ipcreap_x", 9) == 0);
+                assert_true(ipc_name_is_plain(line));
+                p = nl + 1;
+        }
+        namespaces_done(&r);
+        tracker_done(&t);
+}
+
+static void namespaces_of_one_name_share_their_series(void **state) {
+        _cleanup_free_ char *text = NULL, *objects = NULL, *limits = NULL;
+        NamespaceResult nss[3];
+        ScanResult r = { .time = 1, .namespaces = nss, .n_namespaces = 3 };
+        Tracker t;
+
+        namespace_init(&nss[0], 1, NULL, true);
+        /* A container that made an IPC namespace of its own inside: both named after it. */
+        namespace_init(&nss[1], 2, "machine-db.scope", false);
+        namespace_init(&nss[2], 3, "machine-db.scope", false);
+        nss[1].counts[IPC_KIND_SHM][OBJECT_ORPHAN] = 1;
+        nss[2].counts[IPC_KIND_SHM][OBJECT_ORPHAN] = 2;
+        nss[2].counts[IPC_KIND_SEM][OBJECT_IDLE] = 1;
+        nss[1].limits.used[IPC_LIMIT_SHMMNI] = 1;
+        nss[1].limits.max[IPC_LIMIT_SHMMNI] = 2;
+        nss[2].limits.used[IPC_LIMIT_SHMMNI] = 2;
+        nss[2].limits.max[IPC_LIMIT_SHMMNI] = 10;
+        tracker_init(&t, 4);
+        assert_int_equal(metrics_format(&r, &t, &text), 0);
+        objects = family(text, "ipcreap_objects");
+        assert_non_null(strstr(objects,
+                               "\nipcreap_objects{namespace=\"machine-db.scope\",kind=\"shm\","
+                               "state=\"orphan\"} 3\nipcreap_objects{namespace=\"machine-db."
+                               "scope\",kind=\"sem\",state=\"idle\"} 1\n"));
+        /* Nothing more of that name after those two. */
+        assert_null(
+                strstr(strstr(objects, "machine-db.scope\",kind=\"sem\"") + 1, "machine-db.scope"));
+        /* The one that runs out first. */
+        limits = family(text, "ipcreap_limit_used_ratio");
+        assert_string_equal(limits, "# TYPE ipcreap_limit_used_ratio gauge\n"
+                                    "ipcreap_limit_used_ratio{namespace=\"machine-db.scope\","
+                                    "limit=\"shmmni\"} 0.5\n");
+        namespaces_done(&r);
         tracker_done(&t);
 }
 
@@ -384,6 +594,10 @@ int main(void) {
                 cmocka_unit_test(every_reap_rule_has_its_counters_from_the_start),
                 cmocka_unit_test(every_family_has_help_and_type_before_its_samples),
                 cmocka_unit_test(rule_label_values_are_escaped),
+                cmocka_unit_test(metrics_per_namespace_give_exact_lines),
+                cmocka_unit_test(metrics_without_namespaces_stand_for_the_host_with_the_totals),
+                cmocka_unit_test(namespace_label_values_are_escaped_and_utf8),
+                cmocka_unit_test(namespaces_of_one_name_share_their_series),
                 file_test(metrics_file_is_replaced_atomically_with_no_temporary_left),
                 file_test(metrics_file_in_a_missing_directory_fails_and_creates_nothing),
                 file_test(metrics_file_that_cannot_be_replaced_leaves_no_temporary),
