@@ -3,7 +3,6 @@
  * and checks policy files offline. */
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
@@ -12,6 +11,7 @@
 #include <time.h>
 
 #include "macro.h"
+#include "output.h"
 #include "parse-util.h"
 #include "policy.h"
 #include "strv.h"
@@ -45,62 +45,8 @@ static bool arg_owner_set;
 static uint32_t arg_owner_uid;
 static bool arg_no_headings;
 static bool arg_raw;
-
-/* The columns of 'list' (-o, --sort), in the order of ListColumn. A '>' marks the
- * right-aligned ones, which sort as numbers. */
-typedef enum ListColumn {
-        COL_KIND,
-        COL_ID,
-        COL_KEY,
-        COL_NAME,
-        COL_OWNER,
-        COL_UID,
-        COL_GROUP,
-        COL_GID,
-        COL_PERMS,
-        COL_SIZE,
-        COL_NATTCH,
-        COL_NSEMS,
-        COL_MSGS,
-        COL_IDLE,
-        COL_STATE,
-        COL_RULE,
-        COL_CREATOR,
-        COL_CPID,
-        COL_UNIT,
-        COL_FIRST_SEEN,
-        COL_PENDING,
-        _COL_MAX,
-} ListColumn;
-
-static const struct {
-        const char *header;
-        const char *help;
-} list_columns[_COL_MAX] = {
-        [COL_KIND] = { "KIND", "shm, sem, msg, ..." },
-        [COL_ID] = { ">ID", "the kernel's id" },
-        [COL_KEY] = { "KEY", "the key, in hex" },
-        [COL_NAME] = { "NAME", "the name of a POSIX object" },
-        [COL_OWNER] = { "OWNER", "the owner's user name" },
-        [COL_UID] = { ">UID", "the owner's uid" },
-        [COL_GROUP] = { "GROUP", "the owner's group name" },
-        [COL_GID] = { ">GID", "the owner's gid" },
-        [COL_PERMS] = { "PERMS", "permissions, as rw-r-----" },
-        [COL_SIZE] = { ">SIZE", "bytes (segment, queued messages)" },
-        [COL_NATTCH] = { ">NATTCH", "attachments of a segment" },
-        [COL_NSEMS] = { ">NSEMS", "semaphores in a set" },
-        [COL_MSGS] = { ">MSGS", "messages in a queue" },
-        [COL_IDLE] = { ">IDLE", "time since the last use" },
-        [COL_STATE] = { "STATE", "in-use, idle, orphan, protected, unmatched" },
-        [COL_RULE] = { "RULE", "the rule that governs it" },
-        [COL_CREATOR] = { "CREATOR", "the process that made it, as comm[pid]" },
-        [COL_CPID] = { ">CPID", "the creator's pid" },
-        [COL_UNIT] = { "UNIT", "the creator's systemd unit" },
-        [COL_FIRST_SEEN] = { "FIRST-SEEN", "when the daemon first saw it" },
-        [COL_PENDING] = { "PENDING", "the first reason it is not reaped yet" },
-};
-
-#define LIST_DEFAULT_COLUMNS "KIND,ID,KEY,OWNER,SIZE,IDLE,STATE,RULE,CREATOR,PENDING"
+/* list and explain */
+static const char *arg_namespace;
 
 static pid_t pager_pid;
 /* Set when writing our own output failed (a closed pipe), which is not the daemon's fault. */
@@ -112,7 +58,7 @@ static void help(void) {
                "Commands:\n"
                "  status                       The daemon's state, last scan, limits\n"
                "  list [--kind K] [--state S]  Table of objects\n"
-               "  explain KIND ID              Why an object is kept or reaped\n"
+               "  explain KIND ID|NAME         Why an object is kept or reaped\n"
                "  history [-n N]               Past removals, newest first\n"
                "  scan [--dry-run]             Run a pass now\n"
                "  reload                       Reload the policy\n"
@@ -132,13 +78,16 @@ static void help(void) {
                "     --kind KIND         Only objects of this kind\n"
                "     --state STATE       Only objects in this state\n"
                "     --owner USER        Only objects owned by USER (a name or a uid)\n"
+               "     --namespace NAME    Only objects of this IPC namespace: \"host\" or a\n"
+               "                         container's, as 'status' names them\n"
                "  -o --output COLUMNS    The columns to show, comma-separated, in any case;\n"
                "                         +COLUMNS adds them to the default ones\n"
                "     --sort COLUMN       Order the rows by COLUMN\n"
                "  -n --noheadings        No header line (and no count below the table)\n"
                "     --raw               No alignment: one space between cells, blanks and\n"
                "                         control characters in a cell as \\xHH\n"
-               "Options of history and scan:\n"
+               "Options of explain, history and scan:\n"
+               "     --namespace NAME    explain: the object's IPC namespace (default host)\n"
                "  -n --lines N           history: only the N newest removals\n"
                "     --dry-run           scan: judge, remove nothing\n\n",
                POLICY_DEFAULT_SOCKET);
@@ -152,8 +101,8 @@ static void help(void) {
                 printf(" %s", object_state_to_string(st));
         printf("\nColumns (default " LIST_DEFAULT_COLUMNS "):\n");
         for (ListColumn c = 0; c < _COL_MAX; c++) {
-                const char *h = list_columns[c].header;
-                printf("  %-12s %s\n", h + (h[0] == '>'), list_columns[c].help);
+                const char *h = list_column_info[c].header;
+                printf("  %-12s %s\n", h + (h[0] == '>'), list_column_info[c].help);
         }
         printf("\nExit status: 0 success, 1 the daemon said no or failed, 2 usage error,\n"
                "3 daemon not reachable. See ipcreapctl(1).\n");
@@ -249,20 +198,23 @@ static int print_daemon_error(const char *command, const VarlinkError *e) {
                         "the AdminGroup= of ipcreap.conf.\n",
                         command);
         else if (streq(name, VARLINK_ERROR_NO_SUCH_OBJECT)) {
-                const char *kind = "?", *obj_name = NULL;
+                const char *kind = "?", *obj_name = NULL, *ns = arg_namespace;
                 json_int_t id = -1;
-                (void) json_unpack(e->parameters, "{s?s, s?I, s?s}", "kind", &kind, "id", &id,
-                                   "name", &obj_name);
+                char where[256];
+                (void) json_unpack(e->parameters, "{s?s, s?I, s?s, s?s}", "kind", &kind, "id", &id,
+                                   "name", &obj_name, "namespace", &ns);
+                /* Without --namespace the daemon looked in the host namespace only. */
+                snprintf(where, sizeof(where), " in namespace %s", ns ? ns : NAMESPACE_HOST);
                 if (obj_name)
                         fprintf(stderr,
-                                "ipcreapctl: the daemon knows no %s named \"%s\" (as of its last "
-                                "scan); see 'ipcreapctl list'.\n",
-                                kind, obj_name);
+                                "ipcreapctl: the daemon knows no %s named \"%s\"%s (as of its "
+                                "last scan); see 'ipcreapctl list'.\n",
+                                kind, obj_name, where);
                 else
                         fprintf(stderr,
                                 "ipcreapctl: the daemon knows no %s with id %" JSON_INTEGER_FORMAT
-                                " (as of its last scan); see 'ipcreapctl list'.\n",
-                                kind, id);
+                                "%s (as of its last scan); see 'ipcreapctl list'.\n",
+                                kind, id, where);
         } else if (streq(name, VARLINK_ERROR_INVALID_CONFIG)) {
                 json_t *errors = json_object_get(e->parameters, "errors"), *v;
                 size_t i;
@@ -387,102 +339,15 @@ static int keep_reply(json_t *parameters, void *userdata) {
 
 /* ---- status ---- */
 
-static json_int_t get_int(json_t *o, const char *key) {
-        return json_integer_value(json_object_get(o, key));
-}
-
-static const char *get_str(json_t *o, const char *key) {
-        const char *s = json_string_value(json_object_get(o, key));
-        return s ? s : "-";
-}
-
-static void print_counts(json_t *counts) {
-        static const char *const headers[] = { "",           ">in-use",    ">idle", ">orphan",
-                                               ">protected", ">unmatched", NULL };
-        Table *t = table_new(headers);
-        const char *kind;
-        json_t *states;
-
-        if (!t)
-                return;
-        json_object_foreach(counts, kind, states) {
-                char cells[5][24];
-                const char *row[7] = { kind };
-                for (size_t i = 0; i < 5; i++) {
-                        snprintf(cells[i], sizeof(cells[i]), "%" JSON_INTEGER_FORMAT,
-                                 get_int(states, headers[i + 1] + 1));
-                        row[i + 1] = cells[i];
-                }
-                (void) table_add_row(t, row);
-        }
-        /* Indent the table under its label. */
-        char *text = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&text, &size);
-        if (f) {
-                table_print(t, f);
-                fclose(f);
-                for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
-                        printf("             %s\n", line);
-                free(text);
-        }
-        table_free(t);
-}
-
 static int command_status(void) {
-        json_t *reply = NULL, *last, *limits, *limit;
-        char a[64], b[FORMAT_TIMESPAN_MAX], c[FORMAT_SIZE_MAX];
-        int64_t now = time(NULL);
-        size_t i;
+        json_t *reply = NULL;
         int r;
 
         r = call_daemon("status", VARLINK_INTERFACE ".GetStatus", NULL, false,
                         arg_json ? print_json : keep_reply, &reply);
         if (r != 0 || arg_json)
                 return r;
-
-        printf("ipcreapd %s, running since %s (%s)\n", get_str(reply, "version"),
-               format_timestamp(a, sizeof(a), get_int(reply, "startTime")),
-               format_timespan(b, sizeof(b), (uint64_t) MAX(now - get_int(reply, "startTime"), 0)));
-        printf("      Policy: scan every %s%s\n",
-               format_timespan(b, sizeof(b), (uint64_t) get_int(reply, "scanIntervalSec")),
-               json_is_true(json_object_get(reply, "dryRun")) ? ", dry run (removes nothing)" : "");
-        last = json_object_get(reply, "lastScan");
-        if (json_is_object(last)) {
-                printf("   Last scan: %s (%s ago), took %.3fs%s\n",
-                       format_timestamp(a, sizeof(a), get_int(last, "time")),
-                       format_timespan(b, sizeof(b),
-                                       (uint64_t) MAX(now - get_int(last, "time"), 0)),
-                       json_real_value(json_object_get(last, "durationSec")),
-                       json_is_true(json_object_get(reply, "scanning")) ? "; a pass is running now"
-                                                                        : "");
-                printf("             %s\n", get_str(last, "summary"));
-                printf("     Objects:\n");
-                print_counts(json_object_get(last, "counts"));
-        } else
-                printf("   Last scan: none yet%s\n",
-                       json_is_true(json_object_get(reply, "scanning")) ? " (the first is running)"
-                                                                        : "");
-        printf("      Totals: %" JSON_INTEGER_FORMAT " removed, %s reclaimed\n",
-               get_int(reply, "reapedTotal"),
-               format_size(c, sizeof(c), (uint64_t) get_int(reply, "reclaimedBytesTotal")));
-        limits = json_object_get(reply, "limits");
-        json_array_foreach(limits, i, limit) {
-                uint64_t max = (uint64_t) MAX(get_int(limit, "max"), 0);
-                char used_text[24], max_text[24];
-
-                printf("%s %-6s %s/%s", i == 0 ? "      Limits:" : "             ",
-                       get_str(limit, "name"),
-                       format_limit(used_text, sizeof(used_text),
-                                    (uint64_t) MAX(get_int(limit, "used"), 0)),
-                       format_limit(max_text, sizeof(max_text), max));
-                /* A share of "no limit" is always 0 %: say nothing rather than mislead. */
-                if (limit_is_unlimited(max))
-                        putchar('\n');
-                else
-                        printf(" (%.1f%%)\n",
-                               json_real_value(json_object_get(limit, "ratio")) * 100);
-        }
+        status_print(stdout, reply, time(NULL));
         json_decref(reply);
         return 0;
 }
@@ -495,87 +360,11 @@ typedef struct ListContext {
         int64_t now;
 } ListContext;
 
-static const char *creator_text(char *buf, size_t size, json_t *creator) {
-        if (!json_is_object(creator))
-                return NULL;
-        snprintf(buf, size, "%s[%" JSON_INTEGER_FORMAT "]", get_str(creator, "comm"),
-                 get_int(creator, "pid"));
-        return buf;
-}
-
 static bool list_wanted(json_t *o) {
-        return !arg_owner_set || (uint32_t) get_int(o, "ownerUid") == arg_owner_uid;
-}
-
-/* "rw-r-----", as ls and lsipc print permissions. */
-static const char *format_perms(char *buf, size_t size, unsigned mode) {
-        static const char bits[] = "rwxrwxrwx";
-        size_t i;
-
-        for (i = 0; i < 9 && i + 1 < size; i++)
-                buf[i] = mode & (0400u >> i) ? bits[i] : '-';
-        buf[i] = 0;
-        return buf;
-}
-
-static const char *format_group(char *buf, size_t size, uint32_t gid) {
-        struct group *g = getgrgid(gid);
-
-        if (g)
-                snprintf(buf, size, "%s", g->gr_name);
-        else
-                snprintf(buf, size, "%" PRIu32, gid);
-        return buf;
-}
-
-/* A number field of o as text, NULL ("-") when the object has none; *key gets it to sort
- * by, or -1. */
-static const char *int_field(char *buf, size_t size, json_t *o, const char *field, int64_t *key) {
-        json_t *v = json_object_get(o, field);
-
-        if (!json_is_integer(v)) {
-                *key = -1;
-                return NULL;
-        }
-        *key = json_integer_value(v);
-        snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return buf;
-}
-
-static int list_object(json_t *o, ListContext *ctx) {
-        char id[24], key[16], owner[32], uid[24], group[32], gid[24], perms[16],
-                size[FORMAT_SIZE_MAX], nattch[24], nsems[24], msgs[24], idle[FORMAT_TIMESPAN_MAX],
-                creator[64], cpid[24], seen[64];
-        json_t *c = json_object_get(o, "creator");
-        int64_t keys[_COL_MAX] = { 0 };
-        const char *cells[_COL_MAX] = {
-                [COL_KIND] = get_str(o, "kind"),
-                [COL_ID] = int_field(id, sizeof(id), o, "id", &keys[COL_ID]),
-                [COL_KEY] = json_is_integer(json_object_get(o, "key"))
-                                    ? format_key(key, sizeof(key), (uint32_t) get_int(o, "key"))
-                                    : NULL,
-                [COL_NAME] = json_string_value(json_object_get(o, "name")),
-                [COL_OWNER] = format_user(owner, sizeof(owner), (uint32_t) get_int(o, "ownerUid")),
-                [COL_UID] = int_field(uid, sizeof(uid), o, "ownerUid", &keys[COL_UID]),
-                [COL_GROUP] = format_group(group, sizeof(group), (uint32_t) get_int(o, "ownerGid")),
-                [COL_GID] = int_field(gid, sizeof(gid), o, "ownerGid", &keys[COL_GID]),
-                [COL_PERMS] = format_perms(perms, sizeof(perms), (unsigned) get_int(o, "mode")),
-                [COL_SIZE] = format_size(size, sizeof(size), (uint64_t) get_int(o, "size")),
-                [COL_NATTCH] = int_field(nattch, sizeof(nattch), o, "nattch", &keys[COL_NATTCH]),
-                [COL_NSEMS] = int_field(nsems, sizeof(nsems), o, "nsems", &keys[COL_NSEMS]),
-                [COL_MSGS] = int_field(msgs, sizeof(msgs), o, "messages", &keys[COL_MSGS]),
-                [COL_IDLE] = format_timespan(idle, sizeof(idle), (uint64_t) get_int(o, "idleSec")),
-                [COL_STATE] = get_str(o, "state"),
-                [COL_RULE] = json_string_value(json_object_get(o, "rule")),
-                [COL_CREATOR] = creator_text(creator, sizeof(creator), c),
-                [COL_CPID] = int_field(cpid, sizeof(cpid), c, "pid", &keys[COL_CPID]),
-                [COL_UNIT] = json_string_value(json_object_get(c, "unit")),
-                [COL_FIRST_SEEN] = format_timestamp(seen, sizeof(seen), get_int(o, "firstSeen")),
-                [COL_PENDING] = json_string_value(json_array_get(json_object_get(o, "pending"), 0)),
-        };
-        keys[COL_SIZE] = get_int(o, "size");
-        keys[COL_IDLE] = get_int(o, "idleSec");
-        return table_add_row_with_keys(ctx->table, cells, keys);
+        /* Also here, for a daemon that ignores the namespace parameter. */
+        if (arg_namespace && !streq(reply_namespace(o), arg_namespace))
+                return false;
+        return !arg_owner_set || (uint32_t) reply_int(o, "ownerUid") == arg_owner_uid;
 }
 
 static int list_reply(json_t *parameters, void *userdata) {
@@ -592,7 +381,7 @@ static int list_reply(json_t *parameters, void *userdata) {
                         if (fputs(ctx->n++ ? "," : "{\"objects\":[", stdout) == EOF ||
                             json_dumpf(o, stdout, JSON_COMPACT) < 0)
                                 return output_error();
-                } else if (list_object(o, ctx) < 0)
+                } else if (list_table_add_object(ctx->table, o) < 0)
                         return -ENOMEM;
         }
         return 0;
@@ -635,7 +424,6 @@ static int list_parse_columns(const Table *t, size_t **ret, size_t *ret_n, int *
 }
 
 static int command_list(void) {
-        const char *headers[_COL_MAX + 1] = { NULL };
         ListContext ctx = { .now = time(NULL) };
         _cleanup_free_ size_t *columns = NULL;
         size_t n_columns = 0;
@@ -643,10 +431,8 @@ static int command_list(void) {
         json_t *params;
         int r;
 
-        for (ListColumn c = 0; c < _COL_MAX; c++)
-                headers[c] = list_columns[c].header;
         if (!arg_json) {
-                ctx.table = table_new(headers);
+                ctx.table = list_table_new();
                 if (!ctx.table)
                         return -ENOMEM;
                 /* -ENOMEM, or -EXIT_USAGE with the message given */
@@ -665,6 +451,8 @@ static int command_list(void) {
                 json_object_set_new(params, "kind", json_string(arg_kind));
         if (arg_state)
                 json_object_set_new(params, "state", json_string(arg_state));
+        if (arg_namespace)
+                json_object_set_new(params, "namespace", json_string(arg_namespace));
 
         r = call_daemon("list", VARLINK_INTERFACE ".List", params, true, list_reply, &ctx);
         if (arg_json) {
@@ -674,6 +462,17 @@ static int command_list(void) {
                         return EXIT_DAEMON_SAID_NO;
                 }
                 return r;
+        }
+        /* The default columns (also when +COLUMNS extends them) gain NAMESPACE when a
+         * container's object is listed; an explicit -o list is taken as it is. */
+        if (r == 0 && (!arg_output || arg_output[0] == '+')) {
+                size_t *with_namespace = NULL;
+                r = namespace_columns(ctx.table, COL_NAMESPACE, columns, n_columns, &with_namespace,
+                                      &n_columns);
+                if (r == 0) {
+                        free(columns);
+                        columns = with_namespace;
+                }
         }
         if (r == 0) {
                 if (sort >= 0)
@@ -694,13 +493,10 @@ static int command_list(void) {
 /* ---- explain ---- */
 
 static int command_explain(char **args) {
-        char owner[32], key[16], size[FORMAT_SIZE_MAX], idle[FORMAT_TIMESPAN_MAX], seen[64];
-        json_t *reply = NULL, *o, *rules, *rule, *pending, *creator, *v;
+        json_t *reply = NULL, *params;
         int32_t id32;
-        size_t i;
-        int r;
-
         IpcKind kind;
+        int r;
 
         if (strv_length(args) != 2)
                 return usage_error("explain needs KIND and ID (or NAME), as in 'explain shm 32769' "
@@ -713,51 +509,18 @@ static int command_explain(char **args) {
         if (!ipc_kind_is_posix(kind) && (parse_uint32(args[1], (uint32_t *) &id32) < 0 || id32 < 0))
                 return usage_error("\"%s\" is not an IPC id.", args[1]);
 
-        r = call_daemon("explain", VARLINK_INTERFACE ".Explain",
-                        ipc_kind_is_posix(kind)
-                                ? json_pack("{s:s, s:s}", "kind", args[0], "name", args[1])
-                                : json_pack("{s:s, s:i}", "kind", args[0], "id", id32),
-                        false, arg_json ? print_json : keep_reply, &reply);
+        params = ipc_kind_is_posix(kind) ? json_pack("{s:s, s:s}", "kind", args[0], "name", args[1])
+                                         : json_pack("{s:s, s:i}", "kind", args[0], "id", id32);
+        if (!params)
+                return -ENOMEM;
+        /* Without it the daemon looks in the host namespace; an older daemon knows no other. */
+        if (arg_namespace)
+                json_object_set_new(params, "namespace", json_string(arg_namespace));
+        r = call_daemon("explain", VARLINK_INTERFACE ".Explain", params, false,
+                        arg_json ? print_json : keep_reply, &reply);
         if (r != 0 || arg_json)
                 return r;
-
-        o = json_object_get(reply, "object");
-        if (ipc_kind_is_posix(kind))
-                printf("%s %s, owner %s, %s, idle %s\n", get_str(o, "kind"), args[1],
-                       format_user(owner, sizeof(owner), (uint32_t) get_int(o, "ownerUid")),
-                       format_size(size, sizeof(size), (uint64_t) get_int(o, "size")),
-                       format_timespan(idle, sizeof(idle), (uint64_t) get_int(o, "idleSec")));
-        else
-                printf("%s %s (key %s), owner %s, %s, idle %s\n", get_str(o, "kind"), args[1],
-                       format_key(key, sizeof(key), (uint32_t) get_int(o, "key")),
-                       format_user(owner, sizeof(owner), (uint32_t) get_int(o, "ownerUid")),
-                       format_size(size, sizeof(size), (uint64_t) get_int(o, "size")),
-                       format_timespan(idle, sizeof(idle), (uint64_t) get_int(o, "idleSec")));
-        printf("     State: %s", get_str(reply, "state"));
-        if (json_is_string(json_object_get(reply, "rule")))
-                printf(" under rule %s", get_str(reply, "rule"));
-        printf("\nFirst seen: %s\n", format_timestamp(seen, sizeof(seen), get_int(o, "firstSeen")));
-        creator = json_object_get(o, "creator");
-        if (json_is_object(creator)) {
-                const char *unit = json_string_value(json_object_get(creator, "unit"));
-                const char *cmdline = json_string_value(json_object_get(creator, "cmdline"));
-                printf("   Creator: %s[%" JSON_INTEGER_FORMAT "]%s%s\n", get_str(creator, "comm"),
-                       get_int(creator, "pid"), unit ? " in " : "", strempty(unit));
-                if (cmdline)
-                        printf("            %s\n", cmdline);
-        }
-        pending = json_object_get(reply, "pending");
-        json_array_foreach(pending, i, v)
-                printf("%s %s\n", i == 0 ? "   Pending:" : "           ", json_string_value(v));
-
-        rules = json_object_get(reply, "rules");
-        printf("     Rules:%s\n",
-               json_array_size(rules) == 0 ? " none (the object is unmatched)" : "");
-        json_array_foreach(rules, i, rule) {
-                bool governs = json_is_true(json_object_get(rule, "governs"));
-                printf("           %s %-24s %-6s %s\n", governs ? "->" : "  ",
-                       get_str(rule, "name"), get_str(rule, "action"), get_str(rule, "reason"));
-        }
+        explain_print(stdout, reply, args[1]);
         json_decref(reply);
         return 0;
 }
@@ -765,11 +528,10 @@ static int command_explain(char **args) {
 /* ---- history ---- */
 
 static int command_history(void) {
-        static const char *const headers[] = { "TIME",  "KIND",  ">ID",  "KEY",     "OWNER",
-                                               ">SIZE", ">IDLE", "RULE", "CREATOR", NULL };
-        json_t *reply = NULL, *params = json_object(), *events, *e;
+        json_t *reply = NULL, *params = json_object();
+        _cleanup_free_ size_t *columns = NULL;
+        size_t n_columns = 0;
         Table *t;
-        size_t i;
         int r;
 
         if (!params)
@@ -781,39 +543,18 @@ static int command_history(void) {
         if (r != 0 || arg_json)
                 return r;
 
-        t = table_new(headers);
-        events = json_object_get(reply, "events");
-        json_array_foreach(events, i, e) {
-                char time[64], id[24], key[16], owner[32], size[FORMAT_SIZE_MAX],
-                        idle[FORMAT_TIMESPAN_MAX], creator[64];
-                const char *row[] = {
-                        format_timestamp(time, sizeof(time), get_int(e, "time")),
-                        get_str(e, "kind"),
-                        /* A POSIX object's name stands in its id's column. */
-                        json_is_string(json_object_get(e, "name"))
-                                ? json_string_value(json_object_get(e, "name"))
-                                : (snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
-                                            get_int(e, "id")),
-                                   id),
-                        json_is_string(json_object_get(e, "name"))
-                                ? "-"
-                                : format_key(key, sizeof(key), (uint32_t) get_int(e, "key")),
-                        format_user(owner, sizeof(owner), (uint32_t) get_int(e, "ownerUid")),
-                        format_size(size, sizeof(size), (uint64_t) get_int(e, "size")),
-                        format_timespan(idle, sizeof(idle), (uint64_t) get_int(e, "idleSec")),
-                        get_str(e, "rule"),
-                        creator_text(creator, sizeof(creator), json_object_get(e, "creator")),
-                };
-                if (t)
-                        (void) table_add_row(t, row);
+        t = history_table_new(json_object_get(reply, "events"));
+        json_decref(reply);
+        if (!t || namespace_columns(t, HISTORY_COL_NAMESPACE, NULL, 0, &columns, &n_columns) < 0) {
+                table_free(t);
+                return -ENOMEM;
         }
-        if (t && table_rows(t) > 0) {
+        if (table_rows(t) > 0) {
                 pager_open();
-                table_print(t, stdout);
+                table_print_columns(t, stdout, columns, n_columns, 0);
         } else
                 printf("No removals recorded.\n");
         table_free(t);
-        json_decref(reply);
         return 0;
 }
 
@@ -827,7 +568,7 @@ static int command_scan(void) {
                         arg_json ? print_json : keep_reply, &reply);
         if (r != 0 || arg_json)
                 return r;
-        printf("%s (%.3fs)\n", get_str(reply, "summary"),
+        printf("%s (%.3fs)\n", reply_str(reply, "summary"),
                json_real_value(json_object_get(reply, "durationSec")));
         json_decref(reply);
         return 0;
@@ -847,7 +588,7 @@ static int command_metrics(void) {
                             arg_json ? print_json : keep_reply, &reply);
         if (r != 0 || arg_json)
                 return r;
-        fputs(get_str(reply, "text"), stdout);
+        fputs(reply_str(reply, "text"), stdout);
         json_decref(reply);
         return 0;
 }
@@ -877,7 +618,7 @@ static int read_policy_file(const char *path, char **ret) {
 
 static const char *judgement_text(char *buf, size_t size, json_t *j) {
         const char *rule = json_string_value(json_object_get(j, "rule"));
-        snprintf(buf, size, "%s%s%s", get_str(j, "state"), rule ? "/" : "", rule ? rule : "");
+        snprintf(buf, size, "%s%s%s", reply_str(j, "state"), rule ? "/" : "", rule ? rule : "");
         return buf;
 }
 
@@ -921,7 +662,7 @@ static int command_simulate(char **args) {
         changes = json_object_get(reply, "changes");
         printf("Under %s: %" JSON_INTEGER_FORMAT " objects, %" JSON_INTEGER_FORMAT
                " would be reaped; %zu judged differently from the running policy.\n",
-               args[0], get_int(reply, "objects"), get_int(reply, "wouldReap"),
+               args[0], reply_int(reply, "objects"), reply_int(reply, "wouldReap"),
                json_array_size(changes));
         t = table_new(headers);
         json_array_foreach(changes, i, c) {
@@ -929,12 +670,12 @@ static int command_simulate(char **args) {
                         now[96], sim[96];
                 json_t *pending = json_object_get(json_object_get(c, "simulated"), "pending");
                 const char *row[] = {
-                        get_str(c, "kind"),
-                        (snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, get_int(c, "id")), id),
-                        format_key(key, sizeof(key), (uint32_t) get_int(c, "key")),
-                        format_user(owner, sizeof(owner), (uint32_t) get_int(c, "ownerUid")),
-                        format_size(size, sizeof(size), (uint64_t) get_int(c, "size")),
-                        format_timespan(idle, sizeof(idle), (uint64_t) get_int(c, "idleSec")),
+                        reply_str(c, "kind"),
+                        (snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, reply_int(c, "id")), id),
+                        format_key(key, sizeof(key), (uint32_t) reply_int(c, "key")),
+                        format_user(owner, sizeof(owner), (uint32_t) reply_int(c, "ownerUid")),
+                        format_size(size, sizeof(size), (uint64_t) reply_int(c, "size")),
+                        format_timespan(idle, sizeof(idle), (uint64_t) reply_int(c, "idleSec")),
                         judgement_text(now, sizeof(now), json_object_get(c, "current")),
                         judgement_text(sim, sizeof(sim), json_object_get(c, "simulated")),
                         json_string_value(json_array_get(pending, 0)),
@@ -996,6 +737,7 @@ enum {
         ARG_OWNER,
         ARG_NO_HEADINGS,
         ARG_RAW,
+        ARG_NAMESPACE,
 };
 
 static const struct option options[] = {
@@ -1014,6 +756,7 @@ static const struct option options[] = {
         { "owner", required_argument, NULL, ARG_OWNER },
         { "noheadings", no_argument, NULL, ARG_NO_HEADINGS },
         { "raw", no_argument, NULL, ARG_RAW },
+        { "namespace", required_argument, NULL, ARG_NAMESPACE },
         {},
 };
 
@@ -1185,6 +928,12 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_RAW:
                         arg_raw = true;
                         break;
+                case ARG_NAMESPACE:
+                        if (!*optarg)
+                                return -usage_error("--namespace needs a name, as \"host\" or "
+                                                    "one 'ipcreapctl status' lists.");
+                        arg_namespace = optarg;
+                        break;
                 case '?':
                 default:
                         return -usage_error("unknown option \"%s\", or it lacks its value.",
@@ -1215,6 +964,8 @@ int main(int argc, char *argv[]) {
         if ((arg_output || arg_sort || arg_no_headings || arg_raw) && arg_json)
                 return usage_error("-o, --sort, --noheadings and --raw shape the table; --json "
                                    "prints every field.");
+        if (arg_namespace && !streq(command, "list") && !streq(command, "explain"))
+                return usage_error("--namespace goes with 'list' and 'explain'.");
         if (arg_lines >= 0 && !streq(command, "history"))
                 return usage_error("--lines (-n N) goes with 'history'; with 'list', -n is "
                                    "--noheadings.");

@@ -87,6 +87,12 @@ size_t table_columns(const Table *t) {
         return t->n_columns;
 }
 
+const char *table_get_cell(const Table *t, size_t row, size_t column) {
+        if (row >= t->n_rows || column >= t->n_columns)
+                return NULL;
+        return t->cells[row * t->n_columns + column];
+}
+
 int table_find_column(const Table *t, const char *name) {
         for (size_t i = 0; i < t->n_columns; i++)
                 if (strcasecmp(t->headers[i], name) == 0)

@@ -21,6 +21,8 @@ int table_add_row(Table *t, const char *const *cells);
 int table_add_row_with_keys(Table *t, const char *const *cells, const int64_t *keys);
 size_t table_rows(const Table *t);
 size_t table_columns(const Table *t);
+/* The text of a cell ("-" for one added as NULL); NULL when row or column is out of range. */
+const char *table_get_cell(const Table *t, size_t row, size_t column);
 /* The column whose header is name, compared without regard to case; -ENOENT if none. */
 int table_find_column(const Table *t, const char *name);
 /* Parses a comma-separated list of column names ("ID,key,Owner") into their indices (a

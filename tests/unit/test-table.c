@@ -112,6 +112,21 @@ static void a_null_cell_prints_a_dash(void **state) {
         table_free(t);
 }
 
+static void a_cell_is_read_back_as_added_and_out_of_range_is_null(void **state) {
+        static const char *const headers[] = { "KIND", "NAMESPACE", NULL };
+        Table *t = table_new(headers);
+
+        assert_non_null(t);
+        assert_int_equal(table_add_row(t, (const char *const[]){ "shm", "host" }), 0);
+        assert_int_equal(table_add_row(t, (const char *const[]){ "sem", NULL }), 0);
+        assert_string_equal(table_get_cell(t, 0, 1), "host");
+        assert_string_equal(table_get_cell(t, 1, 0), "sem");
+        assert_string_equal(table_get_cell(t, 1, 1), "-");
+        assert_null(table_get_cell(t, 2, 0));
+        assert_null(table_get_cell(t, 0, 2));
+        table_free(t);
+}
+
 static void cells_are_copied_when_added(void **state) {
         static const char *const headers[] = { "A", "B", NULL };
         Table *t = table_new(headers);
@@ -389,6 +404,7 @@ int main(void) {
                 cmocka_unit_test(the_last_column_is_never_padded),
                 cmocka_unit_test(a_right_aligned_last_column_is_padded_on_the_left),
                 cmocka_unit_test(a_null_cell_prints_a_dash),
+                cmocka_unit_test(a_cell_is_read_back_as_added_and_out_of_range_is_null),
                 cmocka_unit_test(cells_are_copied_when_added),
                 cmocka_unit_test(a_table_without_rows_prints_its_headers),
                 cmocka_unit_test(many_rows_are_kept_in_order),
