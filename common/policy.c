@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -27,6 +28,13 @@ static const char *const rule_action_table[_RULE_ACTION_MAX] = {
 };
 
 DEFINE_STRING_TABLE_LOOKUP(rule_action, RuleAction)
+
+static const char *const scan_namespaces_table[_SCAN_NAMESPACES_MAX] = {
+        [SCAN_NAMESPACES_ALL] = "all",
+        [SCAN_NAMESPACES_HOST] = "host",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(scan_namespaces, ScanNamespaces)
 
 typedef enum SectionType {
         SECTION_NONE, /* before the first header */
@@ -58,6 +66,7 @@ typedef struct ParseState {
         size_t text_length[_ID_KIND_MAX], text_allocated[_ID_KIND_MAX];
         size_t n_creators, creators_allocated;
         size_t n_names, names_allocated;
+        size_t n_namespaces, namespaces_allocated;
         bool oom;
 } ParseState;
 
@@ -315,6 +324,18 @@ static int parse_action_value(ParseState *s, const ConfigKey *k, const char *val
         }
         config_error(s, "%s=: unknown action \"%s\" (use reap, report or keep)", k->name, value);
         return -EINVAL;
+}
+
+static int parse_scan_namespaces_value(ParseState *s, const ConfigKey *k, const char *value,
+                                       void *field) {
+        ScanNamespaces v = scan_namespaces_from_string(value);
+
+        if (v < 0) {
+                config_error(s, "%s=: invalid value \"%s\" (use all or host)", k->name, value);
+                return -EINVAL;
+        }
+        *(ScanNamespaces *) field = v;
+        return 0;
 }
 
 static int parse_quarantine_value(ParseState *s, const ConfigKey *k, const char *value,
@@ -623,6 +644,107 @@ static int parse_name_value(ParseState *s, const ConfigKey *k, const char *value
         return parse_glob_list(s, field, &s->n_names, &s->names_allocated, value);
 }
 
+static bool character_class_is_valid(const char *name, size_t n) {
+        static const char *const classes[] = {
+                "alnum", "alpha", "blank", "cntrl", "digit", "graph",
+                "lower", "print", "punct", "space", "upper", "xdigit"
+        };
+        for (size_t i = 0; i < ELEMENTSOF(classes); i++)
+                if (strlen(classes[i]) == n && strncmp(classes[i], name, n) == 0)
+                        return true;
+        return false;
+}
+
+/* fnmatch(3) has no compile step: it reads a malformed pattern as literal text, so a "["
+ * left open or a trailing "\" would make a glob that silently never matches. Returns what
+ * is wrong with g, or NULL. */
+static const char *glob_syntax_error(const char *g) {
+        for (const char *p = g; *p; p++) {
+                const char *q;
+
+                if (*p == '\\') {
+                        if (!p[1])
+                                return "ends in a lone \"\\\"";
+                        p++;
+                        continue;
+                }
+                if (*p != '[')
+                        continue;
+                q = p + 1;
+                if (*q == '!' || *q == '^')
+                        q++;
+                if (*q == ']') /* first in the brackets: a member, not the end */
+                        q++;
+                for (; *q != ']'; q++) {
+                        if (!*q)
+                                return "opens a \"[\" it never closes (write \\[ for a bracket)";
+                        if (*q == '\\' && q[1])
+                                q++;
+                        else if (*q == '[' && q[1] && strchr(":.=", q[1])) {
+                                char close[3] = { q[1], ']', 0 };
+                                const char *start = q + 2, *end = strstr(start, close);
+                                if (!end)
+                                        return "opens a \"[:\", \"[.\" or \"[=\" it never closes";
+                                if (q[1] == ':' &&
+                                    !character_class_is_valid(start, (size_t) (end - start)))
+                                        return "names an unknown character class (use alnum, "
+                                               "alpha, blank, cntrl, digit, graph, lower, print, "
+                                               "punct, space, upper or xdigit)";
+                                q = end + 1;
+                        }
+                }
+                p = q;
+        }
+        return NULL;
+}
+
+/* Globs on the namespace name; every word is checked before any is added, so a bad line
+ * adds nothing. The flags the evaluator relies on are kept up to date here. */
+static int parse_namespace_value(ParseState *s, const ConfigKey *k, const char *value,
+                                 void *field) {
+        _cleanup_strv_free_ char **words = strv_split_blanks(value);
+        Rule *rule = &s->policy->rules[s->rule];
+
+        if (!words) {
+                s->oom = true;
+                return -ENOMEM;
+        }
+        for (char **w = words; *w; w++) {
+                const char *why = glob_syntax_error(*w);
+
+                if (strlen(*w) > POLICY_NAMESPACE_GLOB_MAX) {
+                        config_error(s,
+                                     "%s=: a glob of %zu characters is longer than any namespace "
+                                     "name (at most %d)",
+                                     k->name, strlen(*w), POLICY_NAMESPACE_GLOB_MAX);
+                        return -EINVAL;
+                }
+                if (why) {
+                        config_error(s, "%s=: invalid glob \"%s\": it %s", k->name, *w, why);
+                        return -EINVAL;
+                }
+                /* A namespace is named after a cgroup directory, and no such name has a "/". */
+                if (strchr(*w, '/')) {
+                        config_error(s,
+                                     "%s=: \"%s\" can never match: a namespace name (host, "
+                                     "docker-ID.scope, ...) has no \"/\"",
+                                     k->name, *w);
+                        return -EINVAL;
+                }
+        }
+        if (parse_glob_list(s, field, &s->n_namespaces, &s->namespaces_allocated, value) < 0)
+                return -ENOMEM;
+        if (!words[0]) {
+                rule->namespaces_match_host = rule->namespaces_match_all = false;
+                return 0;
+        }
+        for (char **w = words; *w; w++) {
+                rule->namespaces_match_host |= fnmatch(*w, IPC_NAMESPACE_HOST, 0) == 0;
+                rule->namespaces_match_all |= strspn(*w, "*") == strlen(*w);
+        }
+        return 0;
+}
+
 /* Designated, so that keys without a range may leave it out. */
 #define DAEMON_KEY(n, p, f, ...)                                   \
         {                                                          \
@@ -636,6 +758,7 @@ static int parse_name_value(ParseState *s, const ConfigKey *k, const char *value
 static const ConfigKey config_keys[] = {
         DAEMON_KEY("ScanIntervalSec", parse_span_value, scan_interval_sec,
                    RANGE(POLICY_SCAN_INTERVAL_MIN_SEC, POLICY_SCAN_INTERVAL_MAX_SEC)),
+        DAEMON_KEY("ScanNamespaces", parse_scan_namespaces_value, scan_namespaces),
         DAEMON_KEY("DryRun", parse_bool_value, dry_run),
         DAEMON_KEY("MaxReapsPerScan", parse_count_value, max_reaps_per_scan,
                    RANGE(0, POLICY_MAX_REAPS_PER_SCAN_MAX)),
@@ -658,6 +781,7 @@ static const ConfigKey config_keys[] = {
         RULE_KEY("Key", parse_key_value, key),
         RULE_KEY("Creator", parse_creator_value, creator),
         RULE_KEY("Name", parse_name_value, names),
+        RULE_KEY("Namespace", parse_namespace_value, namespaces),
         RULE_KEY("MinSize", parse_size_value, min_size, RANGE(0, POLICY_MIN_SIZE_MAX)),
         RULE_KEY("MinIdleSec", parse_span_value, min_idle_sec, RANGE(0, POLICY_SPAN_MAX_SEC)),
         RULE_KEY("RequireDeadPids", parse_bool_value, require_dead_pids),
@@ -746,6 +870,7 @@ static void begin_rule(ParseState *s, const char *rule_name) {
         memset(s->text_allocated, 0, sizeof(s->text_allocated));
         s->n_creators = s->creators_allocated = 0;
         s->n_names = s->names_allocated = 0;
+        s->n_namespaces = s->namespaces_allocated = 0;
 }
 
 static void begin_section(ParseState *s, const char *line) {
@@ -1166,6 +1291,7 @@ Policy *policy_free(Policy *p) {
                 id_set_done(&r->key);
                 strv_free(r->creator);
                 strv_free(r->names);
+                strv_free(r->namespaces);
         }
         free(p->rules);
         free(p->daemon.socket);
@@ -1221,50 +1347,94 @@ bool id_set_contains(const IdSet *s, uint32_t id) {
 }
 
 /* A rule with no matcher but its kinds: it governs every object of those kinds that gets
- * that far. */
+ * that far, in the namespaces it reaches (see rule_reaches_containers()). */
 static bool rule_matches_everything(const Rule *r) {
         return id_set_is_any(&r->owner) && id_set_is_any(&r->group) && id_set_is_any(&r->key) &&
-               !r->creator && !r->names && r->min_size == 0;
+               !r->creator && !r->names && r->min_size == 0 &&
+               (!r->namespaces || r->namespaces_match_all);
+}
+
+/* Without Namespace= a rule reaches the host only. With it, it is taken to reach every
+ * namespace: its globs are not analysed further, so a warning is never given wrongly. */
+static bool rule_reaches_containers(const Rule *r) {
+        return r->namespaces != NULL;
+}
+
+static int warnings_add(char ***l, size_t *n, size_t *allocated, const char *format, ...)
+        _printf_(4, 5);
+static int warnings_add(char ***l, size_t *n, size_t *allocated, const char *format, ...) {
+        char *w = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = vasprintf(&w, format, ap);
+        va_end(ap);
+        if (r < 0 || vector_append(l, n, allocated, w) < 0) {
+                *l = strv_free(*l);
+                return -ENOMEM;
+        }
+        return 0;
 }
 
 int policy_warnings(const Policy *p, char ***ret) {
-        ssize_t by_kind[_IPC_KIND_MAX]; /* the first catch-all of each kind so far */
-        unsigned covered = 0;
+        /* The first catch-all of each kind so far: of the host's objects (a catch-all with
+         * Namespace=* is one too), and of every namespace's. */
+        ssize_t host_by_kind[_IPC_KIND_MAX], all_by_kind[_IPC_KIND_MAX];
+        unsigned host_covered = 0, all_covered = 0;
         char **l = NULL;
         size_t n = 0, allocated = 0;
 
         /* A rule is never reached when earlier catch-alls cover all of its kinds (a rule
-         * without Kind= covers only the System V kinds: a POSIX rule after it is fine). */
+         * without Kind= covers only the System V kinds: a POSIX rule after it is fine) in the
+         * namespaces it reaches (a catch-all without Namespace= leaves containers to later
+         * rules that name them). */
         for (size_t k = 0; k < _IPC_KIND_MAX; k++)
-                by_kind[k] = -1;
+                host_by_kind[k] = all_by_kind[k] = -1;
         for (size_t j = 0; j < p->n_rules; j++) {
                 const Rule *r = &p->rules[j];
+                bool containers = rule_reaches_containers(r);
+                const ssize_t *by_kind = containers ? all_by_kind : host_by_kind;
+                unsigned covered = containers ? all_covered : host_covered;
 
+                if (r->namespaces && !r->namespaces_match_host &&
+                    p->daemon.scan_namespaces == SCAN_NAMESPACES_HOST) {
+                        _cleanup_free_ char *globs = strv_join(r->namespaces, " ");
+                        if (warnings_add(&l, &n, &allocated,
+                                         "%s:%u: warning: rule \"%s\": Namespace=%s cannot match: "
+                                         "ScanNamespaces=host reads the host namespace only",
+                                         r->file, r->line, r->name, strempty(globs)) < 0)
+                                return -ENOMEM;
+                        continue;
+                }
                 if (r->kinds && (r->kinds & ~covered) == 0) {
                         /* Name the catch-all that comes last among those it takes. */
                         ssize_t by = -1;
-                        char *w = NULL;
                         for (size_t k = 0; k < _IPC_KIND_MAX; k++)
                                 if (r->kinds & (1u << k))
                                         by = MAX(by, by_kind[k]);
                         const Rule *all = &p->rules[by];
-                        if (asprintf(&w,
-                                     "%s:%u: warning: rule \"%s\" can never govern an object: "
-                                     "rule \"%s\" (%s:%u) before it matches every object",
-                                     r->file, r->line, r->name, all->name, all->file,
-                                     all->line) < 0 ||
-                            vector_append(&l, &n, &allocated, w) < 0) {
-                                strv_free(l);
+                        if (warnings_add(&l, &n, &allocated,
+                                         "%s:%u: warning: rule \"%s\" can never govern an object: "
+                                         "rule \"%s\" (%s:%u) before it matches every object%s",
+                                         r->file, r->line, r->name, all->name, all->file, all->line,
+                                         containers ? "" : " of the host namespace") < 0)
                                 return -ENOMEM;
-                        }
                         continue;
                 }
                 if (!rule_matches_everything(r))
                         continue;
-                for (size_t k = 0; k < _IPC_KIND_MAX; k++)
-                        if ((r->kinds & (1u << k)) && by_kind[k] < 0)
-                                by_kind[k] = (ssize_t) j;
-                covered |= r->kinds;
+                for (size_t k = 0; k < _IPC_KIND_MAX; k++) {
+                        if (!(r->kinds & (1u << k)))
+                                continue;
+                        if (host_by_kind[k] < 0)
+                                host_by_kind[k] = (ssize_t) j;
+                        if (containers && all_by_kind[k] < 0)
+                                all_by_kind[k] = (ssize_t) j;
+                }
+                host_covered |= r->kinds;
+                if (containers)
+                        all_covered |= r->kinds;
         }
         *ret = l;
         return 0;
@@ -1320,6 +1490,7 @@ void policy_print(const Policy *p, FILE *f) {
         fprintf(f, "\n[Daemon]\n");
         fprintf(f, "ScanIntervalSec=%s\n",
                 format_timespan_exact(span, sizeof(span), d->scan_interval_sec));
+        fprintf(f, "ScanNamespaces=%s\n", scan_namespaces_to_string(d->scan_namespaces));
         fprintf(f, "DryRun=%s\n", d->dry_run ? "yes" : "no");
         fprintf(f, "MaxReapsPerScan=%" PRIu64 "\n", d->max_reaps_per_scan);
         fprintf(f, "Socket=%s\n", d->socket);
@@ -1336,6 +1507,7 @@ void policy_print(const Policy *p, FILE *f) {
                 const Rule *r = &p->rules[i];
                 _cleanup_free_ char *creator = strv_join(r->creator, " ");
                 _cleanup_free_ char *names = strv_join(r->names, " ");
+                _cleanup_free_ char *namespaces = strv_join(r->namespaces, " ");
 
                 fprintf(f, "\n# %s:%u\n[Rule %s]\n", r->file, r->line, r->name);
                 bool first = true;
@@ -1352,6 +1524,11 @@ void policy_print(const Policy *p, FILE *f) {
                 print_list(f, "Creator", creator);
                 if (r->names) /* Only for rules that name POSIX objects. */
                         print_list(f, "Name", names);
+                /* Empty is not "any" here: an empty assignment resets to the default. */
+                if (r->namespaces)
+                        print_list(f, "Namespace", namespaces);
+                else
+                        fprintf(f, "Namespace= # not set: the host namespace only\n");
                 fprintf(f, "MinSize=%s\n", format_size_exact(size, sizeof(size), r->min_size));
                 fprintf(f, "MinIdleSec=%s\n",
                         format_timespan_exact(span, sizeof(span), r->min_idle_sec));

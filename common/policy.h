@@ -29,6 +29,9 @@
 #define POLICY_FILE_SIZE_MAX ((size_t) 4 << 20) /* 4 MiB */
 /* A load stops reporting, and reading, after this many errors. */
 #define POLICY_ERRORS_MAX 1000
+/* A Namespace= glob: a namespace is named after a cgroup directory, which has at most
+ * NAME_MAX (255) bytes; a longer glob could only match a name longer than that. */
+#define POLICY_NAMESPACE_GLOB_MAX 255
 
 typedef enum RuleAction {
         RULE_ACTION_REAP,
@@ -37,6 +40,15 @@ typedef enum RuleAction {
         _RULE_ACTION_MAX,
         _RULE_ACTION_INVALID = -1,
 } RuleAction;
+
+/* Which IPC namespaces the daemon reads. Containers' objects are listed and measured with
+ * "all", and reaped only by rules that name their namespace (Namespace=). */
+typedef enum ScanNamespaces {
+        SCAN_NAMESPACES_ALL,
+        SCAN_NAMESPACES_HOST, /* only the daemon's own */
+        _SCAN_NAMESPACES_MAX,
+        _SCAN_NAMESPACES_INVALID = -1,
+} ScanNamespaces;
 
 typedef struct IdRange {
         uint32_t first, last;
@@ -59,6 +71,14 @@ typedef struct Rule {
         char **creator; /* globs on the creator's comm; NULL means any */
         char **names;   /* globs on a POSIX object's name; NULL means any (a rule with Name=
                          * never matches a System V object) */
+        /* Globs on the IPC namespace's name. NULL: the host namespace only (not "any"), so a
+         * policy written before containers were scanned never reaches into one. */
+        char **namespaces;
+        /* Derived from namespaces by the parser, so that the evaluator, which sees every
+         * object of every pass, calls fnmatch() only for a container's object under a rule
+         * whose globs are not all-covering. */
+        bool namespaces_match_host; /* some glob matches "host" */
+        bool namespaces_match_all;  /* some glob is made of "*" alone */
         uint64_t min_size;
         uint64_t min_idle_sec;
         bool require_dead_pids;
@@ -69,6 +89,7 @@ typedef struct Rule {
 
 typedef struct DaemonSettings {
         uint64_t scan_interval_sec;
+        ScanNamespaces scan_namespaces;
         bool dry_run;
         uint64_t max_reaps_per_scan; /* 0: no limit */
         char *socket;
@@ -91,6 +112,8 @@ typedef struct Policy {
 
 const char *rule_action_to_string(RuleAction a);
 RuleAction rule_action_from_string(const char *s);
+const char *scan_namespaces_to_string(ScanNamespaces s);
+ScanNamespaces scan_namespaces_from_string(const char *s);
 
 /* Loads path and the drop-ins in path.d/ (*.conf, lexical order). On invalid input returns
  * -EINVAL with every problem in *ret_errors as "FILE:LINE: message"; ret_errors may be
@@ -120,7 +143,8 @@ typedef struct PolicyOverrides {
 int policy_apply_overrides(Policy *p, const PolicyOverrides *o);
 
 /* Problems that are not errors, as "FILE:LINE: warning: ..." (rules that can never govern
- * an object because an earlier rule matches everything). NULL when there are none. */
+ * an object because an earlier rule matches everything, or because their Namespace= names
+ * only containers while ScanNamespaces=host). NULL when there are none. */
 int policy_warnings(const Policy *p, char ***ret);
 
 /* Prints the effective policy, every default spelled out, in the file's own syntax. */

@@ -35,6 +35,21 @@ static bool set_why(char **ret_why, const char *format, ...) {
         return false;
 }
 
+/* Runs for every object and rule of every pass: the host answer and "*" are worked out by
+ * the parser, so fnmatch() runs only for a container's object under a narrower glob. */
+static bool rule_matches_namespace(const Rule *r, const IpcObject *o) {
+        if (!r->namespaces)
+                return ipc_object_in_host_namespace(o);
+        if (r->namespaces_match_all)
+                return true;
+        if (ipc_object_in_host_namespace(o))
+                return r->namespaces_match_host;
+        for (char **g = r->namespaces; *g; g++)
+                if (fnmatch(*g, ipc_object_namespace_name(o), 0) == 0)
+                        return true;
+        return false;
+}
+
 bool rule_matches(const Rule *r, const IpcObject *o, const char *creator_comm, char **ret_why) {
         char a[FORMAT_SIZE_MAX], b[FORMAT_SIZE_MAX];
 
@@ -42,6 +57,17 @@ bool rule_matches(const Rule *r, const IpcObject *o, const char *creator_comm, c
                 *ret_why = NULL;
         if (!(r->kinds & (1u << o->kind)))
                 return set_why(ret_why, "Kind: %s is not selected", ipc_kind_to_string(o->kind));
+        if (!rule_matches_namespace(r, o)) {
+                _cleanup_free_ char *globs = NULL;
+                if (!r->namespaces)
+                        return set_why(ret_why,
+                                       "no Namespace=: applies to the host namespace only, not "
+                                       "to %s",
+                                       ipc_object_namespace_name(o));
+                globs = ret_why ? strv_join(r->namespaces, " ") : NULL;
+                return set_why(ret_why, "Namespace= does not match %s (it lists %s)",
+                               ipc_object_namespace_name(o), strempty(globs));
+        }
         if (!id_set_contains(&r->owner, o->uid))
                 return set_why(ret_why, "Owner: uid %" PRIu32 " is not in %s", o->uid,
                                r->owner.text);

@@ -54,9 +54,10 @@ unsigned ipc_object_in_use(const IpcObject *o);
 
 uint64_t ipc_object_idle_sec(const IpcObject *o, int64_t now);
 
-/* Whether r's matchers (Kind, Owner, Group, Key, Creator, MinSize) all match. With
- * ret_why, also says why in one line ("Owner: uid 1000 is not in 0-999"). creator_comm is
- * the recorded creator's command name, NULL when unknown. */
+/* Whether r's matchers (Kind, Namespace, Owner, Group, Key, Name, Creator, MinSize) all
+ * match. With ret_why, also says why in one line ("Owner: uid 1000 is not in 0-999").
+ * creator_comm is the recorded creator's command name, NULL when unknown. A rule without
+ * Namespace= matches only objects of the host namespace. */
 bool rule_matches(const Rule *r, const IpcObject *o, const char *creator_comm, char **ret_why);
 
 Verdict policy_evaluate(const Policy *p, const IpcObject *o, const char *creator_comm,

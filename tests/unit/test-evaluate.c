@@ -970,6 +970,190 @@ static void evaluated_verdict_reads_back_as_sentences(void **state) {
                                          NULL });
 }
 
+/* ---- IPC namespaces: Namespace= and its default ---- */
+
+/* The namespaces of these tests: the daemon's own made explicit, two containers and a plain
+ * `unshare --ipc`. NULL, the fixtures' default, is the daemon's own too. */
+typedef struct Namespaces {
+        IpcNamespace *host, *docker, *machine, *plain;
+} Namespaces;
+
+static Namespaces namespaces_new(void) {
+        Namespaces n = {
+                .host = ipc_namespace_new(4026531839, 0, NULL, true),
+                .docker = ipc_namespace_new(4026532000, 1, "docker-abc.scope", false),
+                .machine = ipc_namespace_new(4026532001, 2, "machine-web.scope", false),
+                .plain = ipc_namespace_new(4026532002, 3, "ipc-4026532002", false),
+        };
+
+        assert_non_null(n.host);
+        assert_non_null(n.docker);
+        assert_non_null(n.machine);
+        assert_non_null(n.plain);
+        return n;
+}
+
+static void namespaces_free(Namespaces *n) {
+        ipc_namespace_unref(n->host);
+        ipc_namespace_unref(n->docker);
+        ipc_namespace_unref(n->machine);
+        ipc_namespace_unref(n->plain);
+}
+
+static const EvaluationContext lenient_context = { .now = NOW };
+
+static void a_rule_without_namespace_governs_only_the_host_namespace(void **state) {
+        _cleanup_policy_free_ Policy *p = load_policy(LENIENT_ALL);
+        Namespaces n = namespaces_new();
+        IpcObject host[] = { SHM(), SHM(.ns = n.host), PMQ(.ns = n.host) };
+        IpcObject containers[] = { SHM(.ns = n.docker), MSG(.ns = n.machine), SEM(.ns = n.plain),
+                                   PSHM(.ns = n.docker) };
+
+        for (size_t i = 0; i < ELEMENTSOF(host); i++) {
+                Verdict v = policy_evaluate(p, &host[i], NULL, &lenient_context);
+                assert_int_equal(v.state, OBJECT_ORPHAN);
+                assert_int_equal(v.rule, 0);
+        }
+        /* An orphan in a container is listed, not reaped: no rule names its namespace. */
+        for (size_t i = 0; i < ELEMENTSOF(containers); i++) {
+                Verdict v = policy_evaluate(p, &containers[i], NULL, &lenient_context);
+                assert_int_equal(v.state, OBJECT_UNMATCHED);
+                assert_int_equal(v.rule, -1);
+                assert_int_equal(v.pending, 0);
+        }
+        namespaces_free(&n);
+}
+
+static void namespace_globs_choose_the_namespaces_a_rule_governs(void **state) {
+        Namespaces n = namespaces_new();
+        const struct {
+                const char *globs;
+                IpcNamespace *ns;
+                bool matches;
+        } cases[] = {
+                { "docker-*", n.docker, true },
+                { "docker-*", n.machine, false },
+                { "docker-*", n.host, false },
+                { "docker-*", NULL, false },
+                { "*", n.docker, true },
+                { "*", n.machine, true },
+                { "*", n.plain, true },
+                { "*", n.host, true },
+                { "*", NULL, true },
+                { "host", n.host, true },
+                { "host", NULL, true },
+                { "host", n.docker, false },
+                { "host", n.plain, false },
+                { "machine-*.scope", n.machine, true },
+                { "machine-*.scope", n.docker, false },
+                { "machine-*.scope", n.host, false },
+                { "machine-*.slice", n.machine, false },
+                { "ipc-[0-9]*", n.plain, true },
+                { "ipc-[0-9]*", n.docker, false },
+                { "docker-abc.scope", n.docker, true },
+                { "docker-abc", n.docker, false }, /* a glob matches the whole name */
+                { "h*", n.host, true },
+                { "h*", n.docker, false },
+                { "host docker-*", n.host, true },
+                { "host docker-*", n.docker, true },
+                { "host docker-*", n.machine, false },
+                { "libpod-* machine-*", n.machine, true },
+                { "[!h]*", n.docker, true },
+                { "[!h]*", n.host, false },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *text = NULL;
+                _cleanup_policy_free_ Policy *p = NULL;
+                IpcObject o = SHM(.ns = cases[i].ns);
+                bool m;
+
+                assert_true(asprintf(&text, "[Rule r]\nNamespace=%s\n", cases[i].globs) > 0);
+                p = load_policy(text);
+                m = rule_matches(&p->rules[0], &o, NULL, NULL);
+                if (m != cases[i].matches)
+                        print_error("Namespace=%s on %s: %d\n", cases[i].globs,
+                                    ipc_object_namespace_name(&o), m);
+                assert_int_equal(m, cases[i].matches);
+        }
+        namespaces_free(&n);
+}
+
+static void a_container_object_goes_to_the_first_rule_that_names_its_namespace(void **state) {
+        _cleanup_policy_free_ Policy *p =
+                load_policy("[Rule host-users]\nOwner=1000\nMinIdleSec=0\nRequireDeadPids=no\n"
+                            "[Rule databases]\nNamespace=machine-*.scope\nAction=keep\n"
+                            "[Rule containers]\nNamespace=*\nAction=report\nMinIdleSec=0\n"
+                            "RequireDeadPids=no\n");
+        Namespaces n = namespaces_new();
+        IpcObject host = SHM(), docker = SHM(.ns = n.docker), machine = SHM(.ns = n.machine),
+                  attached = SHM(.ns = n.docker, .nattch = 1);
+        Verdict v;
+
+        v = policy_evaluate(p, &host, NULL, &lenient_context);
+        assert_int_equal(v.state, OBJECT_ORPHAN);
+        assert_string_equal(p->rules[v.rule].name, "host-users");
+        v = policy_evaluate(p, &machine, NULL, &lenient_context);
+        assert_int_equal(v.state, OBJECT_PROTECTED);
+        assert_string_equal(p->rules[v.rule].name, "databases");
+        v = policy_evaluate(p, &docker, NULL, &lenient_context);
+        assert_int_equal(v.state, OBJECT_ORPHAN);
+        assert_string_equal(p->rules[v.rule].name, "containers");
+        /* In use is in use, in a container as on the host, whatever rule names it. */
+        v = policy_evaluate(p, &attached, NULL, &lenient_context);
+        assert_int_equal(v.state, OBJECT_IN_USE);
+        assert_int_equal(v.pending, PENDING_ATTACHED);
+        namespaces_free(&n);
+}
+
+static void rule_matches_says_why_the_namespace_does_not_match(void **state) {
+        Namespaces n = namespaces_new();
+        const struct {
+                const char *rule;
+                IpcObject object;
+                bool matches;
+                const char *why;
+        } cases[] = {
+                { "", SHM(.ns = n.docker), false,
+                  "no Namespace=: applies to the host namespace only, not to docker-abc.scope" },
+                { "Kind=all\nName=PostgreSQL.*", PSHM(.ns = n.plain), false,
+                  "no Namespace=: applies to the host namespace only, not to ipc-4026532002" },
+                { "Namespace=machine-*.scope", SHM(.ns = n.docker), false,
+                  "Namespace= does not match docker-abc.scope (it lists machine-*.scope)" },
+                { "Namespace=docker-*\nNamespace=libpod-*", SHM(.ns = n.host), false,
+                  "Namespace= does not match host (it lists docker-* libpod-*)" },
+                { "Namespace=docker-*", SHM(), false,
+                  "Namespace= does not match host (it lists docker-*)" },
+                /* Kind is checked first, the namespace before the other matchers. */
+                { "Kind=sem", SHM(.ns = n.docker), false, "Kind: shm is not selected" },
+                { "Owner=0", SHM(.ns = n.docker), false,
+                  "no Namespace=: applies to the host namespace only, not to docker-abc.scope" },
+                { "Namespace=docker-*\nOwner=0", SHM(.ns = n.docker), false,
+                  "Owner: uid 1000 is not in 0" },
+                { "Namespace=docker-*", SHM(.ns = n.docker), true, "matches" },
+                { "Namespace=*", SHM(.ns = n.host), true, "matches" },
+                { "", SHM(.ns = n.host), true, "matches" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *text = NULL, *why = NULL;
+                _cleanup_policy_free_ Policy *p = NULL;
+                bool m;
+
+                assert_true(asprintf(&text, "[Rule r]\n%s\n", cases[i].rule) > 0);
+                p = load_policy(text);
+                m = rule_matches(&p->rules[0], &cases[i].object, NULL, &why);
+                if (m != cases[i].matches || !why || !streq(why, cases[i].why))
+                        print_error("case %zu: %d \"%s\"\n", i, m, strempty(why));
+                assert_int_equal(m, cases[i].matches);
+                assert_non_null(why);
+                assert_string_equal(why, cases[i].why);
+                assert_int_equal(rule_matches(&p->rules[0], &cases[i].object, NULL, NULL),
+                                 cases[i].matches);
+        }
+        namespaces_free(&n);
+}
+
 int main(void) {
         static const struct CMUnitTest others[] = {
                 cmocka_unit_test(owner_processes_are_asked_only_when_the_rule_requires_it),
@@ -983,6 +1167,11 @@ int main(void) {
                 cmocka_unit_test(evaluated_verdict_reads_back_as_sentences),
                 cmocka_unit_test(rule_matches_says_why_a_posix_matcher_fails),
                 cmocka_unit_test(posix_users_and_owner_reasons_read_as_sentences),
+                cmocka_unit_test(a_rule_without_namespace_governs_only_the_host_namespace),
+                cmocka_unit_test(namespace_globs_choose_the_namespaces_a_rule_governs),
+                cmocka_unit_test(
+                        a_container_object_goes_to_the_first_rule_that_names_its_namespace),
+                cmocka_unit_test(rule_matches_says_why_the_namespace_does_not_match),
         };
         struct CMUnitTest tests[ELEMENTSOF(verdict_cases) + ELEMENTSOF(others)];
         size_t n = 0;

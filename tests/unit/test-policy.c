@@ -219,6 +219,7 @@ static void an_empty_file_gives_the_documented_defaults(void **state) {
         assert_int_equal(d->quarantine_max_bytes, UINT64_C(256) << 20);
         assert_int_equal(d->quarantine_keep_sec, 7 * 86400);
         assert_null(d->metrics_file);
+        assert_int_equal(d->scan_namespaces, SCAN_NAMESPACES_ALL);
         assert_int_equal(p->n_rules, 0);
         policy_free(p);
 }
@@ -235,6 +236,9 @@ static void a_rule_without_keys_gets_the_documented_defaults(void **state) {
         assert_true(id_set_is_any(&r->key));
         assert_true(id_set_contains(&r->owner, 123456));
         assert_null(r->creator);
+        assert_null(r->namespaces); /* the host namespace only */
+        assert_false(r->namespaces_match_host);
+        assert_false(r->namespaces_match_all);
         assert_int_equal(r->min_size, 0);
         assert_int_equal(r->min_idle_sec, 3600);
         assert_true(r->require_dead_pids);
@@ -1061,6 +1065,7 @@ static void the_printed_policy_spells_out_every_default(void **state) {
                                   "\n"
                                   "[Daemon]\n"
                                   "ScanIntervalSec=1min\n"
+                                  "ScanNamespaces=all\n"
                                   "DryRun=yes\n"
                                   "MaxReapsPerScan=100\n"
                                   "Socket=/run/ipcreap/io.ipcreap.Reaper\n"
@@ -1078,6 +1083,7 @@ static void the_printed_policy_spells_out_every_default(void **state) {
                                   "Group=\n"
                                   "Key=\n"
                                   "Creator=a b\n"
+                                  "Namespace= # not set: the host namespace only\n"
                                   "MinSize=0\n"
                                   "MinIdleSec=1h\n"
                                   "RequireDeadPids=yes\n"
@@ -1869,6 +1875,7 @@ static void the_printed_policy_prints_name_only_for_rules_that_have_it(void **st
                                    "Key=\n"
                                    "Creator=\n"
                                    "Name=PostgreSQL.* fastrtps_*\n"
+                                   "Namespace= # not set: the host namespace only\n"
                                    "MinSize=0\n"
                                    "MinIdleSec=1h\n"
                                    "RequireDeadPids=yes\n"
@@ -1882,6 +1889,7 @@ static void the_printed_policy_prints_name_only_for_rules_that_have_it(void **st
                                    "Group=\n"
                                    "Key=\n"
                                    "Creator=\n"
+                                   "Namespace= # not set: the host namespace only\n"
                                    "MinSize=0\n"
                                    "MinIdleSec=1h\n"
                                    "RequireDeadPids=yes\n"
@@ -1895,6 +1903,7 @@ static void the_printed_policy_prints_name_only_for_rules_that_have_it(void **st
                                    "Group=\n"
                                    "Key=\n"
                                    "Creator=\n"
+                                   "Namespace= # not set: the host namespace only\n"
                                    "MinSize=0\n"
                                    "MinIdleSec=1h\n"
                                    "RequireDeadPids=yes\n"
@@ -2006,6 +2015,266 @@ static void a_catch_all_posix_rule_shadows_a_later_rule_of_its_kinds(void **stat
 static void a_name_rule_is_no_catch_all(void **state) {
         assert_warnings("[Rule any-name]\nKind=all\nName=*\nAction=keep\n"
                         "[Rule users]\nOwner=1000-60000\n",
+                        (const char *[]){ NULL });
+}
+
+/* ---- IPC namespaces: Namespace= and ScanNamespaces= ---- */
+
+static void namespace_accepts_globs_and_accumulates_across_assignments(void **state) {
+        Policy *p = load_string_ok("[Rule r]\nNamespace=docker-*\n"
+                                   "Namespace=machine-*.scope   host\nNamespace=ipc-[0-9]*\n");
+        const Rule *r = &p->rules[0];
+
+        assert_int_equal(strv_length(r->namespaces), 4);
+        assert_string_equal(r->namespaces[0], "docker-*");
+        assert_string_equal(r->namespaces[1], "machine-*.scope");
+        assert_string_equal(r->namespaces[2], "host");
+        assert_string_equal(r->namespaces[3], "ipc-[0-9]*");
+        assert_true(r->namespaces_match_host);
+        assert_false(r->namespaces_match_all);
+        policy_free(p);
+}
+
+static void namespace_flags_say_whether_the_globs_cover_the_host_or_everything(void **state) {
+        static const struct {
+                const char *globs;
+                bool host, all;
+        } cases[] = {
+                { "*", true, true },          { "**", true, true },
+                { "docker-* *", true, true }, { "host", true, false },
+                { "h*", true, false },        { "[gh]os?", true, false },
+                { "docker-*", false, false }, { "machine-*.scope libpod-*", false, false },
+                { "hosts", false, false },    { "\\*", false, false },
+                { "?*", true, false },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char text[128];
+                Policy *p;
+
+                snprintf(text, sizeof(text), "[Rule r]\nNamespace=%s\n", cases[i].globs);
+                p = load_string_ok(text);
+                if (p->rules[0].namespaces_match_host != cases[i].host ||
+                    p->rules[0].namespaces_match_all != cases[i].all)
+                        print_message("Namespace=%s: host %d all %d\n", cases[i].globs,
+                                      p->rules[0].namespaces_match_host,
+                                      p->rules[0].namespaces_match_all);
+                assert_int_equal(p->rules[0].namespaces_match_host, cases[i].host);
+                assert_int_equal(p->rules[0].namespaces_match_all, cases[i].all);
+                policy_free(p);
+        }
+}
+
+static void an_empty_namespace_assignment_resets_it_to_the_host_only(void **state) {
+        Policy *p = load_string_ok("[Rule a]\nNamespace=*\nNamespace=host\nNamespace=\n"
+                                   "[Rule b]\nNamespace=*\nNamespace=\nNamespace=docker-*\n"
+                                   "[Rule c]\nNamespace=\n");
+
+        /* The default, not "any": the flags of the globs before go with them. */
+        assert_null(p->rules[0].namespaces);
+        assert_false(p->rules[0].namespaces_match_host);
+        assert_false(p->rules[0].namespaces_match_all);
+        assert_int_equal(strv_length(p->rules[1].namespaces), 1);
+        assert_string_equal(p->rules[1].namespaces[0], "docker-*");
+        assert_false(p->rules[1].namespaces_match_host);
+        assert_false(p->rules[1].namespaces_match_all);
+        assert_null(p->rules[2].namespaces);
+        policy_free(p);
+}
+
+static void namespace_assignments_do_not_leak_into_the_next_rule(void **state) {
+        Policy *p = load_string_ok("[Rule a]\nNamespace=* docker-*\n[Rule b]\nNamespace=x\n"
+                                   "[Rule c]\nOwner=1\n");
+
+        assert_int_equal(strv_length(p->rules[0].namespaces), 2);
+        assert_true(p->rules[0].namespaces_match_all);
+        assert_int_equal(strv_length(p->rules[1].namespaces), 1);
+        assert_string_equal(p->rules[1].namespaces[0], "x");
+        assert_false(p->rules[1].namespaces_match_all);
+        assert_false(p->rules[1].namespaces_match_host);
+        assert_null(p->rules[2].namespaces);
+        assert_false(p->rules[2].namespaces_match_all);
+        policy_free(p);
+}
+
+static void namespace_accepts_every_well_formed_glob(void **state) {
+        Policy *p = load_string_ok("[Rule r]\nNamespace=[]a]* [!]]* [^h]* \\[literal\\] a\\\\\n"
+                                   "Namespace=[[:digit:]]* [[:alpha:][:punct:]]? [[.-.]] [[=a=]]\n"
+                                   "Namespace=kubepods-*-pod*.slice cri-containerd-*.scope "
+                                   "[a-f0-9]*\n");
+
+        assert_int_equal(strv_length(p->rules[0].namespaces), 12);
+        assert_string_equal(p->rules[0].namespaces[4], "a\\\\");
+        policy_free(p);
+}
+
+static void a_malformed_namespace_glob_is_refused_at_its_line(void **state) {
+        static const struct {
+                const char *glob, *fragment;
+        } cases[] = {
+                { "[abc", "invalid glob \"[abc\": it opens a \"[\" it never closes" },
+                { "docker-[", "invalid glob \"docker-[\": it opens a \"[\"" },
+                { "[]", "opens a \"[\" it never closes" },
+                { "[!]", "opens a \"[\" it never closes" },
+                { "[a\\]", "opens a \"[\" it never closes" },
+                { "docker-\\", "invalid glob \"docker-\\\": it ends in a lone \"\\\"" },
+                { "[[:bogus:]]", "names an unknown character class" },
+                { "[[:alpha:]", "opens a \"[\" it never closes" },
+                { "[[:alpha]]", "opens a \"[:\", \"[.\" or \"[=\" it never closes" },
+                { "a/b", "\"a/b\" can never match: a namespace name" },
+                { "/", "can never match" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char text[128];
+
+                /* The good glob before the bad one on the line is not the one blamed. */
+                snprintf(text, sizeof(text), "[Rule r]\nOwner=1\nNamespace=docker-* %s\n",
+                         cases[i].glob);
+                assert_only_error(text, NAME ":3: Namespace=: ", cases[i].fragment);
+        }
+}
+
+static void a_namespace_line_with_a_control_character_or_too_long_is_refused(void **state) {
+        char text[512] = "[Rule r]\nNamespace=";
+
+        assert_only_error("[Rule r]\nNamespace=docker-\x1b*\n",
+                          NAME ":2: ", "control character 0x1b");
+        assert_only_error("[Rule r]\nNamespace=a\vb\n", NAME ":2: ", "control character 0x0b");
+        /* Longer than any cgroup directory name can be: caught by the line limit first. */
+        memset(text + strlen(text), 'a', 300);
+        strcat(text, "\nNamespace=host\n");
+        assert_only_error(text, NAME ":2: ", "line too long");
+}
+
+static void namespace_belongs_in_a_rule_and_scan_namespaces_in_the_daemon_section(void **state) {
+        assert_only_error("[Daemon]\nNamespace=*\n",
+                          NAME ":2: ", "Namespace= belongs in [Rule NAME]");
+        assert_only_error("[Rule r]\nScanNamespaces=host\n",
+                          NAME ":2: ", "ScanNamespaces= belongs in [Daemon]");
+        assert_only_error("[Rule r]\nNamespaces=*\n", NAME ":2: ", "unknown key \"Namespaces\"");
+}
+
+static void scan_namespaces_accepts_all_and_host_and_the_last_one_wins(void **state) {
+        Policy *p = load_string_ok("[Daemon]\nScanNamespaces=host\n");
+
+        assert_int_equal(p->daemon.scan_namespaces, SCAN_NAMESPACES_HOST);
+        policy_free(p);
+        p = load_string_ok("[Daemon]\nScanNamespaces=host\nScanNamespaces=all\n");
+        assert_int_equal(p->daemon.scan_namespaces, SCAN_NAMESPACES_ALL);
+        policy_free(p);
+        p = load_string_ok("[Daemon]\nDryRun=yes\n");
+        assert_int_equal(p->daemon.scan_namespaces, SCAN_NAMESPACES_ALL);
+        policy_free(p);
+        assert_string_equal(scan_namespaces_to_string(SCAN_NAMESPACES_ALL), "all");
+        assert_string_equal(scan_namespaces_to_string(SCAN_NAMESPACES_HOST), "host");
+        assert_int_equal(scan_namespaces_from_string("host"), SCAN_NAMESPACES_HOST);
+        assert_int_equal(scan_namespaces_from_string("none"), _SCAN_NAMESPACES_INVALID);
+}
+
+static void a_bad_scan_namespaces_is_reported(void **state) {
+        static const char *const values[] = { "none", "Host", "ALL", "all host", "yes", "*", "" };
+
+        for (size_t i = 0; i < ELEMENTSOF(values); i++) {
+                char text[128], fragment[128];
+
+                snprintf(text, sizeof(text), "[Daemon]\nScanNamespaces=%s\n", values[i]);
+                snprintf(fragment, sizeof(fragment),
+                         "ScanNamespaces=: invalid value \"%s\" (use all or host)", values[i]);
+                assert_only_error(text, NAME ":2: ", fragment);
+        }
+}
+
+static void the_printed_policy_spells_out_namespaces(void **state) {
+        Policy *p = load_string_ok("[Daemon]\nScanNamespaces=host\n"
+                                   "[Rule containers]\nNamespace=docker-* machine-*.scope\n"
+                                   "Namespace=host\n"
+                                   "[Rule host]\nOwner=1000\n");
+        char *text = print_to_string(p);
+
+        assert_non_null(strstr(text, "\nScanNamespaces=host\n"));
+        assert_non_null(strstr(text, "[Rule containers]\n"));
+        assert_non_null(strstr(text, "\nNamespace=docker-* machine-*.scope host\n"));
+        assert_non_null(strstr(text, "[Rule host]\n"));
+        assert_non_null(strstr(strstr(text, "[Rule host]\n"),
+                               "\nNamespace= # not set: the host namespace only\n"));
+        free(text);
+        policy_free(p);
+}
+
+static void the_printed_namespace_policy_parses_back_to_the_same_policy(void **state) {
+        Policy *p = load_string_ok("[Daemon]\nScanNamespaces=host\n"
+                                   "[Rule pods]\nKind=all\nNamespace=kubepods-*\nNamespace=* "
+                                   "[[:digit:]]x\n"
+                                   "[Rule host-only]\nOwner=1000\n"
+                                   "[Rule reset]\nNamespace=docker-*\nNamespace=\n");
+        char *text = print_to_string(p);
+        Policy *q = load_string_ok(text);
+
+        assert_print_round_trips(p);
+        assert_int_equal(q->daemon.scan_namespaces, SCAN_NAMESPACES_HOST);
+        assert_int_equal(q->n_rules, 3);
+        for (size_t i = 0; i < q->n_rules; i++) {
+                assert_int_equal(strv_length(q->rules[i].namespaces),
+                                 strv_length(p->rules[i].namespaces));
+                for (size_t j = 0; p->rules[i].namespaces && p->rules[i].namespaces[j]; j++)
+                        assert_string_equal(q->rules[i].namespaces[j], p->rules[i].namespaces[j]);
+                assert_int_equal(q->rules[i].namespaces_match_host,
+                                 p->rules[i].namespaces_match_host);
+                assert_int_equal(q->rules[i].namespaces_match_all,
+                                 p->rules[i].namespaces_match_all);
+        }
+        /* The default prints as an empty assignment, which reads back as the default. */
+        assert_null(q->rules[1].namespaces);
+        assert_null(q->rules[2].namespaces);
+        free(text);
+        policy_free(q);
+        policy_free(p);
+}
+
+static void a_namespace_rule_for_containers_only_warns_when_only_the_host_is_scanned(void **state) {
+        assert_warnings(
+                "[Daemon]\nScanNamespaces=host\n"
+                "[Rule pods]\nNamespace=docker-* machine-*.scope\n"
+                "[Rule host-too]\nNamespace=host docker-*\n"
+                "[Rule everything]\nNamespace=*\nOwner=1000\n"
+                "[Rule plain]\nOwner=0\n",
+                (const char *[]){ NAME ":3: ",
+                                  "rule \"pods\": Namespace=docker-* machine-*.scope cannot "
+                                  "match: ScanNamespaces=host",
+                                  NULL });
+        assert_warnings("[Daemon]\nScanNamespaces=all\n"
+                        "[Rule pods]\nNamespace=docker-* machine-*.scope\n",
+                        (const char *[]){ NULL });
+        assert_warnings("[Rule pods]\nNamespace=docker-*\n", (const char *[]){ NULL });
+}
+
+static void a_catch_all_without_namespace_does_not_shadow_a_container_rule(void **state) {
+        /* The catch-all takes every host object: containers' objects get past it. */
+        assert_warnings("[Rule host-rest]\nAction=report\n"
+                        "[Rule pods]\nNamespace=docker-*\n"
+                        "[Rule everywhere]\nNamespace=*\nOwner=1000\n"
+                        "[Rule host-users]\nOwner=1000\n",
+                        (const char *[]){ NAME ":8: ",
+                                          "rule \"host-users\" can never govern an object: rule "
+                                          "\"host-rest\" (" NAME ":1) before it matches every "
+                                          "object of the host namespace",
+                                          NULL });
+}
+
+static void a_namespace_star_catch_all_shadows_every_later_rule(void **state) {
+        assert_warnings("[Rule all]\nNamespace=*\nAction=report\n"
+                        "[Rule pods]\nNamespace=docker-*\n"
+                        "[Rule host-users]\nOwner=1000\n",
+                        (const char *[]){ NAME ":4: ", "rule \"pods\" can never govern",
+                                          NAME ":6: ", "rule \"host-users\" can never govern",
+                                          NULL });
+}
+
+static void a_catch_all_of_some_namespaces_shadows_nothing(void **state) {
+        assert_warnings("[Rule pods]\nNamespace=docker-*\nAction=report\n"
+                        "[Rule more-pods]\nNamespace=docker-*\n"
+                        "[Rule host-users]\nOwner=1000\n",
                         (const char *[]){ NULL });
 }
 
@@ -2132,6 +2401,25 @@ int main(void) {
                 cmocka_unit_test(a_catch_all_kind_all_rule_shadows_every_later_rule),
                 cmocka_unit_test(a_catch_all_posix_rule_shadows_a_later_rule_of_its_kinds),
                 cmocka_unit_test(a_name_rule_is_no_catch_all),
+                cmocka_unit_test(namespace_accepts_globs_and_accumulates_across_assignments),
+                cmocka_unit_test(
+                        namespace_flags_say_whether_the_globs_cover_the_host_or_everything),
+                cmocka_unit_test(an_empty_namespace_assignment_resets_it_to_the_host_only),
+                cmocka_unit_test(namespace_assignments_do_not_leak_into_the_next_rule),
+                cmocka_unit_test(namespace_accepts_every_well_formed_glob),
+                cmocka_unit_test(a_malformed_namespace_glob_is_refused_at_its_line),
+                cmocka_unit_test(a_namespace_line_with_a_control_character_or_too_long_is_refused),
+                cmocka_unit_test(
+                        namespace_belongs_in_a_rule_and_scan_namespaces_in_the_daemon_section),
+                cmocka_unit_test(scan_namespaces_accepts_all_and_host_and_the_last_one_wins),
+                cmocka_unit_test(a_bad_scan_namespaces_is_reported),
+                cmocka_unit_test(the_printed_policy_spells_out_namespaces),
+                cmocka_unit_test(the_printed_namespace_policy_parses_back_to_the_same_policy),
+                cmocka_unit_test(
+                        a_namespace_rule_for_containers_only_warns_when_only_the_host_is_scanned),
+                cmocka_unit_test(a_catch_all_without_namespace_does_not_shadow_a_container_rule),
+                cmocka_unit_test(a_namespace_star_catch_all_shadows_every_later_rule),
+                cmocka_unit_test(a_catch_all_of_some_namespaces_shadows_nothing),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
