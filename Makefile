@@ -198,7 +198,7 @@ units-check: all | $(TEST_DEPS_STAMP)
 
 # ipcreapd as installed, under a real systemd booted as PID 1 in a container (root; the
 # first run debootstraps $(BUILD)/container/root, a few minutes).
-container-check: all | $(TEST_DEPS_STAMP)
+container-check: all $(BUILD)/helpers/ipc-helper | $(TEST_DEPS_STAMP)
 	@BUILD=$(abspath $(BUILD)) tests/container/test-systemd.sh
 
 # The bash completion, sourced in bash, against a daemon in a private IPC namespace.
@@ -234,6 +234,7 @@ bench: all
 	BUILD=$(abspath $(BUILD)) bench/queue-waiters.sh
 	BUILD=$(abspath $(BUILD)) bench/file-users.sh
 	BUILD=$(abspath $(BUILD)) bench/posix.sh
+	BUILD=$(abspath $(BUILD)) bench/namespaces.sh
 
 # ---- install ----
 

@@ -3,7 +3,9 @@
 # systemd-nspawn, installs ipcreap there with `make install`, and checks what only a real
 # service manager shows: socket activation, READY=1 and STATUS=, the unit's user and
 # capabilities, the journal entries and their catalog, good and bad reloads, the watchdog
-# and a clean stop.
+# and a clean stop; and, in a second systemd-nspawn container registered with
+# systemd-machined inside the first, a leak the daemon names machine-leaky.scope and removes
+# only under a Namespace= rule, next to an attached segment it keeps.
 #
 # Needs root, debootstrap, systemd-nspawn (systemd-container), jq. Runs in a cgroup of its
 # own and in private mount, pid and IPC namespaces (`unshare --kill-child`: nothing outlives
@@ -20,8 +22,9 @@ ROOT=$WORK/root
 STAGE=$WORK/stage
 SUITE=bookworm
 # What the container needs beyond minbase: systemd as init, the daemon's libraries, ipcmk
-# and setpriv (util-linux), useradd (passwd), perl (a leaking program that lives a while).
-PACKAGES=systemd,systemd-sysv,dbus,libinih1,libjansson4,util-linux,procps,passwd,perl-base
+# and setpriv (util-linux), useradd (passwd), perl (a leaking program that lives a while),
+# systemd-nspawn and systemd-machined (systemd-container) for the container inside.
+PACKAGES=systemd,systemd-sysv,dbus,libinih1,libjansson4,util-linux,procps,passwd,perl-base,systemd-container
 TEST_NAME=test-systemd
 # shellcheck source=tests/container/lib.sh
 source "$TOP/tests/container/lib.sh"
@@ -59,8 +62,8 @@ CGROUP_NAME=ipcreap-container-test.$$
 if [ "${1:-}" != --inner ]; then
         [ "$(id -u)" = 0 ] || die "must run as root: it boots a container with systemd-nspawn"
         need_tools
-        if [ ! -x "$BUILD/ipcreapd" ] || [ ! -x "$BUILD/ipcreapctl" ]; then
-                die "build first: make all"
+        if [ ! -x "$BUILD/ipcreapd" ] || [ ! -x "$BUILD/ipcreapctl" ] || [ ! -x "$BUILD/helpers/ipc-helper" ]; then
+                die "build first: make all $BUILD/helpers/ipc-helper"
         fi
         START=$(date +%s)
         HOST_IPC_NS=$(readlink /proc/self/ns/ipc)
@@ -146,7 +149,7 @@ make -C "$TOP" --no-print-directory BUILD="$BUILD" DESTDIR="$STAGE" install >"$W
 # ---- boot ----
 
 systemd-nspawn --register=no --keep-unit --quiet --volatile=overlay -D "$ROOT" \
-        --bind-ro="$STAGE:/stage" --console=pipe --boot </dev/null >"$WORK/console.log" 2>&1 &
+        --bind-ro="$STAGE:/stage" --bind-ro="$BUILD/helpers:/helpers" --console=pipe --boot </dev/null >"$WORK/console.log" 2>&1 &
 NSPAWN=$!
 
 find_leader() {
@@ -402,6 +405,127 @@ pass "a reload with an invalid policy fails, the daemon (pid $main_pid) keeps ru
 
 write_policy <<<"$TEST_POLICY"
 ct systemctl reload ipcreapd.service </dev/null || fail "reload with the restored valid policy failed"
+
+# ---- c2. a leak in a registered systemd-nspawn container ----
+
+# A second container inside this one, registered with systemd-machined, so its payload runs
+# in machine.slice/machine-leaky.scope and the daemon must name it machine-leaky.scope. It
+# is cheap: --volatile=yes gives it a tmpfs root with this container's /usr. In it, as uid
+# 1000, one program makes a segment and exits (a leak), another makes one and stays attached.
+LEAK_KEY=0x7e570010
+HELD_KEY=0x7e570011
+MACHINE=leaky
+NS_NAME=machine-$MACHINE.scope
+ct systemd-run --quiet --unit=ipcreap-test-leaky \
+        systemd-nspawn --quiet --register=yes --machine="$MACHINE" --directory=/ --volatile=yes \
+        --bind-ro=/helpers --console=pipe \
+        setpriv --reuid=1000 --regid=1000 --clear-groups /bin/sh -c \
+        "/helpers/ipc-helper shm-create $LEAK_KEY 4096 >/dev/null &&
+         id=\$(/helpers/ipc-helper shm-create $HELD_KEY 4096) &&
+         exec /helpers/ipc-helper shm-attach \$id" </dev/null ||
+        fail "systemd-run of the inner systemd-nspawn container failed"
+inner=
+inner_leader() {
+        inner=$(ct machinectl show --property=Leader --value "$MACHINE" </dev/null 2>/dev/null) &&
+                [ -n "$inner" ] && [ "$inner" != 0 ]
+}
+wait_until 20 inner_leader ||
+        fail "machine $MACHINE is not registered with systemd-machined: $(ct systemctl status --no-pager ipcreap-test-leaky.service </dev/null 2>&1 | tail -n 15)"
+ct grep -q "/machine\.slice/$NS_NAME/" "/proc/$inner/cgroup" </dev/null ||
+        fail "the inner container's payload (pid $inner) is not in $NS_NAME: $(ct cat "/proc/$inner/cgroup" </dev/null | tr '\n' ' ')"
+inner_ns=$(ct readlink "/proc/$inner/ns/ipc" </dev/null)
+[ "$inner_ns" != "$(ct readlink /proc/1/ns/ipc </dev/null)" ] ||
+        fail "the inner container shares the outer container's IPC namespace ($inner_ns)"
+inner_inode=${inner_ns#ipc:[}
+inner_inode=${inner_inode%]}
+leak_id=
+held_id=
+# inner_segment KEY: the id of the segment with that key in the inner container's table.
+inner_segment() {
+        ct nsenter --target="$inner" --ipc cat /proc/sysvipc/shm </dev/null |
+                awk -v k=$(($1)) 'NR > 1 && $1 == k && $8 == 1000 { print $2 }'
+}
+inner_segments() {
+        leak_id=$(inner_segment $LEAK_KEY) && held_id=$(inner_segment $HELD_KEY) &&
+                [ -n "$leak_id" ] && [ -n "$held_id" ]
+}
+wait_until 10 inner_segments ||
+        fail "no segments $LEAK_KEY and $HELD_KEY of uid 1000 in the inner container: $(ct nsenter --target="$inner" --ipc cat /proc/sysvipc/shm </dev/null)"
+pass "container $MACHINE registered with machined: payload pid $inner in $NS_NAME, IPC namespace $inner_ns of its own, leaked shm $leak_id and attached shm $held_id (uid 1000)"
+
+ns_objects=
+ns_listed() {
+        ns_objects=$(ct ipcreapctl --json list --kind shm --namespace "$NS_NAME" </dev/null 2>&1) &&
+                jq -e --argjson l "$leak_id" --argjson h "$held_id" \
+                        '[.objects[] | select(.id == $l or .id == $h)] | length == 2' <<<"$ns_objects" >/dev/null
+}
+wait_until 10 ns_listed ||
+        fail "ipcreapctl --json list --namespace $NS_NAME does not list shm $leak_id and $held_id of the container (does the daemon scan IPC namespaces?): $ns_objects"
+# ns_object ID FILTER: jq FILTER on the listed object ID of the container.
+ns_object() {
+        jq -c --argjson id "$1" ".objects[] | select(.id == \$id) | $2" <<<"$ns_objects"
+}
+for id in "$leak_id" "$held_id"; do
+        [ "$(ns_object "$id" '[.namespace, .namespaceInode, .ownerUid]')" = "[\"$NS_NAME\",$inner_inode,1000]" ] ||
+                fail "shm $id of the container is listed with the wrong namespace or owner: $(ns_object "$id" .)"
+done
+[ "$(ns_object "$leak_id" '[.key, .state, .rule]')" = "[$((LEAK_KEY)),\"unmatched\",null]" ] ||
+        fail "the container's leak under a policy with no Namespace= rule should be unmatched: $(ns_object "$leak_id" .)"
+[ "$(ns_object "$held_id" .state)" = '"in-use"' ] ||
+        fail "the container's attached segment should be in-use: $(ns_object "$held_id" .)"
+status=$(ct ipcreapctl --json status </dev/null)
+jq -e --arg n "$NS_NAME" --argjson i "$inner_inode" \
+        '.namespaces[0].name == "host" and
+         ([.namespaces[] | select(.name == $n and .inode == $i and .objects >= 2)] | length == 1)' \
+        <<<"$status" >/dev/null ||
+        fail "ipcreapctl --json status does not show $NS_NAME (inode $inner_inode) after host with its objects: $(jq -c .namespaces <<<"$status")"
+# The rule test-leaks (uid 1000 and up, dead pids) would reap the leak in the host's
+# namespace; without Namespace= it must not touch the container's.
+sleep 5  # two passes at 2 s
+[ "$(inner_segment $LEAK_KEY)" = "$leak_id" ] ||
+        fail "shm $leak_id of the container was removed by a policy with no Namespace= rule"
+pass "ipcreapd names the container $NS_NAME (inode $inner_inode, in status after host), lists its leak (unmatched) and its attached segment (in-use), and a rule without Namespace= leaves the leak alone"
+
+write_policy <<<"$TEST_POLICY
+[Rule containers]
+Namespace=machine-*
+Owner=1000-60000
+MinIdleSec=0
+RequireDeadPids=yes
+Action=reap
+"
+out=$(ct systemctl reload ipcreapd.service </dev/null 2>&1) || fail "reloading with a Namespace=machine-* rule failed: $out"
+inner_leak_gone() { [ -z "$(inner_segment $LEAK_KEY)" ]; }
+wait_until 10 inner_leak_gone ||
+        fail "the container's leak shm $leak_id was not removed under Namespace=machine-*: $(ct ipcreapctl --no-pager explain --namespace "$NS_NAME" shm "$leak_id" </dev/null 2>&1)"
+sleep 5  # two more passes
+[ "$(inner_segment $HELD_KEY)" = "$held_id" ] ||
+        fail "the container's attached shm $held_id was removed"
+ns_listed_held() {
+        ns_objects=$(ct ipcreapctl --json list --kind shm --namespace "$NS_NAME" </dev/null 2>&1) &&
+                [ "$(ns_object "$held_id" .state)" = '"in-use"' ] && [ -z "$(ns_object "$leak_id" .)" ]
+}
+ns_listed_held || fail "after the removal the container's list is not just the attached segment (in-use): $ns_objects"
+ns_entry=
+ns_journal_entry() {
+        ns_entry=$(ct journalctl -o json --no-pager "MESSAGE_ID=$MID_REMOVED" "IPCREAP_NAMESPACE=$NS_NAME" </dev/null |
+                jq -c --arg id "$leak_id" 'select(.IPCREAP_KIND == "shm" and .IPCREAP_ID == $id)' | tail -n 1)
+        [ -n "$ns_entry" ]
+}
+wait_until 5 ns_journal_entry ||
+        fail "no journal entry MESSAGE_ID=$MID_REMOVED IPCREAP_NAMESPACE=$NS_NAME for shm $leak_id"
+[ "$(jq -r '[.IPCREAP_KEY, .IPCREAP_RULE, .IPCREAP_OWNER_UID] | join(" ")' <<<"$ns_entry")" = "$LEAK_KEY containers 1000" ] ||
+        fail "the container's removal entry: $ns_entry"
+pass "with Namespace=machine-* the container's leak shm $leak_id was removed (journal: IPCREAP_NAMESPACE=$NS_NAME, rule containers), its attached shm $held_id kept"
+
+ct systemctl stop ipcreap-test-leaky.service </dev/null || fail "stopping the inner container failed"
+ns_gone() {
+        ! ct ipcreapctl --json status </dev/null | jq -e --arg n "$NS_NAME" '.namespaces[] | select(.name == $n)' >/dev/null
+}
+wait_until 10 ns_gone || fail "$NS_NAME is still in ipcreapctl status after the container stopped"
+write_policy <<<"$TEST_POLICY"
+ct systemctl reload ipcreapd.service </dev/null || fail "reload with the test policy failed"
+pass "the stopped container's namespace left ipcreapctl status"
 
 # ---- d. the watchdog ----
 
