@@ -3,8 +3,12 @@
 # COMP_WORDS/COMP_CWORD set as readline would: commands, options per command, kinds,
 # states, column lists for -o and --sort, user names for --owner, files for check-config,
 # and for "explain KIND" the ids a running daemon lists (in the test's private IPC
-# namespace), nothing when no daemon answers. Each line alone and with Debian's
+# namespace; those of the --namespace typed, host without), for --namespace the namespaces
+# it lists, nothing when no daemon answers. Each line alone and with Debian's
 # bash-completion loaded.
+# A pid namespace of its own: the daemon finds the IPC namespaces of the processes it sees,
+# so only this test's namespaces are listed, not those of whatever else runs on the host.
+TEST_PID_NAMESPACE=1
 source "$(dirname "$0")/../integration/lib.sh"
 COMPLETE=$TOP/tests/completion/complete.sh
 [ -r /usr/share/bash-completion/bash_completion ] ||
@@ -32,7 +36,8 @@ done
 expect "${commands% }" "$C" ""
 expect "list" "$C" li
 expect "check-config" "$C" --no-pager ch
-expect "--help --json --kind --no-pager --noheadings --output --owner --raw --socket --sort --state --timeout --version" "$C" list --
+expect "--help --json --kind --namespace --no-pager --noheadings --output --owner --raw --socket --sort --state --timeout --version" "$C" list --
+expect "--namespace" "$C" explain --na
 expect "--help --json --lines --no-pager --socket --timeout --version -n" "$C" history -
 expect "--dry-run" "$C" scan --d
 kinds=$("$C" --help | awk '$1 == "Kinds:" { $1 = ""; print }' | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ')
@@ -54,14 +59,33 @@ P
 shm1=$(create shm)
 shm2=$(create shm)
 sem1=$(create sem)
+# A container: an IPC namespace of its own holding three segments (ids there start again
+# at 0, so they overlap the host's), kept alive by its process.
+spawn container unshare --ipc sh -c "for i in 1 2 3; do \"$HELPER\" shm-create private 4096; done >'$TMP/container-ids' && exec sleep 600"
+container=$SPAWNED
+wait_until 10 grep -qx sleep "/proc/$container/comm" || fail "the container did not start"
+container_ids=$(sort "$TMP/container-ids" | tr '\n' ' ')
 start_daemon
+inode=$(stat -L -c %i "/proc/$container/ns/ipc")
+container_ns=$(ctl --json status | jq -r --argjson inode "$inode" '.namespaces[]? | select(.inode == $inode) | .name')
+[ -n "$container_ns" ] || fail "status names no namespace of inode $inode: $(ctl --json status)"
 want=$(printf '%s\n' "$shm1" "$shm2" | sort | tr '\n' ' ')
 expect "${want% }" "$C" --socket "$SOCKET" explain shm ""
 expect "$sem1" "$C" --socket="$SOCKET" explain sem ""
 expect "" "$C" --socket "$SOCKET" explain msg ""
 expect "" "$C" --socket "$SOCKET" explain shm "$shm1" ""
+expect "${want% }" "$C" --socket "$SOCKET" explain --namespace host shm ""
+expect "${container_ids% }" "$C" --socket "$SOCKET" explain --namespace "$container_ns" shm ""
+expect "${container_ids% }" "$C" --socket "$SOCKET" explain --namespace="$container_ns" shm ""
+expect "" "$C" --socket "$SOCKET" explain --namespace "$container_ns" sem ""
+expect "" "$C" --socket "$SOCKET" explain --namespace docker-0123.scope shm ""
+want=$(printf '%s\n' host "$container_ns" | sort | tr '\n' ' ')
+expect "${want% }" "$C" --socket "$SOCKET" list --namespace ""
+expect "${want% }" "$C" --socket "$SOCKET" explain --namespace ""
+expect "host" "$C" --socket "$SOCKET" explain --namespace h
 stop_daemon
 start=$(date +%s)
 expect "" "$C" --socket "$SOCKET" explain shm ""
+expect "" "$C" --socket "$SOCKET" list --namespace ""
 [ $(($(date +%s) - start)) -le 5 ] || fail "completing ids without a daemon took over 5 s"
-pass "explain KIND <TAB> offers the daemon's ids of that kind (shm $shm1 $shm2, sem $sem1), nothing without a daemon"
+pass "explain KIND <TAB> offers the daemon's ids of that kind (shm $shm1 $shm2, sem $sem1) in the --namespace typed (host without; $container_ns: $container_ids), --namespace <TAB> the namespaces listed; nothing without a daemon"
