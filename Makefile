@@ -234,6 +234,7 @@ bench: all
 	BUILD=$(abspath $(BUILD)) bench/queue-waiters.sh
 	BUILD=$(abspath $(BUILD)) bench/file-users.sh
 	BUILD=$(abspath $(BUILD)) bench/posix.sh
+	BUILD=$(abspath $(BUILD)) bench/namespaces.sh
 
 # ---- install ----
 
