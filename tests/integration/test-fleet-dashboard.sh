@@ -3,6 +3,9 @@
 # schemaVersion, panels with unique ids and positions), the Prometheus data source as a
 # variable that every panel and query uses, the views the issue asks for, and every
 # metric a query names exported by a running daemon (its Metrics output).
+# A pid namespace of its own: the daemon scans every IPC namespace it finds in /proc, and
+# must find the test's only.
+TEST_PID_NAMESPACE=1
 source "$(dirname "$0")/lib.sh"
 
 DASH=$TOP/contrib/grafana/ipcreap.json
