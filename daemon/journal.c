@@ -80,9 +80,19 @@ void journal_log_removal(RemovalEventType type, const IpcObject *o, const char *
         strbuf_putc(&b, ' ');
         if (ipc_kind_is_posix(o->kind)) {
                 strbuf_puts_printable(&b, ipc_object_display_name(o));
+                if (!ipc_object_in_host_namespace(o)) {
+                        strbuf_puts(&b, " in ");
+                        strbuf_puts_printable(&b, ipc_object_namespace_name(o));
+                }
                 strbuf_puts(&b, ": owner ");
         } else {
                 strbuf_put_i64(&b, o->id);
+                if (!ipc_object_in_host_namespace(o)) {
+                        /* "shm 0 in docker-1a2b.scope": the id alone names another object on
+                         * the host. */
+                        strbuf_puts(&b, " in ");
+                        strbuf_puts_printable(&b, ipc_object_namespace_name(o));
+                }
                 strbuf_puts(&b, ": key 0x");
                 strbuf_put_hex32(&b, (uint32_t) o->key);
                 strbuf_puts(&b, ", owner ");
@@ -139,7 +149,8 @@ void journal_log_removal(RemovalEventType type, const IpcObject *o, const char *
                         "IPCREAP_CREATOR_PID=%" PRIi32, creator ? (int32_t) creator->pid : 0,
                         "IPCREAP_CREATOR_UNIT=%s", unit, "IPCREAP_DRY_RUN=%s",
                         type == REMOVAL_DRY_RUN ? "yes" : "no", "IPCREAP_DETAIL=%s",
-                        strempty(detail), NULL);
+                        strempty(detail), "IPCREAP_NAMESPACE=%s", ipc_object_namespace_name(o),
+                        "IPCREAP_NAMESPACE_INODE=%" PRIu64, o->ns ? o->ns->inode : 0, NULL);
 }
 
 void journal_log_policy_loaded(const char *path, size_t n_rules, bool reload) {

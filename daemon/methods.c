@@ -26,7 +26,9 @@ static const char interface_description[] =
         "# One System V shared memory segment (shm), semaphore set (sem) or message queue\n"
         "# (msg), with an id and a key (unsigned); or one POSIX object (posix-shm, posix-sem,\n"
         "# posix-mq), with a name. size is segment or file bytes (shm, posix-shm, posix-sem)\n"
-        "# or queued bytes (msg, posix-mq), 0 for sem. namespace is \"host\".\n"
+        "# or queued bytes (msg, posix-mq), 0 for sem. namespace is \"host\" (the daemon's\n"
+        "# own IPC namespace) or a container's (namespaceInode: its ns/ipc inode). Objects of\n"
+        "# other namespaces than host are shown only to root, AdminGroup and their owner.\n"
         "# state is one of in-use, idle, orphan, protected, unmatched.\n"
         "type Object (\n"
         "  kind: string,\n"
@@ -34,6 +36,7 @@ static const char interface_description[] =
         "  key: ?int,\n"
         "  name: ?string,\n"
         "  namespace: string,\n"
+        "  namespaceInode: ?int,\n"
         "  mode: int,\n"
         "  ownerUid: int,\n"
         "  ownerGid: int,\n"
@@ -79,6 +82,18 @@ static const char interface_description[] =
         "  ratio: float\n"
         ")\n"
         "\n"
+        "# One IPC namespace the last pass read: host first; startTime is when its oldest\n"
+        "# process started (0 for host), part of its identity with the inode and the name.\n"
+        "type NamespaceStatus (\n"
+        "  name: string,\n"
+        "  inode: int,\n"
+        "  startTime: int,\n"
+        "  objects: int,\n"
+        "  orphans: int,\n"
+        "  counts: [string][string]int,\n"
+        "  limits: []Limit\n"
+        ")\n"
+        "\n"
         "# How one rule judged the object, in policy order.\n"
         "type RuleCheck (\n"
         "  name: string,\n"
@@ -99,7 +114,12 @@ static const char interface_description[] =
         "  rule: string,\n"
         "  size: int,\n"
         "  idleSec: int,\n"
-        "  creator: ?Creator\n"
+        "  creator: ?Creator,\n"
+        "  name: ?string,\n"
+        "  namespace: string,\n"
+        "  namespaceInode: ?int,\n"
+        "  namespaceStartUsec: ?int,\n"
+        "  namespaceStartTime: ?int\n"
         ")\n"
         "\n"
         "type Judgement (\n"
@@ -113,6 +133,7 @@ static const char interface_description[] =
         "  kind: string,\n"
         "  id: int,\n"
         "  key: int,\n"
+        "  namespace: string,\n"
         "  ownerUid: int,\n"
         "  size: int,\n"
         "  idleSec: int,\n"
@@ -129,15 +150,18 @@ static const char interface_description[] =
         "  lastScan: ?ScanSummary,\n"
         "  reapedTotal: int,\n"
         "  reclaimedBytesTotal: int,\n"
-        "  limits: []Limit\n"
+        "  limits: []Limit,\n"
+        "  namespaces: []NamespaceStatus\n"
         ")\n"
         "\n"
         "# Queries that need a scan (List, Explain, Metrics, Simulate) wait up to 10 s for\n"
         "# the first one after start, then fail with NotReady.\n"
         "# With 'more', one reply per object, each with a one-element list.\n"
-        "method List(kind: ?string, state: ?string) -> (objects: []Object)\n"
+        "# namespace: only that namespace's objects (by name).\n"
+        "method List(kind: ?string, state: ?string, namespace: ?string) -> (objects: []Object)\n"
         "\n"
-        "method Explain(kind: string, id: ?int, name: ?string) -> (\n"
+        "# namespace: where the object is, \"host\" when not given.\n"
+        "method Explain(kind: string, id: ?int, name: ?string, namespace: ?string) -> (\n"
         "  object: Object,\n"
         "  state: string,\n"
         "  rule: ?string,\n"
@@ -247,6 +271,19 @@ static CreatorDetail object_creator_detail(const Viewer *v, const IpcObject *o) 
         return creator_detail(v, o->uid, o->cuid);
 }
 
+/* A container's IPC is invisible to host users today (ipcs shows only their own
+ * namespace): the daemon shows it only to root, AdminGroup and the object's owner. */
+static bool viewer_may_see(const Viewer *v, const IpcNamespace *ns, uint32_t owner_uid,
+                           uint32_t creator_uid) {
+        if (!ns || ns->host || v->privileged)
+                return true;
+        return v->uid != (uid_t) -1 && (v->uid == owner_uid || v->uid == creator_uid);
+}
+
+static bool viewer_may_see_object(const Viewer *v, const IpcObject *o) {
+        return viewer_may_see(v, o->ns, o->uid, o->cuid);
+}
+
 /* JSON integers are signed 64-bit; the kernel's "unlimited" shmall is not. */
 static json_int_t clamp_json(uint64_t v) {
         return v > INT64_MAX ? INT64_MAX : (json_int_t) v;
@@ -275,6 +312,44 @@ static json_t *counts_to_json(const ScanResult *r,
         return all;
 }
 
+static json_t *limits_to_json(const IpcLimits *limits) {
+        json_t *a = json_array();
+
+        for (IpcLimit l = 0; a && l < _IPC_LIMIT_MAX; l++) {
+                /* The POSIX limits only where those kinds were read. */
+                if (l >= IPC_LIMIT_MQUEUES && limits->max[l] == 0)
+                        continue;
+                json_array_append_new(
+                        a, json_pack("{s:s, s:I, s:I, s:f}", "name", ipc_limit_to_string(l),
+                                     "used", clamp_json(limits->used[l]), "max",
+                                     clamp_json(limits->max[l]), "ratio",
+                                     limits->max[l] ? (double) limits->used[l] /
+                                                              (double) limits->max[l]
+                                                    : 0.0));
+        }
+        return a;
+}
+
+/* Names, counts and limit use per namespace: aggregates, like the metrics, for anyone. */
+static json_t *namespaces_to_json(const ScanResult *r) {
+        json_t *a = json_array();
+
+        for (size_t k = 0; a && r && k < r->n_namespaces; k++) {
+                const NamespaceResult *nr = &r->namespaces[k];
+
+                /* objects and orphans as found, like lastScan's; counts after removal. */
+                json_array_append_new(
+                        a, json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "name", nr->ns->name,
+                                     "inode", (json_int_t) nr->ns->inode, "startTime",
+                                     (json_int_t) (nr->ns->start_usec / 1000000), "objects",
+                                     (json_int_t) nr->n_objects, "orphans",
+                                     (json_int_t) nr->n_orphans,
+                                     "counts", counts_to_json(r, ((NamespaceResult *) nr)->counts),
+                                     "limits", limits_to_json(&nr->limits)));
+        }
+        return a;
+}
+
 static int method_get_status(Call *call, json_t *parameters, void *userdata) {
         Manager *m = userdata;
         const ScanResult *r = m->snapshot;
@@ -293,33 +368,20 @@ static int method_get_status(Call *call, json_t *parameters, void *userdata) {
             m->status_cache.reclaimed == reclaimed)
                 return call_reply_text(call, m->status_cache.text);
 
-        limits = json_array();
+        limits = r ? limits_to_json(&r->limits) : json_array();
         if (r) {
                 last = scan_result_summary_json(r);
                 if (last)
                         json_object_set_new(last, "counts",
                                             counts_to_json(r, ((ScanResult *) r)->counts));
-                for (IpcLimit l = 0; limits && l < _IPC_LIMIT_MAX; l++) {
-                        /* The POSIX limits only where those kinds were read. */
-                        if (l >= IPC_LIMIT_MQUEUES && r->limits.max[l] == 0)
-                                continue;
-                        json_array_append_new(
-                                limits,
-                                json_pack("{s:s, s:I, s:I, s:f}", "name", ipc_limit_to_string(l),
-                                          "used", clamp_json(r->limits.used[l]), "max",
-                                          clamp_json(r->limits.max[l]), "ratio",
-                                          r->limits.max[l] ? (double) r->limits.used[l] /
-                                                                     (double) r->limits.max[l]
-                                                           : 0.0));
-                }
         }
-        reply = json_pack("{s:s, s:I, s:b, s:I, s:b, s:o?, s:I, s:I, s:o}", "version",
+        reply = json_pack("{s:s, s:I, s:b, s:I, s:b, s:o?, s:I, s:I, s:o, s:o}", "version",
                           IPCREAP_VERSION, "startTime", (json_int_t) m->start_time, "dryRun",
                           m->policy->daemon.dry_run, "scanIntervalSec",
                           (json_int_t) m->policy->daemon.scan_interval_sec, "scanning", m->scanning,
                           "lastScan", last, "reapedTotal", (json_int_t) total,
                           "reclaimedBytesTotal", (json_int_t) reclaimed, "limits",
-                          limits ? limits : json_array());
+                          limits ? limits : json_array(), "namespaces", namespaces_to_json(r));
         if (!reply)
                 return -ENOMEM;
         text = json_dumps(reply, JSON_COMPACT);
@@ -339,6 +401,7 @@ typedef struct ListState {
         ScanResult *snapshot;
         IpcKind kind;      /* -1: any */
         ObjectState state; /* -1: any */
+        char *namespace;   /* NULL: any */
         bool more, started, first;
         ssize_t current; /* next object to send, -1 when done */
         int64_t now;
@@ -348,6 +411,7 @@ typedef struct ListState {
 static void list_state_free(void *p) {
         ListState *st = p;
         scan_result_unref(st->snapshot);
+        free(st->namespace);
         free(st);
 }
 
@@ -358,6 +422,11 @@ static ssize_t list_next(const ListState *st, size_t from) {
                 if (st->kind >= 0 && r->table.objects[i].kind != st->kind)
                         continue;
                 if (st->state >= 0 && r->info[i].verdict.state != st->state)
+                        continue;
+                if (st->namespace &&
+                    !streq(ipc_object_namespace_name(&r->table.objects[i]), st->namespace))
+                        continue;
+                if (!viewer_may_see_object(&st->viewer, &r->table.objects[i]))
                         continue;
                 return (ssize_t) i;
         }
@@ -441,12 +510,16 @@ static int list_stream(VarlinkBuffer *out, void *userdata) {
 
 static int method_list(Call *call, json_t *parameters, void *userdata) {
         Manager *m = userdata;
-        const char *kind = NULL, *state = NULL;
+        const char *kind = NULL, *state = NULL, *namespace = NULL;
         ListState *st;
 
         if (!m->snapshot)
                 return manager_wait_for_snapshot(m, call, method_list, parameters);
-        (void) json_unpack(parameters, "{s?s, s?s}", "kind", &kind, "state", &state);
+        (void) json_unpack(parameters, "{s?s, s?s, s?s}", "kind", &kind, "state", &state,
+                           "namespace", &namespace);
+        if (json_object_get(parameters, "namespace") &&
+            !json_is_null(json_object_get(parameters, "namespace")) && !namespace)
+                return call_error_invalid_parameter(call, "namespace");
         st = calloc(1, sizeof(ListState));
         if (!st)
                 return -ENOMEM;
@@ -464,14 +537,20 @@ static int method_list(Call *call, json_t *parameters, void *userdata) {
                 list_state_free(st);
                 return call_error_invalid_parameter(call, "state");
         }
+        if (namespace && !(st->namespace = strdup(namespace))) {
+                list_state_free(st);
+                return -ENOMEM;
+        }
         return call_stream(call, list_stream, st, list_state_free);
 }
 
-/* A System V object by id, a POSIX one by its name (a semaphore's without "sem."). */
-static ssize_t find_object(const ScanResult *r, IpcKind kind, int id, const char *name) {
+/* A System V object by id, a POSIX one by its name (a semaphore's without "sem."), in the
+ * namespace of that name. */
+static ssize_t find_object(const ScanResult *r, IpcKind kind, int id, const char *name,
+                           const char *namespace) {
         for (size_t i = 0; r && i < r->table.n; i++) {
                 const IpcObject *o = &r->table.objects[i];
-                if (o->kind != kind)
+                if (o->kind != kind || !streq(ipc_object_namespace_name(o), namespace))
                         continue;
                 if (!ipc_kind_is_posix(kind)) {
                         if (o->id == id)
@@ -498,7 +577,7 @@ static int method_explain(Call *call, json_t *parameters, void *userdata) {
         Manager *m = userdata;
         const ScanResult *r = m->snapshot;
         _cleanup_strv_free_ char **reasons = NULL;
-        const char *kind_name, *name = NULL;
+        const char *kind_name, *name = NULL, *namespace = NULL;
         json_int_t id = -1;
         json_t *rules, *reply;
         const IpcObject *o;
@@ -512,12 +591,18 @@ static int method_explain(Call *call, json_t *parameters, void *userdata) {
         if (json_unpack(parameters, "{s:s, s?I, s?s}", "kind", &kind_name, "id", &id, "name",
                         &name) < 0)
                 return call_error_invalid_parameter(call, "kind");
+        if (json_unpack(parameters, "{s?s}", "namespace", &namespace) < 0)
+                return call_error_invalid_parameter(call, "namespace");
         kind = ipc_kind_from_string(kind_name);
         if (kind < 0)
                 return call_error_invalid_parameter(call, "kind");
         if (ipc_kind_is_posix(kind) ? !name : (id < 0 || id > INT32_MAX))
                 return call_error_invalid_parameter(call, ipc_kind_is_posix(kind) ? "name" : "id");
-        i = find_object(r, kind, (int) id, name);
+        viewer = call_viewer(m, call);
+        i = find_object(r, kind, (int) id, name, namespace ? namespace : IPC_NAMESPACE_HOST);
+        /* One the caller may not see is, to them, not there. */
+        if (i >= 0 && !viewer_may_see_object(&viewer, &r->table.objects[i]))
+                i = -1;
         if (i < 0)
                 return call_error(call, VARLINK_ERROR_NO_SUCH_OBJECT,
                                   ipc_kind_is_posix(kind)
@@ -525,7 +610,6 @@ static int method_explain(Call *call, json_t *parameters, void *userdata) {
                                           : json_pack("{s:s, s:I}", "kind", kind_name, "id", id));
         o = &r->table.objects[i];
         info = &r->info[i];
-        viewer = call_viewer(m, call);
 
         rules = json_array();
         if (!rules)
@@ -574,15 +658,16 @@ static int method_history(Call *call, json_t *parameters, void *userdata) {
                 return call_error_invalid_parameter(call, "limit");
         }
         tracker_lock(&m->tracker);
-        n = m->tracker.n_history;
-        if (limit >= 0 && (size_t) limit < n)
-                n = (size_t) limit;
-        for (size_t i = 0; i < n; i++) {
+        n = 0;
+        for (size_t i = 0; i < m->tracker.n_history && (limit < 0 || n < (size_t) limit); i++) {
                 const RemovalEvent *ev = tracker_history_get(&m->tracker, i);
                 /* The event keeps the owner, not the creator uid, of the removed object. */
+                if (!viewer_may_see(&viewer, ev->ns, ev->owner_uid, ev->owner_uid))
+                        continue;
                 json_array_append_new(
                         events, removal_event_to_json_detail(
                                         ev, creator_detail(&viewer, ev->owner_uid, ev->owner_uid)));
+                n++;
         }
         tracker_unlock(&m->tracker);
         return call_reply(call, json_pack("{s:o}", "events", events));
@@ -688,9 +773,10 @@ static int method_simulate(Call *call, json_t *parameters, void *userdata) {
                         continue;
                 json_array_append_new(
                         changes,
-                        json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:o, s:o}", "kind",
+                        json_pack("{s:s, s:i, s:I, s:s, s:I, s:I, s:I, s:o, s:o}", "kind",
                                   ipc_kind_to_string(o->kind), "id", o->id, "key",
-                                  key_to_json(o->key), "ownerUid", (json_int_t) o->uid, "size",
+                                  key_to_json(o->key), "namespace", ipc_object_namespace_name(o),
+                                  "ownerUid", (json_int_t) o->uid, "size",
                                   (json_int_t) o->size, "idleSec",
                                   (json_int_t) ipc_object_idle_sec(o, ctx.now), "current",
                                   judgement_to_json(&info->verdict, r->policy, o, ctx.now, false),

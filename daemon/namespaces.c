@@ -342,7 +342,7 @@ int namespaces_discover(const KindSources *host_src, bool all, NamespaceSet *ret
         _cleanup_free_ Holder *holders = NULL;
         _cleanup_free_ char *own_cgroup = NULL;
         _cleanup_closedir_ DIR *d = NULL;
-        size_t n_holders = 0, allocated = 0;
+        size_t n_holders = 0, allocated = 0, capacity = 1;
         uint64_t own = own_inode(host_src->procfs);
         struct dirent *de;
         int64_t btime = 0;
@@ -423,14 +423,15 @@ int namespaces_discover(const KindSources *host_src, bool all, NamespaceSet *ret
         for (size_t i = 0, j; i < n_holders; i = j) {
                 for (j = i; j < n_holders && holders[j].inode == holders[i].inode; j++)
                         ;
-                if (s.n % 16 == 0) {
-                        NamespaceHandle *p = reallocarray(s.handles, s.n + 16,
+                if (s.n == capacity) {
+                        NamespaceHandle *p = reallocarray(s.handles, capacity * 2,
                                                           sizeof(NamespaceHandle));
                         if (!p) {
                                 namespace_set_done(&s);
                                 return -ENOMEM;
                         }
                         s.handles = p;
+                        capacity *= 2;
                 }
                 r = open_namespace(&s, proc_fd, holders + i, j - i, own_cgroup, btime, hz);
                 if (r < 0) {

@@ -247,13 +247,17 @@ int posixipc_set_users(IpcObject *o, const FileUsers *u) {
 int posixipc_read_users(const KindSources *src, bool hidepid, FileUsers *ret) {
         uint64_t devs[2] = { posixipc_device(src->shm_dir), posixipc_device(src->mqueue_dir) };
         size_t n = 0;
-        int r;
 
         if (devs[0])
                 n++;
         if (devs[1] && devs[1] != devs[0])
                 devs[n++] = devs[1];
-        r = file_users_read(src->procfs, devs, n, ret);
+        return posixipc_read_users_of(src->procfs, devs, n, hidepid, ret);
+}
+
+int posixipc_read_users_of(const char *procfs, const uint64_t *devs, size_t n, bool hidepid,
+                           FileUsers *ret) {
+        int r = file_users_read(procfs, devs, n, ret);
         if (r < 0)
                 return r;
         if (hidepid && !sysvipc_has_cap_sys_ptrace()) {
@@ -294,5 +298,5 @@ void posixipc_read_limits(const KindSources *src, const ObjectTable *t, unsigned
 
 uint64_t posixipc_device(const char *dir) {
         struct stat st;
-        return stat(dir, &st) >= 0 ? (uint64_t) st.st_dev : 0;
+        return dir && stat(dir, &st) >= 0 ? (uint64_t) st.st_dev : 0;
 }

@@ -37,6 +37,9 @@ int posixipc_set_users(IpcObject *o, const FileUsers *u);
 /* One walk for the users of files on the POSIX mounts of src. Under a /proc mounted with
  * hidepid= without CAP_SYS_PTRACE every file is uncertain. */
 int posixipc_read_users(const KindSources *src, bool hidepid, FileUsers *ret);
+/* The same for the files on any of devs[0..n) (the POSIX mounts of every namespace). */
+int posixipc_read_users_of(const char *procfs, const uint64_t *devs, size_t n, bool hidepid,
+                           FileUsers *ret);
 
 /* The POSIX limits of the kinds read: queues against fs.mqueue.queues_max (PROCFS/sys), and
  * the bytes used of the /dev/shm filesystem against its size. */

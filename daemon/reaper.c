@@ -134,7 +134,7 @@ static int real_owner_has_processes(uint32_t uid, void *userdata) {
         return k->cache_valid ? process_uid_has_processes(&k->cache, uid) : -EAGAIN;
 }
 
-int real_kernel_new(const KindSources *src, RealKernel **ret) {
+int real_kernel_new(const KindSources *src, uint64_t ns_inode, RealKernel **ret) {
         RealKernel *k = calloc(1, sizeof(RealKernel));
 
         if (!k || !(k->procfs = strdup(src->procfs))) {
@@ -145,7 +145,7 @@ int real_kernel_new(const KindSources *src, RealKernel **ret) {
         k->src.procfs = k->procfs;
         k->waiters_error = 1;
         k->users_error = 1;
-        k->ns_inode = sysvipc_namespace_inode(src->procfs);
+        k->ns_inode = ns_inode ? ns_inode : sysvipc_namespace_inode(src->procfs);
         k->ops = (ReaperKernel){
                 .stat = real_stat,
                 .set_mode = real_set_mode,
@@ -403,80 +403,115 @@ void reaper_remove_batch(const ReaperKernel *k, const Policy *p, int64_t now, Re
 
 /* ---- after a crash ---- */
 
-int reaper_recover(const ReaperKernel *k, Tracker *t) {
+/* One intent settled against the kernel: its outcome, or a negative errno to try later. */
+static int recover_one(const ReaperKernel *k, RemovalIntent *in, RemovalOutcome *ret,
+                       size_t *restored) {
+        IpcObject probe = removal_intent_object(in), now = { 0 };
+        int r;
+
+        if (!k) {
+                *ret = REMOVAL_OUTCOME_KEPT;
+                return 0;
+        }
+        r = k->stat(&probe, &now, k->userdata);
+        if (!now.ns)
+                now.ns = ipc_namespace_ref(probe.ns);
+        if (r == -EINVAL || r == -EIDRM || r == -ENOENT ||
+            (r >= 0 && !ipc_object_same_object(&probe, &now))) {
+                /* Gone. If the daemon had fenced it, it removed it right before it
+                 * stopped (its owner removing it in those milliseconds is the one case
+                 * miscounted); if not, it went some other way and is no removal of
+                 * the daemon's. */
+                *ret = in->fenced ? REMOVAL_OUTCOME_REMOVED : REMOVAL_OUTCOME_KEPT;
+                ipc_object_done(&now);
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r,
+                                       "Failed to re-read %s %d after a restart, trying again at "
+                                       "the next pass: %m",
+                                       ipc_kind_to_string(in->kind), in->id);
+        *ret = REMOVAL_OUTCOME_KEPT;
+        if ((now.mode & 0777) == 0 && (in->mode & 0777) != 0) {
+                int64_t ctime;
+                r = k->set_mode(&probe, -1, 0, in->mode & 0777, &ctime, k->userdata);
+                if (r < 0 && r != -EINVAL && r != -EIDRM && r != -ENOENT && r != -ESTALE) {
+                        ipc_object_done(&now);
+                        return log_error_errno(r,
+                                               "Failed to give %s %d its mode %04o back, trying "
+                                               "again at the next pass: %m",
+                                               ipc_kind_to_string(in->kind), in->id,
+                                               in->mode & 0777);
+                }
+                (*restored)++;
+                log_notice("Gave %s %d (namespace %s) its mode %04o back: the daemon had fenced "
+                           "it before it stopped.",
+                           ipc_kind_to_string(in->kind), in->id, ipc_object_namespace_name(&probe),
+                           in->mode & 0777);
+        }
+        ipc_object_done(&now);
+        return 0;
+}
+
+int reaper_recover(const ReaperKernel *k, Tracker *t,
+                   bool (*select)(const RemovalIntent *in, void *userdata), void *userdata) {
         RemovalLog *log = t->removal_log;
-        RemovalOutcome *outcomes;
-        size_t restored = 0, removed = 0;
+        _cleanup_free_ RemovalOutcome *outcomes = NULL;
+        _cleanup_free_ RemovalIntent *picked = NULL;
+        _cleanup_free_ size_t *index = NULL;
+        size_t restored = 0, removed = 0, n = 0, kept = 0;
         int r;
 
         if (!log || log->n_unfinished == 0)
                 return 0;
         outcomes = calloc(log->n_unfinished, sizeof(RemovalOutcome));
-        if (!outcomes)
+        picked = calloc(log->n_unfinished, sizeof(RemovalIntent));
+        index = calloc(log->n_unfinished, sizeof(size_t));
+        if (!outcomes || !picked || !index)
                 return log_oom();
         for (size_t i = 0; i < log->n_unfinished; i++) {
                 RemovalIntent *in = &log->unfinished[i];
-                IpcObject probe = removal_intent_object(in), now = { 0 };
 
-                r = k->stat(&probe, &now, k->userdata);
-                if (!now.ns)
-                        now.ns = ipc_namespace_ref(probe.ns);
-                if (r == -EINVAL || r == -EIDRM || r == -ENOENT ||
-                    (r >= 0 && !ipc_object_same_object(&probe, &now))) {
-                        /* Gone. If the daemon had fenced it, it removed it right before it
-                         * stopped (its owner removing it in those milliseconds is the one case
-                         * miscounted); if not, it went some other way and is no removal of
-                         * the daemon's. */
-                        outcomes[i] = in->fenced ? REMOVAL_OUTCOME_REMOVED : REMOVAL_OUTCOME_KEPT;
-                        ipc_object_done(&now);
+                if (select && !select(in, userdata))
                         continue;
-                }
-                if (r < 0) {
-                        free(outcomes);
-                        return log_error_errno(r,
-                                               "Failed to re-read %s %d after a restart, "
-                                               "trying again at the next pass: %m",
-                                               ipc_kind_to_string(in->kind), in->id);
-                }
-                outcomes[i] = REMOVAL_OUTCOME_KEPT;
-                if ((now.mode & 0777) == 0 && (in->mode & 0777) != 0) {
-                        int64_t ctime;
-                        r = k->set_mode(&probe, -1, 0, in->mode & 0777, &ctime, k->userdata);
-                        if (r < 0 && r != -EINVAL && r != -EIDRM && r != -ENOENT && r != -ESTALE) {
-                                ipc_object_done(&now);
-                                free(outcomes);
-                                return log_error_errno(r,
-                                                       "Failed to give %s %d its mode %04o "
-                                                       "back, trying again at the next pass: %m",
-                                                       ipc_kind_to_string(in->kind), in->id,
-                                                       in->mode & 0777);
-                        }
-                        restored++;
-                        log_notice("Gave %s %d its mode %04o back: the daemon had fenced it "
-                                   "before it stopped.",
-                                   ipc_kind_to_string(in->kind), in->id, in->mode & 0777);
-                }
-                ipc_object_done(&now);
+                r = recover_one(k, in, &outcomes[n], &restored);
+                if (r < 0)
+                        return r;
+                index[n] = i;
+                picked[n++] = *in; /* a shallow copy, for writing the outcomes */
         }
-
-        r = removal_log_write_outcomes(log, log->unfinished, outcomes, log->n_unfinished);
-        if (r < 0) {
-                free(outcomes);
+        if (n == 0)
+                return 0;
+        r = removal_log_write_outcomes(log, picked, outcomes, n);
+        if (r < 0)
                 return r;
-        }
-        for (size_t i = 0; i < log->n_unfinished; i++) {
+        for (size_t i = 0; i < n; i++) {
+                RemovalIntent *in = &log->unfinished[index[i]];
                 if (outcomes[i] == REMOVAL_OUTCOME_REMOVED) {
                         removed++;
-                        if (tracker_record_removal(t, &log->unfinished[i].event) < 0)
+                        if (tracker_record_removal(t, &in->event) < 0)
                                 log_oom();
                 }
-                removal_intent_done(&log->unfinished[i]);
+                removal_intent_done(in);
+                in->seq = 0; /* settled: leaves the list below */
         }
-        free(outcomes);
-        log->n_unfinished = 0;
+        for (size_t i = 0, j = 0; i < log->n_unfinished; i++) {
+                /* index[] is ascending: the settled ones are exactly those. */
+                if (j < n && index[j] == i) {
+                        j++;
+                        continue;
+                }
+                log->unfinished[kept++] = log->unfinished[i];
+        }
+        log->n_unfinished = kept;
         t->dirty = true;
-        log_info("Settled the removals under way at the last stop: %zu removed, %zu given "
-                 "their mode back.",
-                 removed, restored);
+        if (k)
+                log_info("Settled the removals under way at the last stop: %zu removed, %zu "
+                         "given their mode back.",
+                         removed, restored);
+        else
+                log_notice("%zu removal%s under way at the last stop were in a namespace that "
+                           "is gone: their objects went with it.",
+                           n, n == 1 ? "" : "s");
         return 0;
 }

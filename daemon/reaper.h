@@ -50,7 +50,8 @@ typedef struct ReaperKernel {
 
 /* The real kernel, with processes read from src->procfs. */
 typedef struct RealKernel RealKernel;
-int real_kernel_new(const KindSources *src, RealKernel **ret);
+/* ns_inode: the namespace the calling thread is in (0: read it from /proc). */
+int real_kernel_new(const KindSources *src, uint64_t ns_inode, RealKernel **ret);
 RealKernel *real_kernel_free(RealKernel *k);
 const ReaperKernel *real_kernel_ops(RealKernel *k);
 
@@ -76,8 +77,11 @@ typedef struct ReapCandidate {
 void reaper_remove_batch(const ReaperKernel *k, const Policy *p, int64_t now, ReapCandidate *c,
                          size_t n, RemovalLog *log, const RemovalIntent *intents);
 
-/* Settles the removal log's unfinished intents after a crash: an object still there gets
- * its mode back if the daemon had fenced it, one that is gone is recorded as removed. */
-int reaper_recover(const ReaperKernel *k, Tracker *t);
+/* Settles the removal log's unfinished intents after a crash, those that select() picks (all
+ * when it is NULL): an object still there gets its mode back if the daemon had fenced it,
+ * one that is gone is recorded as removed. k NULL: their namespace is gone, and their
+ * objects with it; nothing says the daemon removed them, so they are settled as kept. */
+int reaper_recover(const ReaperKernel *k, Tracker *t,
+                   bool (*select)(const RemovalIntent *in, void *userdata), void *userdata);
 
 const char *reap_outcome_to_string(ReapOutcome o);

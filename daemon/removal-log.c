@@ -44,6 +44,7 @@ IpcObject removal_intent_object(const RemovalIntent *i) {
                 .name = i->name,
                 .dev = i->dev,
                 .ino = i->ino,
+                .ns = i->event.ns,
         };
 }
 

@@ -51,7 +51,8 @@ typedef struct RemovalLog {
 } RemovalLog;
 
 void removal_intent_done(RemovalIntent *i);
-/* The object the intent is about, as a probe for re-reading it (borrows the name). */
+/* The object the intent is about, as a probe for re-reading it (borrows the name and the
+ * namespace). */
 IpcObject removal_intent_object(const RemovalIntent *i);
 
 /* Opens (creating) DIR/removals.log and replays it into t: the removals of entries after

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "journal.h"
+#include "namespaces.h"
 #include "log.h"
 #include "macro.h"
 #include "posixipc.h"
@@ -62,6 +63,8 @@ static RemovalEvent removal_event(const IpcObject *o, const Rule *rule, uint64_t
         };
         if (ipc_kind_is_posix(o->kind))
                 ev.name = strdup(ipc_object_display_name(o));
+        if (!ipc_object_in_host_namespace(o))
+                ev.ns = ipc_namespace_ref(o->ns);
         if (creator_copy(&ev.creator, creator) < 0)
                 ev.creator = (Creator){ 0 };
         return ev;
@@ -73,7 +76,6 @@ static RemovalEvent removal_event(const IpcObject *o, const Rule *rule, uint64_t
 static void judge_queue_waiters(ScanResult *res, ProcessCache *cache, const ScanOptions *opt,
                                 const EvaluationContext *ctx) {
         QueueWaiters w;
-        uint64_t ns;
         size_t candidates = 0;
         int r;
 
@@ -90,14 +92,15 @@ static void judge_queue_waiters(ScanResult *res, ProcessCache *cache, const Scan
                                   "Failed to look for threads blocked on queues, keeping %zu "
                                   "queue%s: %m",
                                   candidates, candidates == 1 ? "" : "s");
-        ns = sysvipc_namespace_inode(opt->procfs);
         for (size_t i = 0; i < res->table.n; i++) {
                 IpcObject *o = &res->table.objects[i];
                 ObjectInfo *info = &res->info[i];
 
                 if (o->kind != IPC_KIND_MSG || info->verdict.state != OBJECT_ORPHAN)
                         continue;
-                int k = r < 0 ? r : sysvipc_set_queue_waiters(o, &w, ns);
+                /* A waiter counts only in the queue's own namespace: the same msqid in
+                 * another is another queue. */
+                int k = r < 0 ? r : sysvipc_set_queue_waiters(o, &w, o->ns ? o->ns->inode : 0);
                 if (k < 0 && !o->waiters_unknown)
                         o->waiters_unknown = strdup(r < 0 ? "cannot walk the threads in /proc"
                                                           : "out of memory");
@@ -117,10 +120,11 @@ static void judge_queue_waiters(ScanResult *res, ProcessCache *cache, const Scan
 
 /* POSIX objects that would otherwise be orphans: one walk of every process's maps and fd
  * finds those mapped or held open, and they are judged again. No candidate, no walk. */
-static void judge_file_users(ScanResult *res, ProcessCache *cache, const KindSources *src,
+static void judge_file_users(ScanResult *res, ProcessCache *cache, const NamespaceSet *set,
                              const EvaluationContext *ctx) {
+        _cleanup_free_ uint64_t *devs = calloc(2 * set->n + 1, sizeof(uint64_t));
         FileUsers u;
-        size_t candidates = 0;
+        size_t candidates = 0, n_devs = 0;
         int r;
 
         for (size_t i = 0; i < res->table.n; i++)
@@ -130,7 +134,22 @@ static void judge_file_users(ScanResult *res, ProcessCache *cache, const KindSou
         if (candidates == 0)
                 return;
 
-        r = posixipc_read_users(src, cache->hidepid, &u);
+        if (!devs) {
+                log_oom();
+                r = -ENOMEM;
+        } else {
+                /* One walk for the POSIX mounts of every namespace: the processes of a
+                 * container are in the host's /proc like any other. */
+                for (size_t k = 0; k < set->n; k++) {
+                        const NamespaceHandle *h = &set->handles[k];
+                        if (h->src.shm_dir && h->shm_dev)
+                                devs[n_devs++] = h->shm_dev;
+                        if (h->src.mqueue_dir && h->mqueue_dev && h->mqueue_dev != h->shm_dev)
+                                devs[n_devs++] = h->mqueue_dev;
+                }
+                r = posixipc_read_users_of(set->handles[0].src.procfs, devs, n_devs,
+                                           cache->hidepid, &u);
+        }
         if (r < 0)
                 log_warning_errno(r,
                                   "Failed to look for processes using POSIX objects, keeping "
@@ -252,7 +271,7 @@ static void settle_batch(ScanResult *res, Tracker *tracker, const size_t *which,
 }
 
 /* Removes the orphans which[0..n) of reap rules, in batches: intents written durably, then
- * fence, one grace period, re-check, removal, outcomes. */
+ * fence, one grace period, re-check, removal, outcomes. Runs in the orphans' namespace. */
 static void reap_orphans(ScanResult *res, Tracker *tracker, const ReaperKernel *kernel,
                          const size_t *which, size_t n, bool *gone) {
         _cleanup_free_ RemovalIntent *intents = NULL;
@@ -317,15 +336,130 @@ static void reap_orphans(ScanResult *res, Tracker *tracker, const ReaperKernel *
         }
 }
 
+/* The work of a pass that must happen inside one namespace, on its thread (namespace.h). */
+typedef struct NamespaceWork {
+        ScanResult *res;
+        Tracker *tracker;
+        const ScanOptions *opt;
+        const NamespaceHandle *h;
+        NamespaceResult *nr;
+        /* Its objects: res->table.objects[first, first + n). */
+        size_t first, n;
+        /* Its orphans to remove, and the pass's removed marks. */
+        const size_t *which;
+        size_t n_which;
+        bool *gone;
+} NamespaceWork;
+
+/* The kernel the reaper acts through: the test's, or the real one of this thread's
+ * namespace. */
+static int namespace_kernel(const NamespaceWork *w, RealKernel **real, const ReaperKernel **ret) {
+        int r;
+
+        if (w->opt->kernel) {
+                *ret = w->opt->kernel;
+                return 0;
+        }
+        r = real_kernel_new(&w->h->src, w->h->ns->inode, real);
+        if (r < 0)
+                return r;
+        *ret = real_kernel_ops(*real);
+        return 0;
+}
+
+static bool intent_in_namespace(const RemovalIntent *in, void *userdata) {
+        const NamespaceHandle *h = userdata;
+        return ipc_namespace_same(in->event.ns, h->ns);
+}
+
+static bool intent_namespace_gone(const RemovalIntent *in, void *userdata) {
+        return !namespace_set_find(userdata, in->event.ns);
+}
+
+/* Settles what the daemon was removing here when it stopped, then reads every kind. */
+static int namespace_read(void *userdata) {
+        NamespaceWork *w = userdata;
+        ObjectTable *t = &w->res->table;
+        RealKernel *real = NULL;
+        const ReaperKernel *kernel;
+        int r;
+
+        if (w->tracker->removal_log && w->tracker->removal_log->n_unfinished > 0 &&
+            namespace_kernel(w, &real, &kernel) >= 0) {
+                (void) reaper_recover(kernel, w->tracker, intent_in_namespace, (void *) w->h);
+                real_kernel_free(real);
+        }
+
+        w->first = t->n;
+        for (IpcKind k = 0; k < _IPC_KIND_MAX; k++) {
+                const KindOps *ops = kind_ops(k);
+
+                if (!ops)
+                        continue;
+                if (ipc_kind_is_posix(k) &&
+                    !(k == IPC_KIND_POSIX_MQ ? w->h->src.mqueue_dir : w->h->src.shm_dir))
+                        continue; /* No such mount of its own. */
+                r = ops->read_all(&w->h->src, t);
+                if (r == -ENOENT && ipc_kind_is_posix(k))
+                        continue; /* No such mount here. */
+                if (r < 0) {
+                        /* Drop what was read of it: a namespace is shown whole or not at all. */
+                        for (size_t i = w->first; i < t->n; i++)
+                                ipc_object_done(&t->objects[i]);
+                        t->n = w->first;
+                        return r;
+                }
+                w->nr->kinds_read |= 1u << k;
+        }
+        w->n = t->n - w->first;
+        for (size_t i = w->first; i < t->n; i++)
+                t->objects[i].ns = ipc_namespace_ref(w->h->ns);
+        return 0;
+}
+
+/* Removes its orphans (the re-check and the removal act on the namespace that was read:
+ * its descriptor has been held since), then reads its limits. */
+static int namespace_reap(void *userdata) {
+        NamespaceWork *w = userdata;
+        RealKernel *real = NULL;
+        const ReaperKernel *kernel;
+        int r;
+
+        if (w->n_which > 0) {
+                r = namespace_kernel(w, &real, &kernel);
+                if (r < 0) {
+                        log_warning_errno(r, "Keeping %zu orphan%s in namespace %s: %m",
+                                          w->n_which, w->n_which == 1 ? "" : "s",
+                                          w->h->ns->name);
+                        w->res->failed += w->n_which;
+                } else
+                        reap_orphans(w->res, w->tracker, kernel, w->which, w->n_which, w->gone);
+                real_kernel_free(real);
+        }
+        return 0;
+}
+
+static int namespace_limits(void *userdata) {
+        NamespaceWork *w = userdata;
+        ObjectTable view = {
+                .objects = w->res->table.objects + w->first,
+                .n = w->n,
+        };
+
+        sysvipc_read_limits(w->h->src.procfs, &view, &w->nr->limits);
+        posixipc_read_limits(&w->h->src, &view, w->nr->kinds_read, &w->nr->limits);
+        return 0;
+}
+
 int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResult *ret) {
         ScanResult res = { .policy = policy_ref(policy), .dry_run = opt->dry_run };
         ProcessCache cache;
         EvaluationContext ctx;
+        NamespaceSet set = { 0 };
+        _cleanup_free_ NamespaceWork *work = NULL;
         uint64_t start = now_usec(CLOCK_MONOTONIC);
         size_t kept = 0, n_which = 0, *which = NULL;
         bool *gone = NULL;
-        RealKernel *real = NULL;
-        const ReaperKernel *kernel = opt->kernel;
         const KindSources src = {
                 .procfs = opt->procfs,
                 .shm_dir = opt->shm_dir ? opt->shm_dir : "/dev/shm",
@@ -334,29 +468,50 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
         int r;
 
         res.time = (int64_t) (now_usec(CLOCK_REALTIME) / 1000000);
-        if (!kernel) {
-                r = real_kernel_new(&src, &real);
-                if (r < 0)
-                        goto fail_early;
-                kernel = real_kernel_ops(real);
+        r = namespaces_discover(&src, policy->daemon.scan_namespaces == SCAN_NAMESPACES_ALL, &set);
+        if (r < 0)
+                goto fail_early;
+        work = calloc(set.n, sizeof(NamespaceWork));
+        res.namespaces = calloc(set.n, sizeof(NamespaceResult));
+        if (!work || !res.namespaces) {
+                r = log_oom();
+                goto fail_early;
         }
-        /* Objects the daemon was removing when it stopped: given back or recorded first. */
-        (void) reaper_recover(kernel, tracker);
 
         r = process_cache_init(&cache, opt->procfs);
         if (r < 0)
                 goto fail_early;
-        for (IpcKind k = 0; k < _IPC_KIND_MAX; k++) {
-                const KindOps *ops = kind_ops(k);
-                if (!ops)
+        for (size_t k = 0; k < set.n; k++) {
+                NamespaceResult *nr = &res.namespaces[res.n_namespaces];
+
+                work[k] = (NamespaceWork){
+                        .res = &res,
+                        .tracker = tracker,
+                        .opt = opt,
+                        .h = &set.handles[k],
+                        .nr = nr,
+                };
+                *nr = (NamespaceResult){ .ns = ipc_namespace_ref(set.handles[k].ns) };
+                r = namespace_run(&set.handles[k], namespace_read, &work[k]);
+                if (r < 0 && k == 0)
+                        goto fail; /* The host's own tables: the pass fails. */
+                if (r < 0) {
+                        /* Gone, or not ours to enter: skipped, its objects with it. */
+                        log_debug_errno(r, "Skipping IPC namespace %s (pid " PID_FMT "): %m",
+                                        set.handles[k].ns->name, set.handles[k].holder);
+                        ipc_namespace_unref(nr->ns);
+                        work[k].nr = NULL;
                         continue;
-                r = ops->read_all(&src, &res.table);
-                if (r == -ENOENT && ipc_kind_is_posix(k))
-                        continue; /* No such mount here. */
-                if (r < 0)
-                        goto fail;
-                res.kinds_read |= 1u << k;
+                }
+                res.n_namespaces++;
         }
+        for (size_t k = 0; k < res.n_namespaces; k++)
+                res.kinds_read |= res.namespaces[k].kinds_read;
+        /* Removals under way at the last stop in a namespace that no longer exists (none has
+         * its identity): their objects went with it. Only with every namespace looked for. */
+        if (policy->daemon.scan_namespaces == SCAN_NAMESPACES_ALL && tracker->removal_log &&
+            tracker->removal_log->n_unfinished > 0)
+                (void) reaper_recover(NULL, tracker, intent_namespace_gone, &set);
 
         res.info = calloc(MAX(res.table.n, (size_t) 1), sizeof(ObjectInfo));
         gone = calloc(MAX(res.table.n, (size_t) 1), sizeof(bool));
@@ -396,7 +551,7 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
         res.n_objects = res.table.n;
         tracker_end_pass(tracker);
         judge_queue_waiters(&res, &cache, opt, &ctx);
-        judge_file_users(&res, &cache, &src, &ctx);
+        judge_file_users(&res, &cache, &set, &ctx);
         for (size_t i = 0; i < res.table.n; i++)
                 if (res.info[i].verdict.state == OBJECT_ORPHAN)
                         res.n_orphans++;
@@ -406,53 +561,86 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
                 r = log_oom();
                 goto fail;
         }
-        for (size_t i = 0; i < res.table.n; i++) {
-                const Rule *rule;
-                uint64_t max = policy->daemon.max_reaps_per_scan;
+        /* Objects are in the table by namespace, in the order of work[]: so are the orphans
+         * picked here, and each namespace removes its own run of them. */
+        for (size_t k = 0; k < set.n; k++) {
+                NamespaceWork *w = &work[k];
 
-                if (res.info[i].verdict.state != OBJECT_ORPHAN)
+                if (!w->nr)
                         continue;
-                rule = &policy->rules[res.info[i].verdict.rule];
-                if (rule->action == RULE_ACTION_REPORT) {
-                        announce_orphan(&res, tracker, opt, i, REMOVAL_REPORTED);
-                        continue;
+                w->which = which + n_which;
+                w->gone = gone;
+                for (size_t i = w->first; i < w->first + w->n; i++) {
+                        const Rule *rule;
+                        uint64_t max = policy->daemon.max_reaps_per_scan;
+
+                        if (res.info[i].verdict.state != OBJECT_ORPHAN)
+                                continue;
+                        w->nr->n_orphans++;
+                        rule = &policy->rules[res.info[i].verdict.rule];
+                        if (rule->action == RULE_ACTION_REPORT) {
+                                announce_orphan(&res, tracker, opt, i, REMOVAL_REPORTED);
+                                continue;
+                        }
+                        if (max > 0 && n_which + res.would_reap >= max) {
+                                res.deferred++;
+                                continue;
+                        }
+                        if (res.dry_run) {
+                                res.would_reap++;
+                                announce_orphan(&res, tracker, opt, i, REMOVAL_DRY_RUN);
+                                continue;
+                        }
+                        which[n_which++] = i;
+                        w->n_which++;
                 }
-                if (max > 0 && n_which + res.would_reap >= max) {
-                        res.deferred++;
-                        continue;
+                w->nr->n_objects = w->n;
+                if (w->n_which > 0 &&
+                    (r = namespace_run(w->h, namespace_reap, w)) < 0) {
+                        /* Could not enter it again (its descriptor is held: unlikely). */
+                        log_warning_errno(r, "Keeping %zu orphan%s in namespace %s: %m",
+                                          w->n_which, w->n_which == 1 ? "" : "s",
+                                          w->h->ns->name);
+                        res.failed += w->n_which;
                 }
-                if (res.dry_run) {
-                        res.would_reap++;
-                        announce_orphan(&res, tracker, opt, i, REMOVAL_DRY_RUN);
-                        continue;
-                }
-                which[n_which++] = i;
         }
-        reap_orphans(&res, tracker, kernel, which, n_which, gone);
         if (res.deferred > 0)
                 log_notice("%zu more orphan%s wait for the next pass (MaxReapsPerScan=%" PRIu64
                            ").",
                            res.deferred, res.deferred == 1 ? "" : "s",
                            policy->daemon.max_reaps_per_scan);
 
-        /* Removed objects leave the snapshot, so queries show what is there now. */
-        for (size_t i = 0; i < res.table.n; i++) {
-                if (gone[i]) {
-                        ipc_object_done(&res.table.objects[i]);
-                        creator_done(&res.info[i].creator);
+        /* Removed objects leave the snapshot, so queries show what is there now. Each
+         * namespace's run of objects stays together, in order. */
+        for (size_t k = 0; k < set.n; k++) {
+                NamespaceWork *w = &work[k];
+                size_t first = kept;
+
+                if (!w->nr)
                         continue;
+                for (size_t i = w->first; i < w->first + w->n; i++) {
+                        if (gone[i]) {
+                                ipc_object_done(&res.table.objects[i]);
+                                creator_done(&res.info[i].creator);
+                                continue;
+                        }
+                        res.counts[res.table.objects[i].kind][res.info[i].verdict.state]++;
+                        w->nr->counts[res.table.objects[i].kind][res.info[i].verdict.state]++;
+                        res.table.objects[kept] = res.table.objects[i];
+                        res.info[kept++] = res.info[i];
                 }
-                res.counts[res.table.objects[i].kind][res.info[i].verdict.state]++;
-                res.table.objects[kept] = res.table.objects[i];
-                res.info[kept++] = res.info[i];
+                w->first = first;
+                w->n = kept - first;
         }
         res.table.n = kept;
-        sysvipc_read_limits(opt->procfs, &res.table, &res.limits);
-        posixipc_read_limits(&src, &res.table, res.kinds_read, &res.limits);
+        for (size_t k = 0; k < set.n; k++)
+                if (work[k].nr)
+                        (void) namespace_run(work[k].h, namespace_limits, &work[k]);
+        res.limits = res.namespaces[0].limits;
         free(gone);
         free(which);
-        real_kernel_free(real);
         process_cache_done(&cache);
+        namespace_set_done(&set);
         res.duration_usec = now_usec(CLOCK_MONOTONIC) - start;
         *ret = res;
         return 0;
@@ -462,7 +650,7 @@ fail:
         free(which);
         process_cache_done(&cache);
 fail_early:
-        real_kernel_free(real);
+        namespace_set_done(&set);
         scan_result_done(&res);
         return r;
 }

@@ -601,9 +601,16 @@ uint64_t sysvipc_namespace_inode(const char *procfs) {
         uint64_t inode;
         ssize_t l;
 
-        if (asprintf(&path, "%s/self/ns/ipc", procfs) < 0)
+        /* thread-self: a thread that entered another namespace is in that one. */
+        if (asprintf(&path, "%s/thread-self/ns/ipc", procfs) < 0)
                 return 0;
         l = readlink(path, link, sizeof(link) - 1);
+        if (l < 0) {
+                free(path);
+                if (asprintf(&path, "%s/self/ns/ipc", procfs) < 0)
+                        return 0;
+                l = readlink(path, link, sizeof(link) - 1);
+        }
         if (l < 0)
                 return 0;
         link[l] = 0;

@@ -70,7 +70,7 @@ static void methods_without_parameters_take_none(void **state) {
 
 static void optional_parameters_are_marked_by_a_question_mark(void **state) {
         ASSERT_PARAMS(VARLINK_INTERFACE ".List", { "kind", PARAM_STRING, false },
-                      { "state", PARAM_STRING, false });
+                      { "state", PARAM_STRING, false }, { "namespace", PARAM_STRING, false });
         ASSERT_PARAMS(VARLINK_INTERFACE ".History", { "limit", PARAM_INT, false });
         ASSERT_PARAMS(VARLINK_INTERFACE ".Scan", { "dryRun", PARAM_BOOL, false });
 }
@@ -78,7 +78,8 @@ static void optional_parameters_are_marked_by_a_question_mark(void **state) {
 static void required_parameters_have_their_types(void **state) {
         /* A System V object by id, a POSIX one by name. */
         ASSERT_PARAMS(VARLINK_INTERFACE ".Explain", { "kind", PARAM_STRING, true },
-                      { "id", PARAM_INT, false }, { "name", PARAM_STRING, false });
+                      { "id", PARAM_INT, false }, { "name", PARAM_STRING, false },
+                      { "namespace", PARAM_STRING, false });
         ASSERT_PARAMS(VARLINK_INTERFACE ".Simulate", { "config", PARAM_STRING, true });
         ASSERT_PARAMS(VARLINK_SERVICE_INTERFACE ".GetInterfaceDescription",
                       { "interface", PARAM_STRING, true });

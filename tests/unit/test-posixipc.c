@@ -211,7 +211,7 @@ static void a_regular_file_is_a_segment_with_its_size_mode_owner_file_and_times(
         assert_int_equal(o->n_pids, 0);
         assert_int_equal(o->n_users, 0);
         assert_null(o->users_unknown);
-        assert_int_equal(o->ns_inode, 0);
+        assert_null(o->ns);
         /* Last activity: max(mtime, ctime), and the utimensat() above moved the ctime. */
         assert_int_equal(ipc_object_last_activity(o), st.st_ctim.tv_sec);
         object_table_done(&table);
@@ -1098,6 +1098,11 @@ static void remove_of_a_name_that_is_gone_is_enoent(void **state) {
                 __VA_ARGS__                                                                        \
         }
 
+static IpcNamespace container_ns = { .n_ref = 1, .inode = 4026531839, .start_usec = 1,
+                                     .name = (char *) "docker-1.scope" };
+static IpcNamespace reused_ns = { .n_ref = 1, .inode = 4026531839, .start_usec = 2,
+                                  .name = (char *) "docker-1.scope" };
+
 static void posix_identity_is_kind_name_device_inode_ctime_and_owner(void **state) {
         IpcObject a = POSIX_OBJECT();
         struct {
@@ -1114,7 +1119,7 @@ static void posix_identity_is_kind_name_device_inode_ctime_and_owner(void **stat
                 { "another inode", POSIX_OBJECT(.ino = 8), false, false },
                 { "another owner", POSIX_OBJECT(.uid = 1001, .cuid = 1001), false, false },
                 { "another kind", POSIX_OBJECT(.kind = IPC_KIND_POSIX_SEM), false, false },
-                { "another namespace", POSIX_OBJECT(.ns_inode = 4026531839), false, false },
+                { "another namespace", POSIX_OBJECT(.ns = &container_ns), false, false },
                 /* A chmod or a write by someone: the same object, changed. */
                 { "another ctime", POSIX_OBJECT(.ctime = OLD_TIME + 1), true, false },
                 /* What does not identify a POSIX object. */
@@ -1138,6 +1143,14 @@ static void posix_identity_is_kind_name_device_inode_ctime_and_owner(void **stat
                 assert_int_equal(ipc_object_same_object(&cases[i].other, &a), object);
                 assert_int_equal(ipc_object_same_identity(&cases[i].other, &a), identity);
         }
+
+        /* A namespace that took over a dead one's inode is another namespace: same inode
+         * and name, a later oldest process. */
+        IpcObject in_old = POSIX_OBJECT(.ns = &container_ns), in_new = POSIX_OBJECT(.ns = &reused_ns);
+        IpcNamespace same_again = container_ns;
+        IpcObject in_same = POSIX_OBJECT(.ns = &same_again);
+        assert_false(ipc_object_same_object(&in_old, &in_new));
+        assert_true(ipc_object_same_identity(&in_old, &in_same));
 }
 
 static void a_re_read_of_an_untouched_file_has_the_same_identity(void **state) {

@@ -515,7 +515,7 @@ static void restart_gives_fenced_objects_their_mode_back_and_counts_removed_ones
         tracker_init(&t, 10);
         assert_int_equal(tracker_load(&t, dir), 0);
         assert_int_equal(t.removal_log->n_unfinished, 4);
-        assert_int_equal(reaper_recover(&k, &t), 0);
+        assert_int_equal(reaper_recover(&k, &t, NULL, NULL), 0);
         assert_int_equal(r->fake.objects[0].o.mode & 0777, 0640);
         assert_int_equal(r->fake.objects[1].o.mode & 0777, 0640);
         /* Only 3, fenced and gone, was the daemon's removal; 4 went some other way. */
