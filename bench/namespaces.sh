@@ -7,7 +7,9 @@
 # then nsenter --ipc=... ipcs -a in each); then the daemon's memory with all of it tracked.
 #
 #   bench/namespaces.sh [--quick] [--namespaces N] [--per-namespace N] [--host N] [--runs N]
-#   (as root; BUILD=DIR selects the build directory, default build/; --host N is per kind)
+#                       [--perf]
+#   (as root; BUILD=DIR selects the build directory, default build/; --host N is per kind;
+#   --perf also profiles one pass with perf record and prints where its time went)
 #
 # Everything runs in private IPC, mount and pid namespaces: the "host" namespace is the
 # benchmark's own, /proc shows only its processes, /dev/shm is a private tmpfs, and the
@@ -21,7 +23,7 @@ BENCH_BIN=$BUILD/bench
 REPORT=$BENCH_BIN/namespaces-report.txt
 
 ARGS=("$@")
-NAMESPACES=100 PER_NAMESPACE=1000 HOST_PER_KIND=32000 RUNS=7
+NAMESPACES=100 PER_NAMESPACE=1000 HOST_PER_KIND=32000 RUNS=7 PERF=0
 while [ $# -gt 0 ]; do
         case "$1" in
         --quick) NAMESPACES=20 HOST_PER_KIND=3000 RUNS=3 ;;
@@ -29,7 +31,8 @@ while [ $# -gt 0 ]; do
         --per-namespace) PER_NAMESPACE=$2; shift ;;
         --host) HOST_PER_KIND=$2; shift ;;
         --runs) RUNS=$2; shift ;;
-        -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --perf) PERF=1 ;;
+        -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/namespaces.sh: unknown argument \"$1\" (see --help)" >&2; exit 2 ;;
         esac
         shift
@@ -69,6 +72,7 @@ if [ -z "${IPCREAP_BENCH_ISOLATED:-}" ]; then
         need sysctl procps
         need cc gcc
         need make make
+        [ "$PERF" = 0 ] || need perf linux-perf
 
         progress "building ipcreapd and ipcreapctl in $BUILD"
         make -C "$TOP" BUILD="$BUILD" all >&2
@@ -304,6 +308,26 @@ left=$(awk '/^floor:/ { n += $2 } END { print n + 0 }' "$TMP/floor-after.out")
         exit 1
 }
 
+# ---- where a pass's time goes (--perf) ----
+
+if [ "$PERF" = 1 ]; then
+        progress "profiling one pass with perf"
+        state=$(mktemp -d "$TMP/state.XXXXXX")
+        # DWARF call chains: the build keeps no frame pointers.
+        perf record -q -F 999 --call-graph dwarf,16384 -o "$BENCH_BIN/namespaces-perf.data" -- \
+                "$IPCREAPD" --once --dry-run --config "$TMP/once.conf" --state-dir "$state" \
+                >/dev/null 2>&1 || true
+        rm -rf "$state"
+        # Self time (kernel and user), then the daemon's own functions with their callees.
+        perf report -i "$BENCH_BIN/namespaces-perf.data" --stdio --no-children -g none \
+                --sort dso,symbol 2>/dev/null | grep -E '^ +[0-9.]+%' | head -n 15 |
+                sed 's/[ -]*$//' >"$TMP/perf-self.txt" || true
+        perf report -i "$BENCH_BIN/namespaces-perf.data" --stdio --children -g none \
+                --sort symbol 2>/dev/null | grep -E '^ +[0-9.]+%' | grep -v '\[k\]' |
+                grep -v -E ' (_start|main|__libc_start|clone3|start_thread|getline|__GI|_IO_)' |
+                head -n 20 | sed 's/[ -]*$//' >"$TMP/perf-children.txt" || true
+fi
+
 # ---- the daemon's memory with all of it tracked ----
 
 progress "starting the daemon, waiting for its first pass"
@@ -412,13 +436,25 @@ printf '  %-46s %9s   %-12s %s\n' "pass / shell loop" "$(ratio "$pass" "$loop")"
         "$(judge "$(ratio "$pass" "$loop")" "<" 1 "$PASS_COVERS_ALL")"
 printf '  %-46s %9s   %-12s %s\n' "daemon VmHWM with all tracked (MiB)" "$(mib "$hwm")" "< 128" \
         "$(judge "$(mib "$hwm")" "<" 128 "$DAEMON_COVERS_ALL")"
-echo "  (minimums: pass / floor = $(ratio "$pass_min" "$floor_min"))"
+echo "  (minimums: pass / floor = $(ratio "$pass_min" "$floor_min"); CPU medians, which other"
+echo "   work on the machine disturbs less: pass / floor = $(ratio "$(field once-dry 4 | median)" \
+        "$(field floor 4 | median)"), pass / shell loop = $(ratio "$(field once-dry 4 | median)" \
+        "$(field shell-loop 4 | median)"))"
 if [ "$NAMESPACE_SUPPORT" = 1 ]; then
         pass_host=$(field once-dry-host 1 | median)
         floor_host=$(field floor-host 1 | median)
         echo "  (the $NAMESPACES containers' share, all minus host-only medians: pass" \
              "$(ms "$(awk -v a="$pass" -v b="$pass_host" 'BEGIN { print a - b }')") ms," \
              "floor $(ms "$(awk -v a="$floor" -v b="$floor_host" 'BEGIN { print a - b }')") ms)"
+fi
+
+if [ "$PERF" = 1 ]; then
+        echo
+        echo "Where one pass's time went (perf record --call-graph dwarf; the data is in"
+        echo "$BENCH_BIN/namespaces-perf.data). Self time:"
+        sed 's/^/  /' "$TMP/perf-self.txt"
+        echo "ipcreapd's functions, with what they call (children, self):"
+        sed 's/^/  /' "$TMP/perf-children.txt"
 fi
 
 for log in "$TMP"/times/*.log; do
