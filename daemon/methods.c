@@ -320,12 +320,12 @@ static json_t *limits_to_json(const IpcLimits *limits) {
                 if (l >= IPC_LIMIT_MQUEUES && limits->max[l] == 0)
                         continue;
                 json_array_append_new(
-                        a, json_pack("{s:s, s:I, s:I, s:f}", "name", ipc_limit_to_string(l),
-                                     "used", clamp_json(limits->used[l]), "max",
-                                     clamp_json(limits->max[l]), "ratio",
-                                     limits->max[l] ? (double) limits->used[l] /
-                                                              (double) limits->max[l]
-                                                    : 0.0));
+                        a, json_pack("{s:s, s:I, s:I, s:f}", "name", ipc_limit_to_string(l), "used",
+                                     clamp_json(limits->used[l]), "max", clamp_json(limits->max[l]),
+                                     "ratio",
+                                     limits->max[l]
+                                             ? (double) limits->used[l] / (double) limits->max[l]
+                                             : 0.0));
         }
         return a;
 }
@@ -339,13 +339,13 @@ static json_t *namespaces_to_json(const ScanResult *r) {
 
                 /* objects and orphans as found, like lastScan's; counts after removal. */
                 json_array_append_new(
-                        a, json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "name", nr->ns->name,
-                                     "inode", (json_int_t) nr->ns->inode, "startTime",
-                                     (json_int_t) (nr->ns->start_usec / 1000000), "objects",
-                                     (json_int_t) nr->n_objects, "orphans",
-                                     (json_int_t) nr->n_orphans,
-                                     "counts", counts_to_json(r, ((NamespaceResult *) nr)->counts),
-                                     "limits", limits_to_json(&nr->limits)));
+                        a,
+                        json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "name", nr->ns->name,
+                                  "inode", (json_int_t) nr->ns->inode, "startTime",
+                                  (json_int_t) (nr->ns->start_usec / 1000000), "objects",
+                                  (json_int_t) nr->n_objects, "orphans", (json_int_t) nr->n_orphans,
+                                  "counts", counts_to_json(r, ((NamespaceResult *) nr)->counts),
+                                  "limits", limits_to_json(&nr->limits)));
         }
         return a;
 }
@@ -776,9 +776,9 @@ static int method_simulate(Call *call, json_t *parameters, void *userdata) {
                         json_pack("{s:s, s:i, s:I, s:s, s:I, s:I, s:I, s:o, s:o}", "kind",
                                   ipc_kind_to_string(o->kind), "id", o->id, "key",
                                   key_to_json(o->key), "namespace", ipc_object_namespace_name(o),
-                                  "ownerUid", (json_int_t) o->uid, "size",
-                                  (json_int_t) o->size, "idleSec",
-                                  (json_int_t) ipc_object_idle_sec(o, ctx.now), "current",
+                                  "ownerUid", (json_int_t) o->uid, "size", (json_int_t) o->size,
+                                  "idleSec", (json_int_t) ipc_object_idle_sec(o, ctx.now),
+                                  "current",
                                   judgement_to_json(&info->verdict, r->policy, o, ctx.now, false),
                                   "simulated", judgement_to_json(&v, candidate, o, ctx.now, true)));
         }

@@ -32,7 +32,7 @@
  * monitor, runs in the host's namespace in libpod-conmon-ID.scope: not a container. */
 static bool is_container_component(const char *c) {
         static const char *const globs[] = {
-                "kubepods-*pod*.slice", "machine-*.scope", "docker-*.scope",
+                "kubepods-*pod*.slice", "machine-*.scope",        "docker-*.scope",
                 "libpod-*.scope",       "cri-containerd-*.scope", "crio-*.scope",
         };
 
@@ -87,7 +87,7 @@ int namespace_parse_cgroup_file(const char *contents, char **ret) {
                 if (c2) {
                         if (c1 == line + 1 && line[0] == '0' && c2 == c1 + 1)
                                 rank = 3;
-                        else if (c2 - c1 - 1 == 11 && memcmp(c1 + 1, "name=systemd", 11) == 0)
+                        else if (c2 - c1 - 1 == 12 && memcmp(c1 + 1, "name=systemd", 12) == 0)
                                 rank = 2;
                         else
                                 rank = 1;
@@ -179,7 +179,8 @@ static int read_cgroup_path(int proc_fd, const char *pid, char **ret) {
 
 /* A POSIX mount of the holder's, resolved inside its root so that no symlink of the
  * container's leads the daemon out of it, and only if it is the filesystem it should be. */
-static int open_posix_dir(int root_fd, const char *path, long magic, int *ret_fd, uint64_t *ret_dev) {
+static int open_posix_dir(int root_fd, const char *path, long magic, int *ret_fd,
+                          uint64_t *ret_dev) {
         struct open_how how = {
                 .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
@@ -284,10 +285,9 @@ static int open_namespace(NamespaceSet *s, int proc_fd, const Holder *holders, s
                         .src = s->handles[0].src,
                 };
                 h->src.shm_dir = h->src.mqueue_dir = NULL;
-                h->ns = ipc_namespace_new(holders[i].inode,
-                                          (uint64_t) btime * 1000000 +
-                                                  ticks * 1000000 / (uint64_t) hz,
-                                          name, false);
+                h->ns = ipc_namespace_new(
+                        holders[i].inode,
+                        (uint64_t) btime * 1000000 + ticks * 1000000 / (uint64_t) hz, name, false);
                 if (!h->ns) {
                         handle_done(h);
                         return -ENOMEM;
@@ -375,8 +375,9 @@ int namespaces_discover(const KindSources *host_src, bool all, NamespaceSet *ret
 
         d = opendir(host_src->procfs);
         if (!d) {
-                r = log_warning_errno(errno, "Failed to open %s, reading the host's namespace "
-                                             "only: %m",
+                r = log_warning_errno(errno,
+                                      "Failed to open %s, reading the host's namespace "
+                                      "only: %m",
                                       host_src->procfs);
                 *ret = s;
                 return 0;
@@ -414,9 +415,8 @@ int namespaces_discover(const KindSources *host_src, bool all, NamespaceSet *ret
                         holders = p;
                         allocated = a;
                 }
-                holders[n_holders++] = (Holder){
-                        .inode = (uint64_t) st.st_ino, .start_ticks = ticks, .pid = pid
-                };
+                holders[n_holders++] =
+                        (Holder){ .inode = (uint64_t) st.st_ino, .start_ticks = ticks, .pid = pid };
         }
         qsort(holders, n_holders, sizeof(Holder), holder_compare);
 
@@ -424,8 +424,8 @@ int namespaces_discover(const KindSources *host_src, bool all, NamespaceSet *ret
                 for (j = i; j < n_holders && holders[j].inode == holders[i].inode; j++)
                         ;
                 if (s.n == capacity) {
-                        NamespaceHandle *p = reallocarray(s.handles, capacity * 2,
-                                                          sizeof(NamespaceHandle));
+                        NamespaceHandle *p =
+                                reallocarray(s.handles, capacity * 2, sizeof(NamespaceHandle));
                         if (!p) {
                                 namespace_set_done(&s);
                                 return -ENOMEM;

@@ -80,8 +80,8 @@ json_t *removal_event_to_json_detail(const RemovalEvent *ev, CreatorDetail detai
 int namespace_to_json(const IpcNamespace *ns, json_t *j) {
         bool host = !ns || ns->host;
 
-        if (json_object_set_new(j, "namespace",
-                                json_string(host ? IPC_NAMESPACE_HOST : ns->name)) < 0)
+        if (json_object_set_new(j, "namespace", json_string(host ? IPC_NAMESPACE_HOST : ns->name)) <
+            0)
                 return -ENOMEM;
         if (host)
                 return 0;

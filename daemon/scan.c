@@ -147,8 +147,8 @@ static void judge_file_users(ScanResult *res, ProcessCache *cache, const Namespa
                         if (h->src.mqueue_dir && h->mqueue_dev && h->mqueue_dev != h->shm_dev)
                                 devs[n_devs++] = h->mqueue_dev;
                 }
-                r = posixipc_read_users_of(set->handles[0].src.procfs, devs, n_devs,
-                                           cache->hidepid, &u);
+                r = posixipc_read_users_of(set->handles[0].src.procfs, devs, n_devs, cache->hidepid,
+                                           &u);
         }
         if (r < 0)
                 log_warning_errno(r,
@@ -428,9 +428,8 @@ static int namespace_reap(void *userdata) {
         if (w->n_which > 0) {
                 r = namespace_kernel(w, &real, &kernel);
                 if (r < 0) {
-                        log_warning_errno(r, "Keeping %zu orphan%s in namespace %s: %m",
-                                          w->n_which, w->n_which == 1 ? "" : "s",
-                                          w->h->ns->name);
+                        log_warning_errno(r, "Keeping %zu orphan%s in namespace %s: %m", w->n_which,
+                                          w->n_which == 1 ? "" : "s", w->h->ns->name);
                         w->res->failed += w->n_which;
                 } else
                         reap_orphans(w->res, w->tracker, kernel, w->which, w->n_which, w->gone);
@@ -595,12 +594,10 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
                         w->n_which++;
                 }
                 w->nr->n_objects = w->n;
-                if (w->n_which > 0 &&
-                    (r = namespace_run(w->h, namespace_reap, w)) < 0) {
+                if (w->n_which > 0 && (r = namespace_run(w->h, namespace_reap, w)) < 0) {
                         /* Could not enter it again (its descriptor is held: unlikely). */
-                        log_warning_errno(r, "Keeping %zu orphan%s in namespace %s: %m",
-                                          w->n_which, w->n_which == 1 ? "" : "s",
-                                          w->h->ns->name);
+                        log_warning_errno(r, "Keeping %zu orphan%s in namespace %s: %m", w->n_which,
+                                          w->n_which == 1 ? "" : "s", w->h->ns->name);
                         res.failed += w->n_which;
                 }
         }

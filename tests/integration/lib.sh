@@ -1,7 +1,9 @@
 # Shared by the integration tests: private namespaces, a scratch directory, the programs,
-# and small assertions. Source it first thing; set TEST_PID_NAMESPACE=1 before sourcing
-# when the test needs a private pid namespace. Every test has private IPC and mount
-# namespaces, and a fresh tmpfs on /dev/shm.
+# and small assertions. Source it first thing. Every test has private IPC, mount and pid
+# namespaces, and a fresh tmpfs on /dev/shm: the daemon looks for IPC namespaces in every
+# process of /proc, and in a private pid namespace those are only the test's own, so the
+# machine's other namespaces (its real host's among them) are never read or touched.
+# TEST_PID_NAMESPACE=0 opts out, for a test that must see the machine's processes.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -17,7 +19,7 @@ if [ -z "${IPCREAP_TEST_ISOLATED:-}" ]; then
         export IPCREAP_TEST_ISOLATED=1 BUILD
         IPCREAP_HOST_IPC_NS=$(readlink /proc/self/ns/ipc)
         export IPCREAP_HOST_IPC_NS
-        if [ "${TEST_PID_NAMESPACE:-0}" = 1 ]; then
+        if [ "${TEST_PID_NAMESPACE:-1}" = 1 ]; then
                 exec unshare --ipc --mount --pid --fork --mount-proc --kill-child "$0" "$@"
         fi
         exec unshare --ipc --mount "$0" "$@"

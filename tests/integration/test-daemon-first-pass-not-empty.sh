@@ -52,7 +52,7 @@ jq -e '.object.id == 0 and .state == "orphan"' <<<"$ANSWER" >/dev/null ||
         fail "the first Explain: $ANSWER"
 
 ask metrics ctl metrics
-grep -q "^ipcreap_objects{kind=\"shm\",state=\"orphan\"} $N$" <<<"$ANSWER" ||
+grep -q "^ipcreap_objects{namespace=\"host\",kind=\"shm\",state=\"orphan\"} $N$" <<<"$ANSWER" ||
         fail "the first Metrics: $(grep '^ipcreap_objects' <<<"$ANSWER")"
 
 # History comes from the saved state, not from a pass: it never waits.

@@ -79,7 +79,7 @@ st=$(ctl --json status)
 jq -e '.lastScan.objects == 6 and .lastScan.counts.shm.unmatched == 1 and .version != null' \
         <<<"$st" >/dev/null || fail "status: $st"
 ctl status | grep -q "6 objects, 1 orphan, 0 reaped" || fail "status text: $(ctl status)"
-ctl metrics | grep -q '^ipcreap_objects{kind="msg",state="orphan"} 1$' || fail "metrics"
+ctl metrics | grep -q '^ipcreap_objects{namespace="host",kind="msg",state="orphan"} 1$' || fail "metrics"
 ctl --json metrics | jq -e '.text | test("ipcreap_limit_used_ratio")' >/dev/null || fail "metrics json"
 [ "$(ctl --json history | jq '.events | length')" = 0 ] || fail "history should be empty"
 "$PROBE" call "$SOCKET" '{"method":"org.varlink.service.GetInfo"}' |

@@ -1098,10 +1098,12 @@ static void remove_of_a_name_that_is_gone_is_enoent(void **state) {
                 __VA_ARGS__                                                                        \
         }
 
-static IpcNamespace container_ns = { .n_ref = 1, .inode = 4026531839, .start_usec = 1,
-                                     .name = (char *) "docker-1.scope" };
-static IpcNamespace reused_ns = { .n_ref = 1, .inode = 4026531839, .start_usec = 2,
-                                  .name = (char *) "docker-1.scope" };
+static IpcNamespace container_ns = {
+        .n_ref = 1, .inode = 4026531839, .start_usec = 1, .name = (char *) "docker-1.scope"
+};
+static IpcNamespace reused_ns = {
+        .n_ref = 1, .inode = 4026531839, .start_usec = 2, .name = (char *) "docker-1.scope"
+};
 
 static void posix_identity_is_kind_name_device_inode_ctime_and_owner(void **state) {
         IpcObject a = POSIX_OBJECT();
@@ -1146,7 +1148,8 @@ static void posix_identity_is_kind_name_device_inode_ctime_and_owner(void **stat
 
         /* A namespace that took over a dead one's inode is another namespace: same inode
          * and name, a later oldest process. */
-        IpcObject in_old = POSIX_OBJECT(.ns = &container_ns), in_new = POSIX_OBJECT(.ns = &reused_ns);
+        IpcObject in_old = POSIX_OBJECT(.ns = &container_ns),
+                  in_new = POSIX_OBJECT(.ns = &reused_ns);
         IpcNamespace same_again = container_ns;
         IpcObject in_same = POSIX_OBJECT(.ns = &same_again);
         assert_false(ipc_object_same_object(&in_old, &in_new));
