@@ -486,7 +486,7 @@ static int meta_parse(const json_t *m, Meta *ret) {
 /* Asks the kernel for id as the next one of kind in the calling thread's namespace. The file is
  * opened here, after the caller entered the namespace: these sysctls are per namespace. Whoever
  * creates the next object of the kind in the namespace takes the id; that is why it is written
- * right before the create and reset when the create fails. */
+ * right before the create. */
 static int write_next_id(const KindSources *src, IpcKind kind, int id) {
         static const char *const files[] = {
                 [IPC_KIND_SHM] = "shm_next_id",
@@ -504,6 +504,33 @@ static int write_next_id(const KindSources *src, IpcKind kind, int id) {
         if (fd < 0)
                 return -errno;
         return loop_write(fd, buf, (size_t) snprintf(buf, sizeof(buf), "%d\n", id));
+}
+
+/* A create that failed before the kernel took an id leaves the asked-for id set, for the next
+ * object anybody makes in the namespace. The sysctl refuses -1 (its minimum is 0), so the only
+ * way to clear it is to consume it: a private object at mode 000, removed at once. */
+static void consume_next_id(IpcKind kind) {
+        int id;
+
+        switch (kind) {
+        case IPC_KIND_SHM:
+                id = shmget(IPC_PRIVATE, 1, IPC_CREAT);
+                if (id >= 0)
+                        (void) shmctl(id, IPC_RMID, NULL);
+                break;
+        case IPC_KIND_SEM:
+                id = semget(IPC_PRIVATE, 1, IPC_CREAT);
+                if (id >= 0)
+                        (void) semctl(id, 0, IPC_RMID);
+                break;
+        default:
+                id = msgget(IPC_PRIVATE, IPC_CREAT);
+                if (id >= 0)
+                        (void) msgctl(id, IPC_RMID, NULL);
+        }
+        if (id < 0)
+                log_warning_errno(errno, "Failed to clear the %s id asked for, ignoring: %m",
+                                  ipc_kind_to_string(kind));
 }
 
 /* -EEXIST when an object of kind has key now: then nothing is touched, not even next_id. */
@@ -554,9 +581,8 @@ static int create_sysv(const KindSources *src, const Meta *mt, uint64_t nsems) {
         }
         if (id < 0) {
                 r = -errno;
-                /* Not consumed: left set, the next object anybody makes would take it. */
                 if (asked)
-                        (void) write_next_id(src, mt->kind, -1);
+                        consume_next_id(mt->kind);
                 return r;
         }
         return id;

@@ -68,6 +68,7 @@ typedef struct Scratch {
         char shm[96], mqueue[96], data[96];
         KindSources src;
         bool mqueue_mounted;
+        char shmmax[32]; /* to put back, when a test changed it */
 } Scratch;
 
 static int scratch_setup(void **state) {
@@ -84,6 +85,28 @@ static int scratch_setup(void **state) {
         s->src = (KindSources){ .procfs = "/proc", .shm_dir = s->shm, .mqueue_dir = s->mqueue };
         *state = s;
         return 0;
+}
+
+static void read_sysctl(const char *name, char *buf, size_t size) {
+        char path[PATH_SIZE];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
+        f = fopen(path, "re");
+        assert_non_null(f);
+        assert_non_null(fgets(buf, (int) size, f));
+        fclose(f);
+}
+
+static void write_sysctl(const char *name, const char *value) {
+        char path[PATH_SIZE];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
+        f = fopen(path, "we");
+        assert_non_null(f);
+        assert_true(fputs(value, f) >= 0);
+        assert_int_equal(fclose(f), 0);
 }
 
 /* Removes every System V object of the namespace, so that each test starts from none. */
@@ -108,6 +131,8 @@ static int scratch_teardown(void **state) {
         char command[160];
 
         remove_all_sysv();
+        if (s->shmmax[0])
+                write_sysctl("shmmax", s->shmmax);
         (void) mq_unlink("/" QUEUE_NAME);
         if (s->mqueue_mounted)
                 (void) umount2(s->mqueue, MNT_DETACH);
@@ -159,14 +184,10 @@ static int read_next_id(const char *file) {
 }
 
 static void write_next_id(const char *file, int id) {
-        char path[PATH_SIZE];
-        FILE *f;
+        char value[16];
 
-        snprintf(path, sizeof(path), "/proc/sys/kernel/%s", file);
-        f = fopen(path, "we");
-        assert_non_null(f);
-        assert_true(fprintf(f, "%d\n", id) > 0);
-        assert_int_equal(fclose(f), 0);
+        snprintf(value, sizeof(value), "%d\n", id);
+        write_sysctl(file, value);
 }
 
 static unsigned used_segments(void) {
@@ -389,6 +410,26 @@ static void a_copy_longer_than_the_segment_is_refused_and_leaves_no_segment(void
         rewind_fd(fd);
         assert_int_equal(quarantine_restore(&s->src, meta, fd, &restored), -EBADMSG);
         assert_int_equal(used_segments(), 0);
+        json_decref(meta);
+}
+
+static void a_create_that_fails_gives_back_the_id_it_asked_for(void **state) {
+        Scratch *s = *state;
+        _cleanup_close_ int fd = open_data(s);
+        json_t *meta = json_object();
+        int id, restored = -7;
+
+        id = make_segment(KEY, 0640);
+        quarantine_segment(s, id, fd, meta);
+        /* The namespace's segments may no longer be that large: shmget() fails after the id
+         * was asked for, which must not be left for the next segment anybody makes. */
+        read_sysctl("shmmax", s->shmmax, sizeof(s->shmmax));
+        write_sysctl("shmmax", "1048576");
+        rewind_fd(fd);
+        assert_int_equal(quarantine_restore(&s->src, meta, fd, &restored), -EINVAL);
+        assert_int_equal(restored, -7);
+        assert_int_equal(used_segments(), 0);
+        assert_int_equal(read_next_id("shm_next_id"), -1);
         json_decref(meta);
 }
 
@@ -783,7 +824,7 @@ static void a_posix_file_replaced_since_it_was_seen_is_not_copied(void **state) 
 /* Mounts the namespace's queues at s->mqueue, in a mount namespace of this process's own: the
  * mount shows the IPC namespace of whoever mounts it, this test's. */
 static bool mount_mqueue(Scratch *s) {
-        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
             mount("mqueue", s->mqueue, "mqueue", 0, NULL) < 0) {
                 print_message("no mqueue mount here (%s): the copy of a queue is not tested\n",
                               strerror(errno));
@@ -890,6 +931,7 @@ int main(void) {
                 scratch_test(a_segment_whose_key_is_taken_is_not_restored_and_nothing_changes),
                 scratch_test(a_truncated_segment_copy_is_refused_and_leaves_no_segment),
                 scratch_test(a_copy_longer_than_the_segment_is_refused_and_leaves_no_segment),
+                scratch_test(a_create_that_fails_gives_back_the_id_it_asked_for),
                 scratch_test(a_copy_of_another_object_under_the_id_is_refused),
                 scratch_test(semaphore_values_come_back_with_key_owner_mode_and_id),
                 scratch_test(queue_messages_come_back_with_types_in_order_and_nothing_consumed),
