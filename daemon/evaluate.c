@@ -36,13 +36,14 @@ static bool set_why(char **ret_why, const char *format, ...) {
 }
 
 /* Runs for every object and rule of every pass: the host answer and "*" are worked out by
- * the parser, so fnmatch() runs only for a container's object under a narrower glob. */
-static bool rule_matches_namespace(const Rule *r, const IpcObject *o) {
+ * the parser, so fnmatch() runs only for a container's object under a narrower glob. host
+ * is ipc_object_in_host_namespace(o), asked once per object rather than once per rule. */
+static bool rule_matches_namespace(const Rule *r, const IpcObject *o, bool host) {
         if (!r->namespaces)
-                return ipc_object_in_host_namespace(o);
+                return host;
         if (r->namespaces_match_all)
                 return true;
-        if (ipc_object_in_host_namespace(o))
+        if (host)
                 return r->namespaces_match_host;
         for (char **g = r->namespaces; *g; g++)
                 if (fnmatch(*g, ipc_object_namespace_name(o), 0) == 0)
@@ -50,14 +51,15 @@ static bool rule_matches_namespace(const Rule *r, const IpcObject *o) {
         return false;
 }
 
-bool rule_matches(const Rule *r, const IpcObject *o, const char *creator_comm, char **ret_why) {
+static bool rule_matches_in(const Rule *r, const IpcObject *o, bool host, const char *creator_comm,
+                            char **ret_why) {
         char a[FORMAT_SIZE_MAX], b[FORMAT_SIZE_MAX];
 
         if (ret_why)
                 *ret_why = NULL;
         if (!(r->kinds & (1u << o->kind)))
                 return set_why(ret_why, "Kind: %s is not selected", ipc_kind_to_string(o->kind));
-        if (!rule_matches_namespace(r, o)) {
+        if (!rule_matches_namespace(r, o, host)) {
                 _cleanup_free_ char *globs = NULL;
                 if (!r->namespaces)
                         return set_why(ret_why,
@@ -114,6 +116,10 @@ bool rule_matches(const Rule *r, const IpcObject *o, const char *creator_comm, c
         return true;
 }
 
+bool rule_matches(const Rule *r, const IpcObject *o, const char *creator_comm, char **ret_why) {
+        return rule_matches_in(r, o, ipc_object_in_host_namespace(o), creator_comm, ret_why);
+}
+
 /* No recorded pid: whoever made the object is unknown, not dead. It may be a process still
  * running as the object's creator or owner uid, which made the queue or set and has not
  * used it yet (a daemon polling with IPC_NOWAIT). */
@@ -140,6 +146,7 @@ Verdict policy_evaluate(const Policy *p, const IpcObject *o, const char *creator
                         const EvaluationContext *ctx) {
         Verdict v = { .state = OBJECT_UNMATCHED, .rule = -1 };
         const Rule *r = NULL;
+        bool host;
 
         v.pending = ipc_object_in_use(o);
         if (v.pending) {
@@ -149,8 +156,9 @@ Verdict policy_evaluate(const Policy *p, const IpcObject *o, const char *creator
         /* A directory or symlink in /dev/shm is nobody's IPC object: listed, never judged. */
         if (o->not_regular || o->odd_name)
                 return v;
+        host = ipc_object_in_host_namespace(o);
         for (size_t i = 0; i < p->n_rules; i++)
-                if (rule_matches(&p->rules[i], o, creator_comm, NULL)) {
+                if (rule_matches_in(&p->rules[i], o, host, creator_comm, NULL)) {
                         r = &p->rules[i];
                         v.rule = (int) i;
                         break;
