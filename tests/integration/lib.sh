@@ -49,6 +49,13 @@ cleanup() {
         for pid in "${BACKGROUND[@]}" $DAEMON_PID; do
                 kill -TERM "$pid" 2>/dev/null || true
         done
+        # As PID 1 of the test's own pid namespace, everything left is the test's: a
+        # "container" made with unshare --fork ignores SIGTERM while its child runs, and its
+        # processes would hold the output pipe of run.sh open.
+        if [ "$$" = 1 ]; then
+                sleep 0.2
+                kill -KILL -1 2>/dev/null || true
+        fi
         wait 2>/dev/null || true
         if [ -n "${KEEP_TMP:-}" ]; then
                 echo "$TEST_NAME: kept $TMP" >&2
