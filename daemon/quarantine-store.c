@@ -363,11 +363,14 @@ static int metadata_load(QuarantineStore *s, const char *id, json_t **ret, const
 static int settle_entries(QuarantineStore *s, Scan *scan) {
         int r;
 
-        qsort(scan->data, scan->n_data, sizeof(FoundFile), found_compare);
+        if (scan->n_data > 0)
+                qsort(scan->data, scan->n_data, sizeof(FoundFile), found_compare);
         for (size_t i = 0; i < scan->n_metadata; i++) {
                 const char *id = scan->metadata[i].id, *why = NULL;
-                FoundFile *data = bsearch(&scan->metadata[i], scan->data, scan->n_data,
-                                          sizeof(FoundFile), found_compare);
+                FoundFile *data = scan->n_data == 0
+                                          ? NULL
+                                          : bsearch(&scan->metadata[i], scan->data, scan->n_data,
+                                                    sizeof(FoundFile), found_compare);
                 json_t *doc = NULL;
 
                 if (data)

@@ -51,8 +51,8 @@ typedef struct QuarantineEntry {
  * is ever used as a file name, whatever a client sends. */
 bool quarantine_id_is_valid(const char *id);
 
-/* Opens the store in STATE_DIR/quarantine, creating it with mode 0700 (an existing one with
- * another mode is set to 0700). Refuses, with an error logged and -ELOOP, -ENOTDIR or -EPERM, a
+/* Opens the store in STATE_DIR/quarantine (STATE_DIR must exist), creating it with mode 0700
+ * (an existing one with another mode is set to 0700). Refuses, with an error logged and -ELOOP, -ENOTDIR or -EPERM, a
  * "quarantine" that is a symbolic link, not a directory, or not owned by the daemon's uid.
  * Removes each incomplete entry with a log line, lists the complete ones and adds up their
  * bytes, and warns about each file that is not the store's, leaving it alone.

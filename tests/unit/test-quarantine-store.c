@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -498,6 +500,7 @@ static void a_hostile_id_is_refused(void **state) {
         assert_int_equal(quarantine_store_get(s, "q000000010000", NULL), -ENOENT);
         assert_int_equal(quarantine_store_open_data(s, "q000000010000", &fd, NULL), -ENOENT);
         assert_int_equal(fd, -1);
+        assert_int_equal(quarantine_store_get(s, id, NULL), 0);
         assert_int_equal(entries(s), 1);
 }
 
@@ -559,6 +562,69 @@ static void entry_files_are_private(void **state) {
         assert_int_equal(st.st_mode & 0077, 0);
 }
 
+static void the_stores_own_fields_replace_the_callers(void **state) {
+        Dir *d = *state;
+        _cleanup_(quarantine_store_freep) QuarantineStore *s = open_store(d, 1 << 20, 0);
+        json_t *meta = json_pack("{s:s, s:s, s:i, s:s}", "kind", "shm", "quarantineId", "../../x",
+                                 "size", 1, "owner", "alice");
+        QuarantineWriter *w = NULL;
+        QuarantineEntry e = { 0 };
+        char *id = NULL;
+
+        assert_int_equal(quarantine_store_begin(s, 3, &w), 0);
+        assert_int_equal(write(quarantine_writer_fd(w), "abc", 3), 3);
+        assert_int_equal(quarantine_store_commit(s, w, meta, &id), 0);
+        assert_int_equal(quarantine_store_get(s, id, &e), 0);
+        assert_string_equal(json_string_value(json_object_get(e.metadata, "quarantineId")), id);
+        assert_int_equal(json_integer_value(json_object_get(e.metadata, "size")), 3);
+        assert_string_equal(json_string_value(json_object_get(e.metadata, "owner")), "alice");
+        /* The caller's object is the caller's: not changed. */
+        assert_string_equal(json_string_value(json_object_get(meta, "quarantineId")), "../../x");
+        quarantine_entry_done(&e);
+        json_decref(meta);
+        free(id);
+}
+
+#define N_WRITTEN 200
+
+static void *write_entries(void *userdata) {
+        QuarantineStore *s = userdata;
+
+        for (unsigned i = 0; i < N_WRITTEN; i++) {
+                char *id = store_entry(s, 1 + i % 50, i, "shm");
+                if (i % 3 == 0)
+                        assert_int_equal(quarantine_store_remove(s, id), 0);
+                free(id);
+        }
+        return NULL;
+}
+
+static void a_listing_while_another_thread_writes_sees_only_complete_entries(void **state) {
+        Dir *d = *state;
+        _cleanup_(quarantine_store_freep) QuarantineStore *s = open_store(d, 1 << 20, 0);
+        pthread_t writer;
+
+        /* A fixed number of listings, not "until done": under valgrind threads take turns. */
+        assert_int_equal(pthread_create(&writer, NULL, write_entries, s), 0);
+        for (unsigned round = 0; round < 50; round++) {
+                QuarantineEntry *list = NULL;
+                size_t n = 0;
+
+                assert_int_equal(quarantine_store_list(s, &list, &n), 0);
+                for (size_t i = 0; i < n; i++) {
+                        assert_int_equal(
+                                json_integer_value(json_object_get(list[i].metadata, "size")),
+                                list[i].size);
+                        if (i > 0)
+                                assert_string_not_equal(list[i].id, list[i - 1].id);
+                }
+                quarantine_entry_array_free(list, n);
+                sched_yield();
+        }
+        assert_int_equal(pthread_join(writer, NULL), 0);
+        assert_int_equal(entries(s), N_WRITTEN - (N_WRITTEN + 2) / 3);
+}
+
 int main(void) {
 #define dir_test(f) cmocka_unit_test_setup_teardown(f, dir_setup, dir_teardown)
         const struct CMUnitTest tests[] = {
@@ -576,6 +642,8 @@ int main(void) {
                 dir_test(a_hostile_id_is_refused),
                 dir_test(the_directory_is_private_and_never_a_link_or_a_strangers),
                 dir_test(entry_files_are_private),
+                dir_test(the_stores_own_fields_replace_the_callers),
+                dir_test(a_listing_while_another_thread_writes_sees_only_complete_entries),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
