@@ -416,6 +416,28 @@ void explain_print(FILE *f, json_t *reply, const char *what) {
         json_array_foreach(pending, i, v)
                 fprintf(f, "%s %s\n", i == 0 ? "   Pending:" : "           ", json_string_value(v));
 
+        /* What the judgement rests on, when some of it is not from the last pass. */
+        json_t *facts = json_object_get(reply, "facts"), *fact;
+        bool all_fresh = true;
+        json_array_foreach(facts, i, fact) all_fresh =
+                all_fresh && json_is_true(json_object_get(fact, "thisPass"));
+        if (!all_fresh)
+                json_array_foreach(facts, i, fact) {
+                        char age[FORMAT_TIMESPAN_MAX];
+                        const char *note = json_string_value(json_object_get(fact, "note"));
+                        fprintf(f, "%s %s: ", i == 0 ? "     Facts:" : "           ",
+                                reply_str(fact, "name"));
+                        if (json_is_true(json_object_get(fact, "thisPass")))
+                                fprintf(f, "this pass");
+                        else if (json_is_integer(json_object_get(fact, "readAt")))
+                                fprintf(f, "read %s ago",
+                                        format_timespan(age, sizeof(age),
+                                                        (uint64_t) reply_int(fact, "ageSec")));
+                        else
+                                fprintf(f, "not read");
+                        fprintf(f, "%s%s%s\n", note ? " (" : "", strempty(note), note ? ")" : "");
+                }
+
         rules = json_object_get(reply, "rules");
         fprintf(f, "     Rules:%s\n",
                 json_array_size(rules) == 0 ? " none (the object is unmatched)" : "");

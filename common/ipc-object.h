@@ -125,8 +125,13 @@ typedef struct IpcObject {
         /* shm cpid 0: the creator is in a pid namespace we cannot see, so maybe alive. */
         bool creator_unknown;
 
-        /* sem: sum of GETNCNT and GETZCNT over the set's semaphores. */
+        /* sem: sum of GETNCNT and GETZCNT over the set's semaphores, read only for sets that
+         * would otherwise be orphans (sem_waiters_read), and by the re-check before removal. */
         uint64_t sem_waiters;
+        bool sem_waiters_read;
+        /* sem: the Unix second its per-semaphore pids (GETPID) were read; an earlier pass's
+         * when the set has not changed since (scan.c keeps them), 0 when never read. */
+        int64_t pids_read_at;
         /* sem: details could not be read (errno); waiters are then unknown. */
         int sem_details_error;
 
@@ -136,6 +141,8 @@ typedef struct IpcObject {
         IpcWaiter *waiters;
         size_t n_waiters;
         char *waiters_unknown;
+        /* msg: the walk for its waiters ran this pass; POSIX: the one for its users. */
+        bool users_looked_for;
 
         /* POSIX kinds: the name in its directory (with its "sem." prefix for a semaphore, as
          * the file is named), the file's device and inode, and whether it is a regular file

@@ -762,6 +762,8 @@ static const ConfigKey config_keys[] = {
         DAEMON_KEY("DryRun", parse_bool_value, dry_run),
         DAEMON_KEY("MaxReapsPerScan", parse_count_value, max_reaps_per_scan,
                    RANGE(0, POLICY_MAX_REAPS_PER_SCAN_MAX)),
+        DAEMON_KEY("FullReadEvery", parse_count_value, full_read_every,
+                   RANGE(1, POLICY_FULL_READ_EVERY_MAX)),
         DAEMON_KEY("Socket", parse_socket_value, socket),
         { .section = SECTION_DAEMON,
           .name = "AdminGroup",
@@ -1162,6 +1164,7 @@ static Policy *policy_new(void) {
         p->daemon = (DaemonSettings){
                 .scan_interval_sec = 60,
                 .max_reaps_per_scan = 100,
+                .full_read_every = 10,
                 .socket = strdup(POLICY_DEFAULT_SOCKET),
                 .state_directory = strdup(POLICY_DEFAULT_STATE_DIRECTORY),
                 .history_size = 1000,
@@ -1493,6 +1496,7 @@ void policy_print(const Policy *p, FILE *f) {
         fprintf(f, "ScanNamespaces=%s\n", scan_namespaces_to_string(d->scan_namespaces));
         fprintf(f, "DryRun=%s\n", d->dry_run ? "yes" : "no");
         fprintf(f, "MaxReapsPerScan=%" PRIu64 "\n", d->max_reaps_per_scan);
+        fprintf(f, "FullReadEvery=%" PRIu64 "\n", d->full_read_every);
         fprintf(f, "Socket=%s\n", d->socket);
         fprintf(f, "AdminGroup=%s\n", strempty(d->admin_group));
         fprintf(f, "StateDirectory=%s\n", d->state_directory);

@@ -23,6 +23,7 @@
 #define POLICY_MIN_SIZE_MAX             (UINT64_C(1) << 50)        /* 1P */
 #define POLICY_QUARANTINE_MAX_BYTES_MAX (UINT64_C(1) << 40)        /* 1T */
 #define POLICY_MAX_REAPS_PER_SCAN_MAX   UINT64_C(1000000)
+#define POLICY_FULL_READ_EVERY_MAX      UINT64_C(1000000)
 #define POLICY_HISTORY_SIZE_MAX         UINT64_C(100000)
 
 /* Each file is read whole into memory first: a bigger one is refused, not truncated. */
@@ -92,6 +93,9 @@ typedef struct DaemonSettings {
         ScanNamespaces scan_namespaces;
         bool dry_run;
         uint64_t max_reaps_per_scan; /* 0: no limit */
+        /* Every Nth pass reads everything afresh (1: every pass); the others keep the
+         * semaphore pids of sets unchanged since the last pass. */
+        uint64_t full_read_every;
         char *socket;
         char *admin_group; /* as written; NULL: none */
         gid_t admin_gid;

@@ -9,7 +9,7 @@
 /* ---- System V ---- */
 
 static int sysv_read_all(const KindSources *src, ObjectTable *t, IpcKind kind) {
-        return sysvipc_read_kind(src->procfs, kind, t);
+        return sysvipc_read_kind(src->procfs, kind, src->sem_cache, t);
 }
 
 static int shm_read_all(const KindSources *src, ObjectTable *t) {

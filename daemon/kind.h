@@ -12,10 +12,14 @@
 
 /* Where the objects are read from: /proc (or a fixture tree), and the directories of the
  * POSIX kinds. */
+typedef struct SemPidsCache SemPidsCache;
+
 typedef struct KindSources {
         const char *procfs;
         const char *shm_dir;    /* /dev/shm: posix-shm and posix-sem */
         const char *mqueue_dir; /* /dev/mqueue: posix-mq */
+        /* Semaphore pids an earlier pass read, for sets unchanged since; NULL: none. */
+        const SemPidsCache *sem_cache;
 } KindSources;
 
 #define KIND_SOURCES_DEFAULT \

@@ -69,7 +69,7 @@ static void *worker_main(void *userdata) {
         ScanJob *job = userdata;
 
         (void) setpriority(PRIO_PROCESS, (id_t) gettid(), WORKER_NICE);
-        ScanOptions opt = { .procfs = "/proc", .dry_run = job->dry_run };
+        ScanOptions opt = { .procfs = "/proc", .dry_run = job->dry_run, .previous = job->previous };
         const DaemonSettings *d = &job->policy->daemon;
         ScanResult *res = calloc(1, sizeof(ScanResult));
         uint64_t one = 1;
@@ -85,7 +85,7 @@ static void *worker_main(void *userdata) {
                         free(res);
         }
         /* Disk work stays off the event loop too. */
-        if (job->state_directory && job->tracker->dirty)
+        if (job->state_directory && tracker_save_due(job->tracker))
                 (void) tracker_save(job->tracker, job->state_directory);
         if (d->metrics_file && job->result) {
                 _cleanup_free_ char *text = NULL;
@@ -98,6 +98,7 @@ static void *worker_main(void *userdata) {
 
 static void scan_job_done(ScanJob *job) {
         job->policy = policy_free(job->policy);
+        job->previous = scan_result_unref(job->previous);
         job->result = scan_result_unref(job->result);
 }
 
@@ -114,6 +115,16 @@ static int start_pass(Manager *m) {
         };
         for (size_t i = 0; i < m->n_waiting; i++)
                 m->job.dry_run |= m->waiting[i].dry_run;
+        /* Every FullReadEvery= passes, at start and after a reload everything is read
+         * afresh, so that nothing kept from an earlier pass can drift for long. */
+        if (m->snapshot && !m->need_full_read &&
+            m->passes_since_full + 1 < m->policy->daemon.full_read_every) {
+                m->job.previous = scan_result_ref(m->snapshot);
+                m->passes_since_full++;
+        } else {
+                m->passes_since_full = 0;
+                m->need_full_read = false;
+        }
 
         /* The worker must not take the signals sd-event reads from its signalfd. */
         sigfillset(&all);
@@ -426,6 +437,7 @@ int manager_reload(Manager *m, char ***ret_errors) {
                 if (tracker_set_history_size(&m->tracker, p->daemon.history_size) < 0)
                         log_oom();
                 m->policy = p;
+                m->need_full_read = true;
                 policy_free(old);
                 manager_status_changed(m);
                 /* A shorter interval brings the next pass forward; a reload never pushes it

@@ -35,6 +35,10 @@ typedef struct ScanJob {
         Tracker *tracker;
         int done_fd; /* eventfd: written once the outputs are set */
 
+        /* The last pass, for the semaphore pids of sets unchanged since (a reference);
+         * NULL: a full read. */
+        ScanResult *previous;
+
         ScanResult *result; /* NULL if the pass failed */
         int error;
 } ScanJob;
@@ -55,6 +59,9 @@ typedef struct Manager {
         /* The last completed pass: every query is answered from it, so a running pass
          * never stalls a client. */
         ScanResult *snapshot;
+        /* Passes since the last full read (FullReadEvery=); a reload asks for one. */
+        uint64_t passes_since_full;
+        bool need_full_read;
 
         /* The pass in progress, run by a worker thread on job. */
         bool scanning;

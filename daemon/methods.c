@@ -94,6 +94,16 @@ static const char interface_description[] =
         "  limits: []Limit\n"
         ")\n"
         "\n"
+        "# A fact a judgement rests on: read in the last pass (thisPass), kept from an earlier\n"
+        "# one (readAt, ageSec), or not read at all (no readAt), with why in note.\n"
+        "type Fact (\n"
+        "  name: string,\n"
+        "  thisPass: bool,\n"
+        "  readAt: ?int,\n"
+        "  ageSec: ?int,\n"
+        "  note: ?string\n"
+        ")\n"
+        "\n"
         "# How one rule judged the object, in policy order.\n"
         "type RuleCheck (\n"
         "  name: string,\n"
@@ -166,7 +176,8 @@ static const char interface_description[] =
         "  state: string,\n"
         "  rule: ?string,\n"
         "  pending: []string,\n"
-        "  rules: []RuleCheck\n"
+        "  rules: []RuleCheck,\n"
+        "  facts: []Fact\n"
         ")\n"
         "\n"
         "# Newest first.\n"
@@ -573,6 +584,61 @@ static json_t *strv_to_json(char **l) {
         return a;
 }
 
+static json_t *fact(const char *name, int64_t read_at, int64_t pass_time, const char *note) {
+        json_t *j = json_pack("{s:s, s:b, s:s?}", "name", name, "thisPass", read_at >= pass_time,
+                              "note", note);
+
+        if (j && read_at > 0) {
+                json_object_set_new(j, "readAt", json_integer((json_int_t) read_at));
+                json_object_set_new(j, "ageSec",
+                                    json_integer((json_int_t) MAX(now_sec() - read_at, 0)));
+        }
+        return j;
+}
+
+/* Which facts the judgement rests on, and whether each is from the last pass: a pass reads
+ * only what can change a decision (ipcreapd(8), "Incremental passes"). */
+static json_t *facts_to_json(const ScanResult *r, const IpcObject *o) {
+        json_t *a = json_array();
+
+        if (!a)
+                return NULL;
+        json_array_append_new(a, fact("kernel table", r->time, r->time, NULL));
+        switch (o->kind) {
+        case IPC_KIND_SEM:
+                json_array_append_new(
+                        a, fact("semaphore pids", o->pids_read_at, r->time,
+                                o->pids_read_at >= r->time
+                                        ? NULL
+                                        : "kept from an earlier pass: the set has not changed "
+                                          "since (its otime and ctime are older than that read)"));
+                json_array_append_new(
+                        a, fact("semaphore waiters", o->sem_waiters_read ? r->time : 0, r->time,
+                                o->sem_waiters_read ? NULL
+                                                    : "not read: only a set that would "
+                                                      "otherwise be an orphan is asked"));
+                break;
+        case IPC_KIND_MSG:
+                json_array_append_new(
+                        a, fact("queue waiters", o->users_looked_for ? r->time : 0, r->time,
+                                o->users_looked_for ? NULL
+                                                    : "not looked for: only a queue that would "
+                                                      "otherwise be an orphan is"));
+                break;
+        default:
+                if (ipc_kind_is_posix(o->kind))
+                        json_array_append_new(
+                                a,
+                                fact("processes mapping or holding it",
+                                     o->users_looked_for ? r->time : 0, r->time,
+                                     o->users_looked_for ? NULL
+                                                         : "not looked for: only a file that would "
+                                                           "otherwise be an orphan is"));
+                break;
+        }
+        return a;
+}
+
 static int method_explain(Call *call, json_t *parameters, void *userdata) {
         Manager *m = userdata;
         const ScanResult *r = m->snapshot;
@@ -637,6 +703,8 @@ static int method_explain(Call *call, json_t *parameters, void *userdata) {
                 "state", object_state_to_string(info->verdict.state), "rule",
                 info->verdict.rule >= 0 ? r->policy->rules[info->verdict.rule].name : NULL,
                 "pending", strv_to_json(reasons), "rules", rules);
+        if (reply)
+                json_object_set_new(reply, "facts", facts_to_json(r, o));
         if (!reply)
                 return -ENOMEM;
         return call_reply(call, reply);

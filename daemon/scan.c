@@ -12,6 +12,7 @@
 #include "posixipc.h"
 #include "reaper.h"
 #include "scan.h"
+#include "sem-cache.h"
 #include "sysvipc.h"
 
 static uint64_t now_usec(clockid_t clock) {
@@ -101,6 +102,7 @@ static void judge_queue_waiters(ScanResult *res, ProcessCache *cache, const Scan
                 /* A waiter counts only in the queue's own namespace: the same msqid in
                  * another is another queue. */
                 int k = r < 0 ? r : sysvipc_set_queue_waiters(o, &w, o->ns ? o->ns->inode : 0);
+                o->users_looked_for = true;
                 if (k < 0 && !o->waiters_unknown)
                         o->waiters_unknown = strdup(r < 0 ? "cannot walk the threads in /proc"
                                                           : "out of memory");
@@ -162,6 +164,7 @@ static void judge_file_users(ScanResult *res, ProcessCache *cache, const Namespa
                 if (!ipc_kind_is_posix(o->kind) || info->verdict.state != OBJECT_ORPHAN)
                         continue;
                 int k = r < 0 ? r : posixipc_set_users(o, &u);
+                o->users_looked_for = true;
                 if (k < 0 && !o->users_unknown)
                         o->users_unknown = strdup(r < 0 ? "cannot walk the processes in /proc"
                                                         : "out of memory");
@@ -349,6 +352,10 @@ typedef struct NamespaceWork {
         const size_t *which;
         size_t n_which;
         bool *gone;
+        /* Semaphore sets whose waiters to read (would-be orphans), and the results. */
+        size_t *sem_candidates;
+        size_t n_sem_candidates;
+        int *sem_results;
 } NamespaceWork;
 
 /* The kernel the reaper acts through: the test's, or the real one of this thread's
@@ -390,6 +397,11 @@ static int namespace_read(void *userdata) {
                 real_kernel_free(real);
         }
 
+        KindSources src = w->h->src;
+        SemCache cache;
+
+        sem_cache_init(&cache, w->opt->previous, w->h->ns, w->res->time);
+        src.sem_cache = w->opt->previous ? &cache.ops : NULL;
         w->first = t->n;
         for (IpcKind k = 0; k < _IPC_KIND_MAX; k++) {
                 const KindOps *ops = kind_ops(k);
@@ -399,7 +411,7 @@ static int namespace_read(void *userdata) {
                 if (ipc_kind_is_posix(k) &&
                     !(k == IPC_KIND_POSIX_MQ ? w->h->src.mqueue_dir : w->h->src.shm_dir))
                         continue; /* No such mount of its own. */
-                r = ops->read_all(&w->h->src, t);
+                r = ops->read_all(&src, t);
                 if (r == -ENOENT && ipc_kind_is_posix(k))
                         continue; /* No such mount here. */
                 if (r < 0) {
@@ -407,14 +419,77 @@ static int namespace_read(void *userdata) {
                         for (size_t i = w->first; i < t->n; i++)
                                 ipc_object_done(&t->objects[i]);
                         t->n = w->first;
+                        sem_cache_done(&cache);
                         return r;
                 }
                 w->nr->kinds_read |= 1u << k;
         }
+        w->res->sem_pids_kept += cache.kept;
+        sem_cache_done(&cache);
         w->n = t->n - w->first;
         for (size_t i = w->first; i < t->n; i++)
                 t->objects[i].ns = ipc_namespace_ref(w->h->ns);
         return 0;
+}
+
+/* The waiters of its would-be orphan semaphore sets (GETNCNT, GETZCNT). */
+static int namespace_sem_waiters(void *userdata) {
+        NamespaceWork *w = userdata;
+
+        for (size_t j = 0; j < w->n_sem_candidates; j++)
+                w->sem_results[j] =
+                        sysvipc_read_sem_waiters(&w->res->table.objects[w->sem_candidates[j]]);
+        return 0;
+}
+
+/* Semaphore sets that would otherwise be orphans: their waiters are read, in their own
+ * namespace, and they are judged again. A set kept for another reason (a live pid) is not
+ * asked: its state says why it is kept, which the pass knows, not whether someone waits. */
+static void judge_sem_waiters(ScanResult *res, NamespaceWork *work, size_t n_work,
+                              const EvaluationContext *ctx) {
+        _cleanup_free_ size_t *candidates = calloc(MAX(res->table.n, (size_t) 1), sizeof(size_t));
+        _cleanup_free_ int *results = calloc(MAX(res->table.n, (size_t) 1), sizeof(int));
+        size_t n = 0;
+
+        if (!candidates || !results) {
+                log_oom();
+                return;
+        }
+        for (size_t k = 0; k < n_work; k++) {
+                NamespaceWork *w = &work[k];
+                int r;
+
+                if (!w->nr)
+                        continue;
+                w->sem_candidates = candidates + n;
+                w->sem_results = results + n;
+                w->n_sem_candidates = 0;
+                for (size_t i = w->first; i < w->first + w->n; i++)
+                        if (res->table.objects[i].kind == IPC_KIND_SEM &&
+                            res->info[i].verdict.state == OBJECT_ORPHAN)
+                                w->sem_candidates[w->n_sem_candidates++] = i;
+                if (w->n_sem_candidates == 0)
+                        continue;
+                n += w->n_sem_candidates;
+                r = namespace_run(w->h, namespace_sem_waiters, w);
+                for (size_t j = 0; j < w->n_sem_candidates; j++) {
+                        IpcObject *o = &res->table.objects[w->sem_candidates[j]];
+                        ObjectInfo *info = &res->info[w->sem_candidates[j]];
+                        int e = r < 0 ? r : w->sem_results[j];
+
+                        if (e == -EIDRM || e == -EINVAL) {
+                                /* Gone meanwhile: whoever removed it, it is no orphan of
+                                 * ours any more; the re-check would find it gone too. */
+                                info->verdict.state = OBJECT_IN_USE;
+                                info->verdict.pending |= PENDING_SEM_UNREADABLE;
+                                o->sem_details_error = -e;
+                                continue;
+                        }
+                        if (e < 0 && !o->sem_details_error)
+                                o->sem_details_error = -e;
+                        info->verdict = policy_evaluate(res->policy, o, info->creator.comm, ctx);
+                }
+        }
 }
 
 /* Removes its orphans (the re-check and the removal act on the namespace that was read:
@@ -467,6 +542,7 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
         int r;
 
         res.time = (int64_t) (now_usec(CLOCK_REALTIME) / 1000000);
+        (void) sysvipc_take_sem_calls();
         r = namespaces_discover(&src, policy->daemon.scan_namespaces == SCAN_NAMESPACES_ALL, &set);
         if (r < 0)
                 goto fail_early;
@@ -549,6 +625,7 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
         }
         res.n_objects = res.table.n;
         tracker_end_pass(tracker);
+        judge_sem_waiters(&res, work, set.n, &ctx);
         judge_queue_waiters(&res, &cache, opt, &ctx);
         judge_file_users(&res, &cache, &set, &ctx);
         for (size_t i = 0; i < res.table.n; i++)
@@ -626,14 +703,20 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
                         res.table.objects[kept] = res.table.objects[i];
                         res.info[kept++] = res.info[i];
                 }
-                w->first = first;
-                w->n = kept - first;
+                w->first = w->nr->first = first;
+                w->n = w->nr->n = kept - first;
         }
         res.table.n = kept;
         for (size_t k = 0; k < set.n; k++)
                 if (work[k].nr)
                         (void) namespace_run(work[k].h, namespace_limits, &work[k]);
         res.limits = res.namespaces[0].limits;
+        res.full = !opt->previous;
+        res.sem_calls = sysvipc_take_sem_calls();
+        log_debug("Pass: %s read, %zu semaphore set%s kept their pids from the last pass, "
+                  "%" PRIu64 " per-semaphore call%s.",
+                  res.full ? "full" : "incremental", res.sem_pids_kept,
+                  res.sem_pids_kept == 1 ? "" : "s", res.sem_calls, res.sem_calls == 1 ? "" : "s");
         free(gone);
         free(which);
         process_cache_done(&cache);

@@ -30,6 +30,7 @@ typedef struct NamespaceResult {
         size_t n_objects, n_orphans;
         unsigned kinds_read; /* as ScanResult.kinds_read, for this namespace */
         IpcLimits limits;    /* after removal */
+        size_t first, n;     /* its objects in ScanResult.table, after removal */
 } NamespaceResult;
 
 typedef struct ScanResult {
@@ -50,6 +51,11 @@ typedef struct ScanResult {
         /* As found, before removal. */
         size_t n_objects, n_orphans;
         size_t reaped, would_reap, deferred, skipped, failed;
+        /* Semaphore sets whose pids an earlier pass read (unchanged since), and the
+         * per-semaphore calls this pass made. */
+        size_t sem_pids_kept;
+        uint64_t sem_calls;
+        bool full; /* read without an earlier pass's help */
         uint64_t reclaimed_bytes;
         IpcLimits limits; /* after removal: the host namespace's */
 
@@ -67,6 +73,9 @@ typedef struct ScanOptions {
         /* The POSIX directories; NULL: /dev/shm and /dev/mqueue. */
         const char *shm_dir, *mqueue_dir;
         const ReaperKernel *kernel; /* NULL: the real one */
+        /* The last pass, whose semaphore pids may be kept for sets unchanged since; NULL: a
+         * full read (at start, after a reload, every FullReadEvery= passes). */
+        const ScanResult *previous;
         bool dry_run;
         /* Log each orphan of a report rule (and each dry-run would-remove) every pass, not
          * just the first time it is seen: for --once. */

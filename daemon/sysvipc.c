@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
+#include <time.h>
 #include <sys/shm.h>
 
 #include "log.h"
@@ -256,29 +257,47 @@ static int compare_pid(const void *a, const void *b) {
         return (x > y) - (x < y);
 }
 
-/* The per-semaphore calls: waiters always, GETPID only with pids (the re-check before
- * removal compares activity instead, which a semop that changes a pid also moves). */
-static int read_sem(IpcObject *o, bool with_pids) {
+static uint64_t sem_calls;
+
+uint64_t sysvipc_take_sem_calls(void) {
+        return __atomic_exchange_n(&sem_calls, 0, __ATOMIC_RELAXED);
+}
+
+static int sem_call(int id, int i, int cmd) {
+        __atomic_add_fetch(&sem_calls, 1, __ATOMIC_RELAXED);
+        return semctl(id, i, cmd);
+}
+
+/* The per-semaphore calls: GETPID with pids, GETNCNT and GETZCNT with waiters. */
+static int read_sem(IpcObject *o, bool with_pids, bool with_waiters) {
         _cleanup_free_ pid_t *pids = NULL;
+        int64_t now = (int64_t) time(NULL);
         size_t n = 0;
 
-        o->sem_waiters = 0;
         o->sem_details_error = 0;
-        free(o->pids);
-        o->pids = NULL;
-        o->n_pids = 0;
-
-        if (with_pids && o->nsems > 0) {
-                pids = malloc(o->nsems * sizeof(pid_t));
-                if (!pids)
-                        return -ENOMEM;
+        if (with_waiters) {
+                o->sem_waiters = 0;
+                o->sem_waiters_read = true;
+        }
+        if (with_pids) {
+                free(o->pids);
+                o->pids = NULL;
+                o->n_pids = 0;
+                /* The second before the first GETPID: a semop in it or later may or may not
+                 * be seen, so a set changed in it is read again (scan.c). */
+                o->pids_read_at = now;
+                if (o->nsems > 0) {
+                        pids = malloc(o->nsems * sizeof(pid_t));
+                        if (!pids)
+                                return -ENOMEM;
+                }
         }
         for (uint64_t i = 0; i < o->nsems; i++) {
-                int pid = with_pids ? semctl(o->id, (int) i, GETPID) : 0;
-                int ncnt = pid >= 0 ? semctl(o->id, (int) i, GETNCNT) : -1;
-                int zcnt = ncnt >= 0 ? semctl(o->id, (int) i, GETZCNT) : -1;
+                int pid = with_pids ? sem_call(o->id, (int) i, GETPID) : 0;
+                int ncnt = pid >= 0 && with_waiters ? sem_call(o->id, (int) i, GETNCNT) : 0;
+                int zcnt = ncnt >= 0 && with_waiters ? sem_call(o->id, (int) i, GETZCNT) : 0;
 
-                if (zcnt < 0) {
+                if (pid < 0 || ncnt < 0 || zcnt < 0) {
                         if (errno == EIDRM || errno == EINVAL)
                                 return -errno;
                         /* Without the details its waiters are unknown: the caller keeps it. */
@@ -289,6 +308,8 @@ static int read_sem(IpcObject *o, bool with_pids) {
                         pids[n++] = pid;
                 o->sem_waiters += (uint64_t) ncnt + (uint64_t) zcnt;
         }
+        if (!with_pids)
+                return 0;
 
         /* A large set can record thousands of pids: sort and drop repeats, not O(n^2). */
         if (n > 1)
@@ -303,7 +324,11 @@ static int read_sem(IpcObject *o, bool with_pids) {
 }
 
 int sysvipc_read_sem_details(IpcObject *o) {
-        return read_sem(o, true);
+        return read_sem(o, true, true);
+}
+
+int sysvipc_read_sem_waiters(IpcObject *o) {
+        return read_sem(o, false, true);
 }
 
 /* Converts the kernel's *_ds structures; shared by the index walk and the by-id stat. The
@@ -387,14 +412,13 @@ static int stat_one(IpcKind kind, int index_or_id, int cmd_stat_any, IpcObject *
         return ipc_object_collect_pids(o);
 }
 
-/* How many objects of kind exist now, from *_INFO; 0 when it cannot tell. */
+/* How many objects of kind exist now, from *_INFO; 0 when it cannot tell. Not for shm:
+ * SHM_INFO adds up every segment's resident and swapped pages, a walk of them all that
+ * costs as much as reading them (a sixth of a pass over 96,000 objects). */
 static size_t count_objects(IpcKind kind) {
         switch (kind) {
-        case IPC_KIND_SHM: {
-                struct shm_info info = { 0 };
-                return shmctl(0, SHM_INFO, (struct shmid_ds *) &info) >= 0 ? (size_t) info.used_ids
-                                                                           : 0;
-        }
+        case IPC_KIND_SHM:
+                return 0;
         case IPC_KIND_SEM: {
                 struct seminfo info = { 0 };
                 return semctl(0, 0, SEM_INFO, (union semun){ .__buf = &info }) >= 0
@@ -412,11 +436,12 @@ static size_t count_objects(IpcKind kind) {
 }
 
 static int max_index(IpcKind kind) {
-        /* *_INFO returns the highest used index of the kernel's array. */
+        /* *_INFO and IPC_INFO return the highest used index of the kernel's array; for shm
+         * IPC_INFO does so without SHM_INFO's walk of every segment's pages. */
         switch (kind) {
         case IPC_KIND_SHM: {
-                struct shm_info info = { 0 };
-                return shmctl(0, SHM_INFO, (struct shmid_ds *) &info);
+                struct shminfo info = { 0 };
+                return shmctl(0, IPC_INFO, (struct shmid_ds *) &info);
         }
         case IPC_KIND_SEM: {
                 struct seminfo info = { 0 };
@@ -432,12 +457,12 @@ static int max_index(IpcKind kind) {
         }
 }
 
-int sysvipc_read_stat_any(IpcKind kind, ObjectTable *t) {
-        int max = max_index(kind);
+/* Walks indices 0..max, stopping once expected objects were found (0: unknown, walk all):
+ * objects made meanwhile are the next pass's, objects removed meanwhile make it walk on. */
+static int walk_stat_any(IpcKind kind, int max, size_t expected, ObjectTable *t) {
+        size_t found = 0;
 
-        if (max < 0)
-                return -errno;
-        for (int i = 0; i <= max; i++) {
+        for (int i = 0; i <= max && (expected == 0 || found < expected); i++) {
                 IpcObject *o = object_table_append(t);
                 int r;
 
@@ -450,8 +475,17 @@ int sysvipc_read_stat_any(IpcKind kind, ObjectTable *t) {
                                 continue; /* An unused slot, or removed meanwhile. */
                         return r;
                 }
+                found++;
         }
         return 0;
+}
+
+int sysvipc_read_stat_any(IpcKind kind, ObjectTable *t) {
+        int max = max_index(kind);
+
+        if (max < 0)
+                return -errno;
+        return walk_stat_any(kind, max, 0, t);
 }
 
 static int stat_by_id(IpcKind kind, int id, bool with_pids, IpcObject *ret) {
@@ -460,7 +494,7 @@ static int stat_by_id(IpcKind kind, int id, bool with_pids, IpcObject *ret) {
 
         r = stat_one(kind, id, false, &o);
         if (r >= 0 && kind == IPC_KIND_SEM)
-                r = read_sem(&o, with_pids);
+                r = read_sem(&o, with_pids, true);
         if (r < 0) {
                 ipc_object_done(&o);
                 return r;
@@ -617,21 +651,42 @@ uint64_t sysvipc_namespace_inode(const char *procfs) {
         return queue_waiter_parse_ns_link(link, &inode) >= 0 ? inode : 0;
 }
 
-int sysvipc_read_kind(const char *procfs, IpcKind k, ObjectTable *t) {
+/* The real /proc: its tables can be walked by index instead. About half the cost of
+ * /proc/sysvipc, whose rows the kernel formats and we parse (bench/README.md), when the
+ * index is dense; a few objects at high indices (an ipcmni_extend kernel) are cheaper read
+ * from the table than walked to. */
+static bool walk_is_cheaper(const char *procfs, IpcKind k, size_t expected, int *ret_max) {
+        if (!streq(procfs, "/proc"))
+                return false;
+        *ret_max = max_index(k);
+        if (*ret_max < 0)
+                return false;
+        /* Without a count (shm), any index below the default IPCMNI is walked: at worst
+         * 32,768 cheap calls; an ipcmni_extend kernel's higher ones only when dense. */
+        return (size_t) *ret_max < 2 * expected + (expected == 0 ? 32768 : 1024);
+}
+
+int sysvipc_read_kind(const char *procfs, IpcKind k, const SemPidsCache *cache, ObjectTable *t) {
         _cleanup_free_ char *path = NULL;
         _cleanup_fclose_ FILE *f = NULL;
-        size_t first = t->n, kept;
-        int r;
+        size_t first = t->n, kept, expected;
+        int r, max;
 
         if (k < IPC_KIND_SHM || k > IPC_KIND_MSG)
                 return -EINVAL;
         if (asprintf(&path, "%s/sysvipc/%s", procfs, tables[k].file) < 0)
                 return -ENOMEM;
         /* Sized up front (plus room for objects made meanwhile). */
-        if (object_table_reserve(t, count_objects(k) + 64) < 0)
+        expected = count_objects(k);
+        if (walk_is_cheaper(procfs, k, expected, &max)) {
+                if (object_table_reserve(t, (expected ? expected : (size_t) max + 1) + 64) < 0)
+                        return -ENOMEM;
+                r = walk_stat_any(k, max, expected, t);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read %s objects: %m", tables[k].file);
+        } else if (object_table_reserve(t, expected + 64) < 0)
                 return -ENOMEM;
-        f = fopen(path, "re");
-        if (f) {
+        else if ((f = fopen(path, "re"))) {
                 /* Fewer, larger reads of the kernel's seq_file. */
                 (void) setvbuf(f, NULL, _IOFBF, 64 * 1024);
                 r = sysvipc_parse(k, f, path, t, NULL);
@@ -652,7 +707,11 @@ int sysvipc_read_kind(const char *procfs, IpcKind k, ObjectTable *t) {
                 return 0;
         kept = first;
         for (size_t i = first; i < t->n; i++) {
-                r = sysvipc_read_sem_details(&t->objects[i]);
+                /* A set unchanged since an earlier pass read its pids keeps them; waiters are
+                 * read later, for the sets that would otherwise be orphans. */
+                r = cache && cache->reuse(&t->objects[i], cache->userdata)
+                            ? 0
+                            : read_sem(&t->objects[i], true, false);
                 if (r == -EIDRM || r == -EINVAL) {
                         /* Removed since the table was read: drop it. */
                         ipc_object_done(&t->objects[i]);
@@ -673,9 +732,15 @@ int sysvipc_read_kind(const char *procfs, IpcKind k, ObjectTable *t) {
 
 int sysvipc_read_all(const char *procfs, ObjectTable *t) {
         for (IpcKind k = IPC_KIND_SHM; k <= IPC_KIND_MSG; k++) {
-                int r = sysvipc_read_kind(procfs, k, t);
+                size_t first = t->n;
+                int r = sysvipc_read_kind(procfs, k, NULL, t);
                 if (r < 0)
                         return r;
+                for (size_t i = first; k == IPC_KIND_SEM && i < t->n; i++) {
+                        r = sysvipc_read_sem_waiters(&t->objects[i]);
+                        if (r < 0 && r != -EIDRM && r != -EINVAL)
+                                return r;
+                }
         }
         return 0;
 }

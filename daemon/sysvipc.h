@@ -14,8 +14,17 @@
  * messages. Returns -EBADMSG when the header itself is unusable. */
 int sysvipc_parse(IpcKind kind, FILE *f, const char *name, ObjectTable *t, unsigned *ret_bad_lines);
 
-/* Reads one System V kind from PROCFS/sysvipc (or *_STAT_ANY), with the semaphore details. */
-int sysvipc_read_kind(const char *procfs, IpcKind kind, ObjectTable *t);
+/* Pids of semaphore sets kept from an earlier pass: reuse() fills o's pids (and
+ * pids_read_at) and returns true when the set has not changed since they were read. */
+typedef struct SemPidsCache {
+        bool (*reuse)(IpcObject *o, void *userdata);
+        void *userdata;
+} SemPidsCache;
+
+/* Reads one System V kind, by walking the kernel's index with *_STAT_ANY (under the real
+ * /proc) or from PROCFS/sysvipc, with every semaphore set's pids (GETPID per semaphore,
+ * unless cache has them). Waiters are not read: see sysvipc_read_sem_waiters(). */
+int sysvipc_read_kind(const char *procfs, IpcKind kind, const SemPidsCache *cache, ObjectTable *t);
 
 /* Reads all three kinds from PROCFS/sysvipc, falling back to *_STAT_ANY for a kind whose
  * table is missing, and reads every semaphore set's per-semaphore pids and waiters. */
@@ -27,6 +36,11 @@ int sysvipc_read_stat_any(IpcKind kind, ObjectTable *t);
 /* Fills a semaphore set's pids (GETPID) and waiters (GETNCNT + GETZCNT). Returns -EIDRM
  * or -EINVAL when the set is gone; permission trouble is recorded in sem_details_error. */
 int sysvipc_read_sem_details(IpcObject *o);
+/* Only the waiters (GETNCNT + GETZCNT), in the calling thread's namespace. */
+int sysvipc_read_sem_waiters(IpcObject *o);
+/* The per-semaphore calls (GETPID, GETNCNT, GETZCNT) made since the last call of this:
+ * what debug logging reports per pass, so that a steady state can be seen to make none. */
+uint64_t sysvipc_take_sem_calls(void);
 
 /* Re-reads one object by kind and id (IPC_STAT, plus every semaphore's pid and waiters), for
  * the re-check right before removal. Returns -EIDRM/-EINVAL when it is gone. */

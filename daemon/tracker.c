@@ -16,6 +16,12 @@
 #include "strbuf.h"
 #include "tracker.h"
 
+static int64_t monotonic_sec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec;
+}
+
 static uint64_t tracker_key(IpcKind kind, int id) {
         return ((uint64_t) kind << 32) | (uint32_t) id;
 }
@@ -231,6 +237,7 @@ int tracker_record_removal(Tracker *t, RemovalEvent *ev) {
         r = count_removal(t, ev->kind, strempty(ev->rule), 1);
         t->reclaimed_bytes = saturating_add(t->reclaimed_bytes, ev->size);
         t->dirty = true;
+        t->history_version++;
         if (t->history_capacity == 0) {
                 tracker_unlock(t);
                 removal_event_done(ev);
@@ -548,10 +555,22 @@ int tracker_save(Tracker *t, const char *dir) {
                 return log_error_errno(r, "Failed to write %s, keeping the previous state: %m",
                                        path);
         t->dirty = false;
+        t->saved_history_version = t->history_version;
+        t->saved_at = monotonic_sec();
         /* state.json now holds every removal in the log. */
         if (t->removal_log && t->log_applied + 1 >= t->removal_log->next_seq)
                 (void) removal_log_reset(t->removal_log);
         return 0;
+}
+
+bool tracker_save_due(const Tracker *t) {
+        if (!t->dirty)
+                return false;
+        /* A pass that only tracked a few new objects does not rewrite a state of 100,000: the
+         * removal log keeps every removal durable meanwhile, and what waits (first seen,
+         * creators) is at most TRACKER_SAVE_INTERVAL_SEC old after a crash. */
+        return t->history_version != t->saved_history_version || t->saved_at == 0 ||
+               monotonic_sec() - t->saved_at >= TRACKER_SAVE_INTERVAL_SEC;
 }
 
 int tracker_prepare_directory(const char *dir) {

@@ -69,6 +69,11 @@ typedef struct Tracker {
         uint64_t reclaimed_bytes;
 
         bool dirty; /* changed since the last save */
+        /* Bumped by every recorded removal: a change that is saved at once, while changes
+         * to the objects alone (first seen, creators) are saved at most every
+         * TRACKER_SAVE_INTERVAL_SEC (tracker_save_due()). */
+        uint64_t history_version, saved_history_version;
+        int64_t saved_at; /* CLOCK_MONOTONIC seconds of the last save; 0: never */
 
         /* The removal log (removal-log.h): NULL when there is no state directory, and then
          * nothing is removed, since no removal could be recorded durably. Its entries up to
@@ -116,3 +121,7 @@ int namespace_from_json(json_t *j, IpcNamespace **ret);
 /* Creates dir (and parents) as systemd's StateDirectory= would; logs on failure. */
 int tracker_prepare_directory(const char *dir);
 int tracker_save(Tracker *t, const char *dir);
+/* Whether a save is due after a pass: a removal (or a replay) since the last save, or other
+ * changes and TRACKER_SAVE_INTERVAL_SEC since it. */
+#define TRACKER_SAVE_INTERVAL_SEC 60
+bool tracker_save_due(const Tracker *t);

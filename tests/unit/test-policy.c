@@ -146,6 +146,8 @@ static void every_key_of_the_daemon_section_is_read(void **state) {
         assert_int_equal(d->scan_interval_sec, 300);
         assert_true(d->dry_run);
         assert_int_equal(d->max_reaps_per_scan, 7);
+        assert_int_equal(d->full_read_every, 3);
+        assert_int_equal(d->scan_namespaces, SCAN_NAMESPACES_HOST);
         assert_string_equal(d->socket, "/run/ipcreap-test/reaper.sock");
         assert_string_equal(d->admin_group, "daemon");
         assert_int_equal(d->admin_gid, 1);
@@ -212,6 +214,7 @@ static void an_empty_file_gives_the_documented_defaults(void **state) {
         assert_int_equal(d->scan_interval_sec, 60);
         assert_false(d->dry_run);
         assert_int_equal(d->max_reaps_per_scan, 100);
+        assert_int_equal(d->full_read_every, 10);
         assert_string_equal(d->socket, "/run/ipcreap/io.ipcreap.Reaper");
         assert_null(d->admin_group);
         assert_string_equal(d->state_directory, "/var/lib/ipcreap");
@@ -254,10 +257,10 @@ static void rules_keep_their_file_order_and_where_they_were_defined(void **state
         assert_int_equal(p->n_rules, 2);
         assert_string_equal(p->rules[0].name, "system-users");
         assert_string_equal(p->rules[0].file, POLICY_FIXTURE("all-keys.conf"));
-        assert_int_equal(p->rules[0].line, 14);
+        assert_int_equal(p->rules[0].line, 16);
         assert_int_equal(p->rules[0].action, RULE_ACTION_KEEP);
         assert_string_equal(p->rules[1].name, "stale-user-shm");
-        assert_int_equal(p->rules[1].line, 18);
+        assert_int_equal(p->rules[1].line, 20);
         policy_free(p);
 }
 
@@ -1068,6 +1071,7 @@ static void the_printed_policy_spells_out_every_default(void **state) {
                                   "ScanNamespaces=all\n"
                                   "DryRun=yes\n"
                                   "MaxReapsPerScan=100\n"
+                                  "FullReadEvery=10\n"
                                   "Socket=/run/ipcreap/io.ipcreap.Reaper\n"
                                   "AdminGroup=\n"
                                   "StateDirectory=/var/lib/ipcreap\n"
@@ -1341,6 +1345,7 @@ typedef struct RangeCase {
 static const RangeCase range_cases[] = {
         { "[Daemon]", "ScanIntervalSec", "1s", "1w", "0", "1w 1s", "(1s to 1w)" },
         { "[Daemon]", "MaxReapsPerScan", "0", "1000000", NULL, "1000001", "(0 to 1000000)" },
+        { "[Daemon]", "FullReadEvery", "1", "1000000", "0", "1000001", "(1 to 1000000)" },
         { "[Daemon]", "HistorySize", "0", "100000", NULL, "100001", "(0 to 100000)" },
         { "[Daemon]", "QuarantineMaxBytes", "0", "1T", NULL, "1099511627777", "(0 to 1T)" },
         { "[Daemon]", "QuarantineKeepSec", "0", "52w", NULL, "52w 1s", "(0 to 52w)" },
