@@ -132,6 +132,7 @@ typedef struct IpcObject {
         /* sem: the Unix second its per-semaphore pids (GETPID) were read; an earlier pass's
          * when the set has not changed since (scan.c keeps them), 0 when never read. */
         int64_t pids_read_at;
+        bool pids_kept; /* sem: pids_read_at is an earlier pass's */
         /* sem: details could not be read (errno); waiters are then unknown. */
         int sem_details_error;
 

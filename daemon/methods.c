@@ -584,9 +584,9 @@ static json_t *strv_to_json(char **l) {
         return a;
 }
 
-static json_t *fact(const char *name, int64_t read_at, int64_t pass_time, const char *note) {
-        json_t *j = json_pack("{s:s, s:b, s:s?}", "name", name, "thisPass", read_at >= pass_time,
-                              "note", note);
+static json_t *fact(const char *name, int64_t read_at, bool this_pass, const char *note) {
+        json_t *j =
+                json_pack("{s:s, s:b, s:s?}", "name", name, "thisPass", this_pass, "note", note);
 
         if (j && read_at > 0) {
                 json_object_set_new(j, "readAt", json_integer((json_int_t) read_at));
@@ -599,41 +599,41 @@ static json_t *fact(const char *name, int64_t read_at, int64_t pass_time, const 
 /* Which facts the judgement rests on, and whether each is from the last pass: a pass reads
  * only what can change a decision (ipcreapd(8), "Incremental passes"). */
 static json_t *facts_to_json(const ScanResult *r, const IpcObject *o) {
+        bool looked = o->users_looked_for;
         json_t *a = json_array();
 
         if (!a)
                 return NULL;
-        json_array_append_new(a, fact("kernel table", r->time, r->time, NULL));
+        json_array_append_new(a, fact("kernel table", r->time, true, NULL));
         switch (o->kind) {
         case IPC_KIND_SEM:
                 json_array_append_new(
-                        a, fact("semaphore pids", o->pids_read_at, r->time,
-                                o->pids_read_at >= r->time
-                                        ? NULL
-                                        : "kept from an earlier pass: the set has not changed "
-                                          "since (its otime and ctime are older than that read)"));
+                        a, fact("semaphore pids", o->pids_read_at, !o->pids_kept,
+                                !o->pids_kept ? NULL
+                                              : "kept from an earlier pass: the set has not "
+                                                "changed since (its otime and ctime are older "
+                                                "than that read)"));
                 json_array_append_new(
-                        a, fact("semaphore waiters", o->sem_waiters_read ? r->time : 0, r->time,
+                        a, fact("semaphore waiters", o->sem_waiters_read ? r->time : 0,
+                                o->sem_waiters_read,
                                 o->sem_waiters_read ? NULL
                                                     : "not read: only a set that would "
                                                       "otherwise be an orphan is asked"));
                 break;
         case IPC_KIND_MSG:
-                json_array_append_new(
-                        a, fact("queue waiters", o->users_looked_for ? r->time : 0, r->time,
-                                o->users_looked_for ? NULL
-                                                    : "not looked for: only a queue that would "
-                                                      "otherwise be an orphan is"));
+                json_array_append_new(a, fact("queue waiters", looked ? r->time : 0, looked,
+                                              looked ? NULL
+                                                     : "not looked for: only a queue that "
+                                                       "would otherwise be an orphan is"));
                 break;
         default:
                 if (ipc_kind_is_posix(o->kind))
                         json_array_append_new(
-                                a,
-                                fact("processes mapping or holding it",
-                                     o->users_looked_for ? r->time : 0, r->time,
-                                     o->users_looked_for ? NULL
-                                                         : "not looked for: only a file that would "
-                                                           "otherwise be an orphan is"));
+                                a, fact("processes mapping or holding it", looked ? r->time : 0,
+                                        looked,
+                                        looked ? NULL
+                                               : "not looked for: only a file that would "
+                                                 "otherwise be an orphan is"));
                 break;
         }
         return a;

@@ -65,6 +65,7 @@ static bool sem_cache_reuse(IpcObject *o, void *userdata) {
                 o->n_pids = prev->n_pids;
         }
         o->pids_read_at = prev->pids_read_at;
+        o->pids_kept = true;
         c->kept++;
         return true;
 }

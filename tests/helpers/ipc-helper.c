@@ -142,6 +142,23 @@ int main(int argc, char *argv[]) {
                         die("msgsnd");
                 if (msgrcv(msqid, &m, sizeof(m.text), 0, IPC_NOWAIT) < 0)
                         die("msgrcv");
+        } else if (strcmp(cmd, "sem-create-many") == 0 && argc == 5) {
+                /* FIRSTKEY N NSEMS: N sets, each used once by this process (which exits), so
+                 * that every semaphore records its pid. */
+                key_t first = parse_key(argv[2]);
+                int nsems = parse_int(argv[4]);
+                for (int i = 0, n = parse_int(argv[3]); i < n; i++) {
+                        int semid = semget(first + i, nsems, IPC_CREAT | IPC_EXCL | 0644);
+                        if (semid < 0)
+                                die("semget");
+                        for (unsigned short s = 0; s < nsems; s++) {
+                                struct sembuf op = { .sem_num = s,
+                                                     .sem_op = 0,
+                                                     .sem_flg = IPC_NOWAIT };
+                                if (semop(semid, &op, 1) < 0)
+                                        die("semop");
+                        }
+                }
         } else {
                 fprintf(stderr, "ipc-helper: unknown command \"%s\"\n", cmd);
                 return 2;
