@@ -54,8 +54,9 @@ ns_object() {
                 jq -c --argjson id "$3" '.objects[] | select(.id == $id)'
 }
 
-# kill_wait PID...: kills and reaps background processes of the test.
+# kill_wait [PID...]: kills and reaps background processes of the test (none: nothing).
 kill_wait() {
+        [ $# -gt 0 ] || return 0
         kill "$@" 2>/dev/null || true
         wait "$@" 2>/dev/null || true
 }

@@ -16,7 +16,7 @@ container
 box=$C_PID ns=$C_NS
 orphan=$(ns_create "$box" 0x5151)
 attached=$(ns_create "$box" 0x5152)
-spawn attach in_ns "$box" "$HELPER" shm-attach "$attached"
+spawn attach nsenter --ipc="/proc/$box/ns/ipc" -- "$HELPER" shm-attach "$attached"
 wait_for_line "$TMP/attach.out" ready
 # The host has an orphan of another key: the rule is a live one, it reaps that.
 host_other=$(create shm 0x5153)
