@@ -423,6 +423,38 @@ static int list_parse_columns(const Table *t, size_t **ret, size_t *ret_n, int *
         return 0;
 }
 
+/* The object fields the table's columns (and the sort column) show: List sends only
+ * those, which is most of what makes a table of 100,000 objects fast. */
+static char *list_fields(const size_t *columns, size_t n_columns, int sort) {
+        static const char *const fields[_COL_MAX] = {
+                [COL_KIND] = "kind",       [COL_ID] = "id",
+                [COL_KEY] = "key",         [COL_NAME] = "name",
+                [COL_OWNER] = "ownerUid",  [COL_UID] = "ownerUid",
+                [COL_GROUP] = "ownerGid",  [COL_GID] = "ownerGid",
+                [COL_PERMS] = "mode",      [COL_SIZE] = "size",
+                [COL_NATTCH] = "nattch",   [COL_NSEMS] = "nsems",
+                [COL_MSGS] = "messages",   [COL_IDLE] = "idleSec",
+                [COL_STATE] = "state",     [COL_RULE] = "rule",
+                [COL_CREATOR] = "creator", [COL_CPID] = "creator",
+                [COL_UNIT] = "creator",    [COL_FIRST_SEEN] = "firstSeen",
+                [COL_PENDING] = "pending", [COL_NAMESPACE] = "namespace",
+        };
+        /* What every row needs whatever is shown: the filters and the NAMESPACE column. */
+        _cleanup_free_ char *s = strdup("kind,name,namespace,ownerUid");
+
+        for (size_t i = 0; s && i <= n_columns; i++) {
+                int c = i < n_columns ? (int) columns[i] : sort;
+                char *t;
+                if (c < 0 || c >= _COL_MAX || !fields[c])
+                        continue;
+                if (asprintf(&t, "%s,%s", s, fields[c]) < 0)
+                        return NULL;
+                free(s);
+                s = t;
+        }
+        return TAKE_PTR(s);
+}
+
 static int command_list(void) {
         ListContext ctx = { .now = time(NULL) };
         _cleanup_free_ size_t *columns = NULL;
@@ -453,6 +485,15 @@ static int command_list(void) {
                 json_object_set_new(params, "state", json_string(arg_state));
         if (arg_namespace)
                 json_object_set_new(params, "namespace", json_string(arg_namespace));
+        if (!arg_json) {
+                _cleanup_free_ char *fields = list_fields(columns, n_columns, sort);
+                if (!fields) {
+                        json_decref(params);
+                        table_free(ctx.table);
+                        return -ENOMEM;
+                }
+                json_object_set_new(params, "fields", json_string(fields));
+        }
 
         r = call_daemon("list", VARLINK_INTERFACE ".List", params, true, list_reply, &ctx);
         if (arg_json) {

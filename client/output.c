@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <inttypes.h>
 
+#include "hashmap.h"
 #include "macro.h"
 #include "output.h"
 #include "parse-util.h"
@@ -77,12 +78,27 @@ static const char *format_perms(char *buf, size_t size, unsigned mode) {
 }
 
 static const char *format_group(char *buf, size_t size, uint32_t gid) {
-        struct group *g = getgrgid(gid);
+        static Hashmap cache;
+        const char *name = hashmap_get(&cache, gid + 1ULL);
 
-        if (g)
-                snprintf(buf, size, "%s", g->gr_name);
-        else
-                snprintf(buf, size, "%" PRIu32, gid);
+        if (!name) {
+                /* Cached, as user names are (format_user()): the group file is read once per
+                 * gid, not once per row of 100,000. */
+                struct group *g = getgrgid(gid);
+                char *copy = NULL;
+
+                if (g)
+                        copy = strdup(g->gr_name);
+                else if (asprintf(&copy, "%" PRIu32, gid) < 0)
+                        copy = NULL;
+                if (!copy || hashmap_put(&cache, gid + 1ULL, copy, NULL) < 0) {
+                        snprintf(buf, size, "%s", copy ? copy : "?");
+                        free(copy);
+                        return buf;
+                }
+                name = copy;
+        }
+        snprintf(buf, size, "%s", name);
         return buf;
 }
 

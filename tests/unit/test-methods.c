@@ -70,7 +70,8 @@ static void methods_without_parameters_take_none(void **state) {
 
 static void optional_parameters_are_marked_by_a_question_mark(void **state) {
         ASSERT_PARAMS(VARLINK_INTERFACE ".List", { "kind", PARAM_STRING, false },
-                      { "state", PARAM_STRING, false }, { "namespace", PARAM_STRING, false });
+                      { "state", PARAM_STRING, false }, { "namespace", PARAM_STRING, false },
+                      { "fields", PARAM_STRING, false });
         ASSERT_PARAMS(VARLINK_INTERFACE ".History", { "limit", PARAM_INT, false });
         ASSERT_PARAMS(VARLINK_INTERFACE ".Scan", { "dryRun", PARAM_BOOL, false });
 }
