@@ -129,6 +129,20 @@ typedef struct Holder {
         pid_t pid;
 } Holder;
 
+typedef struct Group {
+        size_t first, n; /* in holders[] */
+        bool foreign;    /* in another user namespace than the daemon's */
+        uint64_t inode;
+} Group;
+
+static int group_compare(const void *a, const void *b) {
+        const Group *x = a, *y = b;
+
+        if (x->foreign != y->foreign)
+                return x->foreign ? 1 : -1;
+        return (x->inode > y->inode) - (x->inode < y->inode);
+}
+
 static int holder_compare(const void *a, const void *b) {
         const Holder *x = a, *y = b;
 
@@ -343,7 +357,7 @@ int namespaces_discover(const KindSources *host_src, bool all, NamespaceSet *ret
         _cleanup_free_ char *own_cgroup = NULL;
         _cleanup_closedir_ DIR *d = NULL;
         size_t n_holders = 0, allocated = 0, capacity = 1;
-        uint64_t own = own_inode(host_src->procfs);
+        uint64_t own = own_inode(host_src->procfs), own_user = 0;
         struct dirent *de;
         int64_t btime = 0;
         long hz = sysconf(_SC_CLK_TCK);
@@ -387,6 +401,11 @@ int namespaces_discover(const KindSources *host_src, bool all, NamespaceSet *ret
                 (void) proc_parse_btime(buf, &btime);
         if (read_text(proc_fd, "self/cgroup", buf, sizeof(buf)) >= 0)
                 (void) namespace_parse_cgroup_file(buf, &own_cgroup);
+        {
+                struct stat st;
+                if (fstatat(proc_fd, "self/ns/user", &st, 0) >= 0)
+                        own_user = (uint64_t) st.st_ino;
+        }
 
         while ((de = readdir(d))) {
                 char path[300];
@@ -420,9 +439,42 @@ int namespaces_discover(const KindSources *host_src, bool all, NamespaceSet *ret
         }
         qsort(holders, n_holders, sizeof(Holder), holder_compare);
 
+        /* One group of holders per namespace, those of the host's user namespace first. */
+        Group *groups = NULL;
+        size_t n_groups = 0, allocated_groups = 0;
         for (size_t i = 0, j; i < n_holders; i = j) {
+                char path[64];
+                struct stat st;
+
                 for (j = i; j < n_holders && holders[j].inode == holders[i].inode; j++)
                         ;
+                if (GREEDY_REALLOC(groups, allocated_groups, n_groups + 1) < 0) {
+                        free(groups);
+                        namespace_set_done(&s);
+                        return -ENOMEM;
+                }
+                snprintf(path, sizeof(path), "%d/ns/user", (int) holders[i].pid);
+                groups[n_groups++] = (Group){
+                        .first = i,
+                        .n = j - i,
+                        /* Unreadable counts as foreign: it only ever comes later. */
+                        .foreign = fstatat(proc_fd, path, &st, 0) < 0 ||
+                                   (uint64_t) st.st_ino != own_user,
+                        .inode = holders[i].inode,
+                };
+        }
+        qsort(groups, n_groups, sizeof(Group), group_compare);
+        if (n_groups > NAMESPACES_MAX) {
+                s.n_skipped = n_groups - NAMESPACES_MAX;
+                log_warning("%zu IPC namespaces found, reading %d of them this pass (those of the "
+                            "host's user namespace first): the rest are skipped.",
+                            n_groups, NAMESPACES_MAX);
+                n_groups = NAMESPACES_MAX;
+        }
+
+        for (size_t g = 0; g < n_groups; g++) {
+                size_t i = groups[g].first, j = i + groups[g].n;
+
                 if (s.n == capacity) {
                         NamespaceHandle *p =
                                 reallocarray(s.handles, capacity * 2, sizeof(NamespaceHandle));
@@ -435,10 +487,12 @@ int namespaces_discover(const KindSources *host_src, bool all, NamespaceSet *ret
                 }
                 r = open_namespace(&s, proc_fd, holders + i, j - i, own_cgroup, btime, hz);
                 if (r < 0) {
+                        free(groups);
                         namespace_set_done(&s);
                         return r;
                 }
         }
+        free(groups);
         r = make_names_unique(&s);
         if (r < 0) {
                 namespace_set_done(&s);

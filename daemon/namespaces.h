@@ -30,7 +30,15 @@ typedef struct NamespaceSet {
         NamespaceHandle *handles; /* the host's first */
         size_t n;
         size_t n_processes; /* processes looked at */
+        size_t n_skipped;   /* namespaces beyond NAMESPACES_MAX, not read */
 } NamespaceSet;
+
+/* At most this many namespaces besides the host's are read in a pass. An unprivileged user
+ * can make IPC namespaces (inside a user namespace of their own) by the thousand, each
+ * with up to 32,768 objects of every kind: the cap bounds a pass's time and memory. The
+ * namespaces of the host's user namespace (containers started by root: Docker, nspawn,
+ * Kubernetes without user namespaces) come first, so that nobody can crowd them out. */
+#define NAMESPACES_MAX 1024
 
 /* Finds the namespaces: the host's (the caller's own, with host_src for its objects) and,
  * with all, every other one some process in procfs is in. A namespace whose processes all
