@@ -59,37 +59,43 @@ const char *ipc_object_display_name(const IpcObject *o) {
         return o->name;
 }
 
-bool ipc_name_is_plain(const char *s) {
+size_t utf8_sequence_length(const char *s) {
         const unsigned char *p = (const unsigned char *) s;
+        size_t n;
+        uint32_t c;
 
-        while (*p) {
+        if (*p < 0x80)
+                return 1;
+        if ((*p & 0xe0) == 0xc0)
+                n = 1, c = *p & 0x1f;
+        else if ((*p & 0xf0) == 0xe0)
+                n = 2, c = *p & 0x0f;
+        else if ((*p & 0xf8) == 0xf0)
+                n = 3, c = *p & 0x07;
+        else
+                return 0;
+        for (size_t i = 1; i <= n; i++) {
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+                c = (c << 6) | (p[i] & 0x3f);
+        }
+        /* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
+        if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
+            (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+                return 0;
+        return n + 1;
+}
+
+bool ipc_name_is_plain(const char *s) {
+        while (*s) {
                 size_t n;
-                uint32_t c;
 
-                if (*p < 0x20 || *p == 0x7f)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f)
                         return false;
-                if (*p < 0x80) {
-                        p++;
-                        continue;
-                }
-                if ((*p & 0xe0) == 0xc0)
-                        n = 1, c = *p & 0x1f;
-                else if ((*p & 0xf0) == 0xe0)
-                        n = 2, c = *p & 0x0f;
-                else if ((*p & 0xf8) == 0xf0)
-                        n = 3, c = *p & 0x07;
-                else
+                n = utf8_sequence_length(s);
+                if (n == 0)
                         return false;
-                for (size_t i = 1; i <= n; i++) {
-                        if ((p[i] & 0xc0) != 0x80)
-                                return false;
-                        c = (c << 6) | (p[i] & 0x3f);
-                }
-                /* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
-                if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
-                    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-                        return false;
-                p += n + 1;
+                s += n;
         }
         return true;
 }

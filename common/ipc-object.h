@@ -174,6 +174,9 @@ const char *ipc_kind_to_string(IpcKind k);
 IpcKind ipc_kind_from_string(const char *s);
 /* "posix-sem sem.foo" -> "foo" and the like: the name a user knows the object by. */
 const char *ipc_object_display_name(const IpcObject *o);
+/* The length of the UTF-8 sequence at s (a NUL counts as 1), or 0 when it is not valid
+ * UTF-8 (overlong forms, surrogates and code points beyond U+10FFFF are not). */
+size_t utf8_sequence_length(const char *s);
 /* Whether s is valid UTF-8 without control characters: a name JSON and logs carry as is. */
 bool ipc_name_is_plain(const char *s);
 /* s with control characters and bytes that are not UTF-8 as \xHH, for showing it. */

@@ -9,33 +9,6 @@
 #include "macro.h"
 #include "metrics.h"
 
-/* One UTF-8 sequence at p: its length, or 0 when it is not valid UTF-8 (overlong forms,
- * surrogates and code points beyond U+10FFFF are not). */
-static size_t utf8_sequence_length(const unsigned char *p) {
-        size_t n;
-        uint32_t c;
-
-        if (*p < 0x80)
-                return 1;
-        if ((*p & 0xe0) == 0xc0)
-                n = 1, c = *p & 0x1f;
-        else if ((*p & 0xf0) == 0xe0)
-                n = 2, c = *p & 0x0f;
-        else if ((*p & 0xf8) == 0xf0)
-                n = 3, c = *p & 0x07;
-        else
-                return 0;
-        for (size_t i = 1; i <= n; i++) {
-                if ((p[i] & 0xc0) != 0x80)
-                        return 0;
-                c = (c << 6) | (p[i] & 0x3f);
-        }
-        if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
-            (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-                return 0;
-        return n + 1;
-}
-
 /* Label values are rule names, fixed words and namespace names, which come from cgroup
  * paths anyone who can make a cgroup chooses: escape backslash, quote and newline as the
  * format requires. The format has no escape for bytes that are not UTF-8, and one such
@@ -45,7 +18,7 @@ static void print_label_value(FILE *f, const char *s) {
         const unsigned char *p = (const unsigned char *) s;
 
         while (*p) {
-                size_t n = utf8_sequence_length(p);
+                size_t n = utf8_sequence_length((const char *) p);
 
                 if (n == 0) {
                         fprintf(f, "\\\\x%02x", *p);
