@@ -228,13 +228,13 @@ run: all
 	./$(BUILD)/ipcreapd --config etc/ipcreap.conf
 
 # The System V pass, removal and daemon benchmark, then the walks for queue waiters and
-# POSIX users, and the POSIX pass (each in private namespaces; root).
+# POSIX users, and the POSIX pass (each in private namespaces; root). BENCH_ARGS=--quick: smaller.
 bench: all
-	bench/run.sh
+	bench/run.sh $(BENCH_ARGS)
 	BUILD=$(abspath $(BUILD)) bench/queue-waiters.sh
 	BUILD=$(abspath $(BUILD)) bench/file-users.sh
-	BUILD=$(abspath $(BUILD)) bench/posix.sh
-	BUILD=$(abspath $(BUILD)) bench/namespaces.sh
+	BUILD=$(abspath $(BUILD)) bench/posix.sh $(BENCH_ARGS)
+	BUILD=$(abspath $(BUILD)) bench/namespaces.sh $(BENCH_ARGS)
 
 # ---- install ----
 

@@ -4,7 +4,10 @@
 # plus 96,000 in the benchmark's own namespace (the daemon's "host"), timed as whole
 # processes against the floor (bench/ns-floor.c: find the namespaces in /proc, setns() into
 # each and do bench/floor's work there) and against what an admin runs today (lsns -t ipc,
-# then nsenter --ipc=... ipcs -a in each); then the daemon's memory with all of it tracked.
+# then nsenter --ipc=... ipcs -a in each); in the same rounds, a running daemon's first pass,
+# a steady-state pass where nothing changed and a pass after 1 % of the objects changed
+# (bench/touch.c in every namespace), against the same floor; then the daemon's memory with
+# all of it tracked.
 #
 #   bench/namespaces.sh [--quick] [--namespaces N] [--per-namespace N] [--host N] [--runs N]
 #                       [--perf]
@@ -32,7 +35,7 @@ while [ $# -gt 0 ]; do
         --host) HOST_PER_KIND=$2; shift ;;
         --runs) RUNS=$2; shift ;;
         --perf) PERF=1 ;;
-        -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/namespaces.sh: unknown argument \"$1\" (see --help)" >&2; exit 2 ;;
         esac
         shift
@@ -77,7 +80,7 @@ if [ -z "${IPCREAP_BENCH_ISOLATED:-}" ]; then
         progress "building ipcreapd and ipcreapctl in $BUILD"
         make -C "$TOP" BUILD="$BUILD" all >&2
         mkdir -p "$BENCH_BIN"
-        for program in floor ns-floor ns-populate populate timecmd; do
+        for program in floor ns-floor ns-populate populate timecmd touch; do
                 cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$BENCH_BIN/$program" \
                    "$TOP/bench/$program.c"
         done
@@ -126,11 +129,13 @@ HOST_FLOOR=$BENCH_BIN/floor
 POPULATE=$BENCH_BIN/populate
 NS_POPULATE=$BENCH_BIN/ns-populate
 TIMECMD=$BENCH_BIN/timecmd
+TOUCH=$BENCH_BIN/touch
 
 TMP=$(mktemp -d /tmp/ipcreap-bench-ns.XXXXXX)
 DAEMON_PID=
 cleanup() {
         [ -z "$DAEMON_PID" ] || kill -TERM "$DAEMON_PID" 2>/dev/null || true
+        [ -z "${INC_PID:-}" ] || kill -TERM "$INC_PID" 2>/dev/null || true
         if [ -n "${KEEP_TMP:-}" ]; then
                 progress "kept $TMP"
         else
@@ -140,6 +145,9 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir "$TMP/times"
+# The running daemon's first, steady-state and 1 %-changed passes (inc_round).
+# shellcheck source=bench/incremental.sh
+. "$TOP/bench/incremental.sh"
 
 # Per namespace: this one (the "host") holds up to 32,000 of each kind.
 sysctl -q -w kernel.shmmni=32768 kernel.msgmni=32768 kernel.sem="32000 1024000000 500 32768"
@@ -267,6 +275,13 @@ PASS_COVERS_ALL=1
 [ "${summary%% *}" = "$TOTAL" ] || PASS_COVERS_ALL=0
 rm -rf "$TMP/check"
 
+# The incremental passes: the daemon's policy with no full re-read between the measured
+# passes (the default is one every 10).
+sed 's/^ScanIntervalSec=1h$/&\nFullReadEvery=1000/' "$TMP/daemon.conf" >"$TMP/inc.conf"
+INCREMENTAL=$NAMESPACE_SUPPORT
+"$IPCREAPD" --check-config --config "$TMP/inc.conf" >/dev/null 2>&1 || INCREMENTAL=0
+CHANGED_PERCENT=1 STEADY_PER_RUN=2
+
 # shellcheck disable=SC2016 # expanded by the bash that runs it
 SHELL_LOOP='lsns -t ipc -n -r -o PID | while read -r pid; do
         nsenter --ipc=/proc/$pid/ns/ipc ipcs -a
@@ -297,6 +312,13 @@ for ((run = 0; run <= RUNS; run++)); do
                 rm -rf "$state"
         fi
         timeit "floor-host$suffix" "$HOST_FLOOR"
+        if [ "$INCREMENTAL" = 1 ]; then
+                # The touch reaches every namespace: 1 % of each (960 of the host's 96,000,
+                # 10 of each container's 1,000).
+                inc_round "inc$suffix" "$TMP/inc.conf" "$TMP/inc.sock" "$TMP/state-inc" \
+                        "$TMP/inc-daemon.log" "$STEADY_PER_RUN" \
+                        "$TOUCH" -p "$CHANGED_PERCENT" -o "$run" ${NS_FILES[@]+"${NS_FILES[@]}"}
+        fi
 done
 # A dry run that removed anything (say, a binary built from a tree caught mid-edit) would
 # make every time above meaningless.
@@ -397,11 +419,31 @@ echo "                     bench/floor's work: the three tables, GETPID/GETNCNT/
 echo "                     semaphore)"
 echo "    bash -c 'lsns -t ipc -n -r -o PID | while read -r pid; do"
 echo "             nsenter --ipc=/proc/\$pid/ns/ipc ipcs -a; done'"
+if [ "$INCREMENTAL" = 1 ]; then
+        echo "  and in each round a running daemon (inc.conf: the daemon's policy below plus"
+        echo "  FullReadEvery=1000), fresh state dir, --log-level debug: its first pass; after"
+        echo "  1.1 s and one pass to settle, $STEADY_PER_RUN passes where nothing changed; then"
+        echo "  'touch -p $CHANGED_PERCENT -o ROUND NSFILE...' (bench/touch.c: $CHANGED_PERCENT % of each"
+        echo "  namespace's objects, used by a process that exits) and the pass after it; passes"
+        echo "  by 'ipcreapctl --json scan', timed by the daemon's durationSec (read + judgement)"
+fi
 echo
 printf '  %-46s %9s %9s %9s %9s %13s\n' "" "median ms" "min ms" "max ms" "CPU ms" "peak RSS"
 row "ipcreapd --once --dry-run" once-dry
 row "floor: ns-floor, $((NAMESPACES + 1)) namespaces" floor
 row "shell loop: lsns + nsenter ipcs -a" shell-loop
+if [ "$INCREMENTAL" = 1 ]; then
+        echo "  a running daemon's passes (durationSec; CPU: the daemon's; RSS: its VmHWM):"
+        row "first pass (fresh daemon)" inc-first
+        row "steady state: nothing changed" inc-steady
+        row "$CHANGED_PERCENT % changed since the last pass" inc-changed
+        echo "  what they read (the daemon's debug log):"
+        echo "    first:  $(inc_reads inc-first)"
+        echo "    steady: $(inc_reads inc-steady)"
+        echo "    1 %:    $(inc_reads inc-changed)"
+        echo "    touched per round: $(tail -n $((NAMESPACES + 1)) "$TMP/touch.out" |
+                awk '{ n += $(NF - 9); t += $(NF - 7) } END { print n + 0 " of " t + 0 " objects" }')"
+fi
 echo "  for reference, the host namespace alone ($HOST_OBJECTS objects):"
 [ "$NAMESPACE_SUPPORT" = 0 ] || row "ipcreapd --once --dry-run, ScanNamespaces=host" once-dry-host
 row "floor (bench/floor)" floor-host
@@ -434,6 +476,22 @@ printf '  %-46s %9s   %-12s %s\n' "pass / floor" "$(ratio "$pass" "$floor")" "<=
         "$(judge "$(ratio "$pass" "$floor")" "<=" 1.3 "$PASS_COVERS_ALL")"
 printf '  %-46s %9s   %-12s %s\n' "pass / shell loop" "$(ratio "$pass" "$loop")" "< 1" \
         "$(judge "$(ratio "$pass" "$loop")" "<" 1 "$PASS_COVERS_ALL")"
+if [ "$INCREMENTAL" = 1 ]; then
+        for what in "first pass (daemon) / floor:inc-first:1.3" \
+                    "steady-state pass / floor:inc-steady:0.3" \
+                    "pass after $CHANGED_PERCENT % changed / floor:inc-changed:0.4"; do
+                IFS=: read -r label name limit <<<"$what"
+                v=$(ratio "$(field "$name" 1 | median)" "$floor")
+                printf '  %-46s %9s   %-12s %s\n' "$label" "$v" "<= $limit" \
+                        "$(judge "$v" "<=" "$limit" "$PASS_COVERS_ALL")"
+        done
+        echo "  (the same passes against the shell loop: first $(ratio "$(field inc-first 1 | median)" \
+                "$loop"), steady $(ratio "$(field inc-steady 1 | median)" "$loop"), $CHANGED_PERCENT %" \
+             "$(ratio "$(field inc-changed 1 | median)" "$loop"); CPU medians against the floor's:" \
+             "first $(ratio "$(field inc-first 4 | median)" "$(field floor 4 | median)"), steady" \
+             "$(ratio "$(field inc-steady 4 | median)" "$(field floor 4 | median)"), $CHANGED_PERCENT %" \
+             "$(ratio "$(field inc-changed 4 | median)" "$(field floor 4 | median)"))"
+fi
 printf '  %-46s %9s   %-12s %s\n' "daemon VmHWM with all tracked (MiB)" "$(mib "$hwm")" "< 128" \
         "$(judge "$(mib "$hwm")" "<" 128 "$DAEMON_COVERS_ALL")"
 echo "  (minimums: pass / floor = $(ratio "$pass_min" "$floor_min"); CPU medians, which other"

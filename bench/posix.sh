@@ -5,7 +5,9 @@
 # file nobody maps or holds is an orphan), timed as a whole process against the floor
 # (bench/posix-floor.c: read every maps file, list and readlink every fd, stat every file),
 # lsipc -M (listing only, where util-linux has it), ls, lsof and fuser -m over the same
-# files. Medians of interleaved runs; ratios against the floor and lsof of the same run.
+# files. In the same rounds, a running daemon's first pass and a steady-state pass where
+# nothing changed (issue 12), against the same floor. Medians of interleaved runs; ratios
+# against the floor and lsof of the same run.
 #
 #   bench/posix.sh [--quick] [--files N] [--processes N] [--maps N] [--runs N]
 #   (as root; BUILD=DIR selects the build directory, default build/)
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
         --processes) PROCESSES=$2; shift ;;
         --maps) MAPS=$2; shift ;;
         --runs) RUNS=$2; shift ;;
-        -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/posix.sh: unknown argument \"$1\" (see --help)" >&2; exit 2 ;;
         esac
         shift
@@ -105,12 +107,14 @@ mount -t tmpfs -o nosuid,nodev,mode=1777,size=512m ipcreap-bench-shm /dev/shm
 [ ! -d /dev/mqueue ] || mount -t mqueue ipcreap-bench-mqueue /dev/mqueue
 
 IPCREAPD=$BUILD/ipcreapd
+IPCREAPCTL=$BUILD/ipcreapctl
 FLOOR=$BENCH_BIN/posix-floor
 POPULATE=$BENCH_BIN/posix-populate
 TIMECMD=$BENCH_BIN/timecmd
 
 TMP=$(mktemp -d /tmp/ipcreap-bench-posix.XXXXXX)
 cleanup() {
+        [ -z "${INC_PID:-}" ] || kill -TERM "$INC_PID" 2>/dev/null || true
         if [ -n "${KEEP_TMP:-}" ]; then
                 progress "kept $TMP"
         else
@@ -119,6 +123,9 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir "$TMP/times"
+# The running daemon's first and steady-state passes (inc_round).
+# shellcheck source=bench/incremental.sh
+. "$TOP/bench/incremental.sh"
 
 # ---- helpers (as bench/run.sh) ----
 
@@ -182,6 +189,14 @@ expected="$FILES objects, $UNUSED orphans, $UNUSED would be reaped (dry run)"
 [ "$summary" = "$expected" ] ||
         echo "WARNING: the dry run says \"$summary\", the scene expects \"$expected\"" >&2
 
+# The running daemon: the same policy, passes only when asked, no full re-read between the
+# measured passes (the default is one every 10), and --dry-run.
+sed 's/^\[Daemon\]$/&\nScanIntervalSec=1h\nFullReadEvery=1000/' "$TMP/policy.conf" >"$TMP/inc.conf"
+INCREMENTAL=1
+"$IPCREAPD" --check-config --config "$TMP/inc.conf" >/dev/null 2>&1 || INCREMENTAL=0
+INC_DAEMON_OPTIONS=(--dry-run)
+STEADY_PER_RUN=2
+
 LSIPC_M=0
 lsipc -M >/dev/null 2>&1 && LSIPC_M=1
 
@@ -199,6 +214,9 @@ for ((run = 0; run <= RUNS; run++)); do
         timeit "lsof$suffix" lsof -n -P -w /dev/shm
         timeit "fuser$suffix" fuser -m /dev/shm
         rm -rf "$state"
+        [ "$INCREMENTAL" = 0 ] ||
+                inc_round "inc$suffix" "$TMP/inc.conf" "$TMP/inc.sock" "$TMP/state-inc" \
+                        "$TMP/inc-daemon.log" "$STEADY_PER_RUN"
 done
 
 # ---- report ----
@@ -226,6 +244,15 @@ fi
 row "ls -ln /dev/shm (listing only)" ls
 row "lsof -n -P -w /dev/shm" lsof
 row "fuser -m /dev/shm" fuser
+if [ "$INCREMENTAL" = 1 ]; then
+        echo "  a running daemon (the policy + ScanIntervalSec=1h FullReadEvery=1000, --dry-run,"
+        echo "  fresh state dir, --log-level debug): its first pass; after 1.1 s and one pass to"
+        echo "  settle, $STEADY_PER_RUN passes by 'ipcreapctl --json scan' where nothing changed;"
+        echo "  time: the daemon's durationSec (read + judgement); CPU: the daemon's; RSS: VmHWM"
+        row "first pass (fresh daemon)" inc-first
+        row "steady state: nothing changed" inc-steady
+        row "  ipcreapctl --json scan, steady (process)" inc-steady-wall
+fi
 echo
 
 pass=$(field once-dry 1 | median)
@@ -241,3 +268,17 @@ printf '  %-44s %8s\n' "pass / fuser -m" "$(ratio "$pass" "$fuser_t")"
 [ "$LSIPC_M" = 0 ] ||
         printf '  %-44s %8s\n' "pass / lsipc -M" "$(ratio "$pass" "$(field lsipc-M 1 | median)")"
 printf '  %-44s %8s\n' "pass / ls -ln" "$(ratio "$pass" "$(field ls 1 | median)")"
+if [ "$INCREMENTAL" = 1 ]; then
+        inc_first=$(field inc-first 1 | median)
+        inc_steady=$(field inc-steady 1 | median)
+        printf '  %-44s %8s   target <= 1.30: %s\n' "daemon's first pass / floor" \
+                "$(ratio "$inc_first" "$floor")" "$(verdict "$(ratio "$inc_first" "$floor")" "<=" 1.3)"
+        printf '  %-44s %8s   target <= 0.30: %s\n' "steady-state pass / floor" \
+                "$(ratio "$inc_steady" "$floor")" "$(verdict "$(ratio "$inc_steady" "$floor")" "<=" 0.3)"
+        printf '  %-44s %8s\n' "daemon's first pass / lsof" "$(ratio "$inc_first" "$lsof_t")"
+        printf '  %-44s %8s\n' "steady-state pass / lsof" "$(ratio "$inc_steady" "$lsof_t")"
+        printf '  %-44s %8s\n' "CPU: first pass / floor" \
+                "$(ratio "$(field inc-first 4 | median)" "$(field floor 4 | median)")"
+        printf '  %-44s %8s\n' "CPU: steady-state pass / floor" \
+                "$(ratio "$(field inc-steady 4 | median)" "$(field floor 4 | median)")"
+fi

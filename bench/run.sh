@@ -1,7 +1,8 @@
 #!/bin/bash
 # Benchmarks ipcreapd and ipcreapctl against reference programs, all inside a private IPC
-# namespace: one reaping pass vs "the floor", ipcs and lsipc; removal vs a raw IPC_RMID loop;
-# the daemon's GetStatus latency, list speed and memory. See bench/README.md.
+# namespace: one reaping pass vs "the floor", ipcs and lsipc; a running daemon's first pass,
+# a steady-state pass and a pass after 1 % changed, vs the same floor; removal vs a raw
+# IPC_RMID loop; the daemon's GetStatus latency, list speed and memory. See bench/README.md.
 #
 #   bench/run.sh [--quick]      (as root; BUILD=DIR selects the build directory)
 set -euo pipefail
@@ -17,7 +18,7 @@ for arg in "$@"; do
         case "$arg" in
         --quick) QUICK=1 ;;
         -h | --help)
-                sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+                sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
                 exit 0
                 ;;
         *)
@@ -71,19 +72,22 @@ if [ -z "${IPCREAP_BENCH_ISOLATED:-}" ]; then
         progress "building ipcreapd and ipcreapctl in $BUILD"
         make -C "$TOP" BUILD="$BUILD" all >&2
         mkdir -p "$BENCH_BIN"
-        for program in floor populate rmid latency timecmd; do
+        for program in floor populate rmid latency timecmd touch; do
                 cc -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$BENCH_BIN/$program" \
                    "$TOP/bench/$program.c"
         done
 
         IPCREAP_BENCH_HOST_IPC_NS=$(readlink /proc/self/ns/ipc)
         IPCREAP_BENCH_HOST_PID_NS=$(readlink /proc/self/ns/pid)
-        export IPCREAP_BENCH_ISOLATED=1 IPCREAP_BENCH_HOST_IPC_NS IPCREAP_BENCH_HOST_PID_NS BUILD
+        IPCREAP_BENCH_HOST_SHM_DEV=$(stat -c %d /dev/shm)
+        export IPCREAP_BENCH_ISOLATED=1 IPCREAP_BENCH_HOST_IPC_NS IPCREAP_BENCH_HOST_PID_NS \
+               IPCREAP_BENCH_HOST_SHM_DEV BUILD
         set +e
         # A pid namespace of its own too: the daemon walks every thread for queue waiters,
         # and sees only the benchmark's (on some machines PID 1 cannot be read even by root,
         # which would keep every queue).
-        unshare --ipc --mount --pid --fork --mount-proc --kill-child "$0" "$@" | tee "$REPORT"
+        unshare --ipc --mount --propagation private --pid --fork --mount-proc --kill-child \
+                "$0" "$@" | tee "$REPORT"
         status=${PIPESTATUS[0]}
         set -e
         progress "report written to $REPORT"
@@ -106,6 +110,15 @@ for kind in shm sem msg; do
                 exit 1
         fi
 done
+# Our own /dev/shm and /dev/mqueue (where the host has one), in the private mount namespace:
+# the daemon lists POSIX objects too, and the removal runs' rule covers every kind, so the
+# host's files must be neither counted nor removed.
+mount -t tmpfs -o nosuid,nodev,mode=1777,size=64m ipcreap-bench-shm /dev/shm
+[ "$(stat -c %d /dev/shm)" != "${IPCREAP_BENCH_HOST_SHM_DEV:-}" ] || {
+        echo "bench/run.sh: /dev/shm is still the host's; refusing." >&2
+        exit 1
+}
+[ ! -d /dev/mqueue ] || mount -t mqueue ipcreap-bench-mqueue /dev/mqueue
 
 IPCREAPD=$BUILD/ipcreapd
 IPCREAPCTL=$BUILD/ipcreapctl
@@ -114,6 +127,7 @@ POPULATE=$BENCH_BIN/populate
 RMID=$BENCH_BIN/rmid
 LATENCY=$BENCH_BIN/latency
 TIMECMD=$BENCH_BIN/timecmd
+TOUCH=$BENCH_BIN/touch
 
 TMP=$(mktemp -d /tmp/ipcreap-bench.XXXXXX)
 DAEMON_PID=
@@ -121,6 +135,7 @@ SCAN_LOOP_PID=
 cleanup() {
         [ -n "$SCAN_LOOP_PID" ] && kill "$SCAN_LOOP_PID" 2>/dev/null
         [ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null
+        [ -n "$INC_PID" ] && kill -TERM "$INC_PID" 2>/dev/null
         wait 2>/dev/null
         if [ -n "${KEEP_TMP:-}" ]; then
                 progress "kept $TMP"
@@ -129,6 +144,9 @@ cleanup() {
         fi
 }
 trap cleanup EXIT
+# The running daemon's first, steady-state and 1 %-changed passes (inc_round).
+# shellcheck source=bench/incremental.sh
+. "$TOP/bench/incremental.sh"
 
 sysctl -q -w kernel.shmmni=32768 kernel.msgmni=32768 kernel.sem="32000 1024000000 500 32768"
 
@@ -321,6 +339,15 @@ MinIdleSec=0
 Action=report
 EOF
 
+# The incremental passes: Part B's policy, and no full re-read between (the default is one
+# every 10 passes) so that each measured pass is the incremental one.
+sed 's/^ScanIntervalSec=1h$/&\nFullReadEvery=1000/' "$TMP/daemon.conf" >"$TMP/inc.conf"
+INCREMENTAL=1
+"$IPCREAPD" --check-config --config "$TMP/inc.conf" >/dev/null 2>&1 || INCREMENTAL=0
+# 1 % of the objects, spread over the kinds (960 of 96,000: 320 of each).
+CHANGED_PERCENT=1
+STEADY_PER_RUN=2
+
 # ---- the report ----
 
 echo "ipcreap benchmark report ($([ "$QUICK" = 1 ] && echo "--quick" || echo "full size"))"
@@ -361,6 +388,16 @@ echo "    ipcreapd --once --dry-run --config once.conf --state-dir STATE 2>/dev/
 echo "    floor                      (bench/floor.c)"
 echo "    ipcs -a"
 echo "    lsipc --shmems; lsipc --semaphores; lsipc --queues"
+if [ "$INCREMENTAL" = 1 ]; then
+        echo "  and, in each run, a running daemon (inc.conf: Part B's policy below plus"
+        echo "  FullReadEvery=1000) with a fresh state dir: its first pass; after 1.1 s and one"
+        echo "  pass to settle, $STEADY_PER_RUN passes where nothing changed; then"
+        echo "  'touch -p $CHANGED_PERCENT -o RUN' (bench/touch.c: $CHANGED_PERCENT % of the objects, spread"
+        echo "  over the kinds, used by a process that exits) and the pass after it. Passes are"
+        echo "  started with 'ipcreapctl --json scan'; their time is the daemon's durationSec (its"
+        echo "  read and judgement, measured inside it), CPU the daemon's over the pass"
+        echo "    ipcreapd --config inc.conf --socket SOCKET --state-dir FRESH --log-level debug"
+fi
 echo "ipcreapd says: $("${ONCE_DRY[@]}" 2>/dev/null)"
 rm -rf "$TMP/state-a"
 "$FLOOR" >/dev/null || { echo "bench/run.sh: the floor program failed" >&2; exit 1; }
@@ -374,6 +411,11 @@ for run in $(seq 1 "$RUNS"); do
         timeit lsipc-shm lsipc --shmems
         timeit lsipc-sem lsipc --semaphores
         timeit lsipc-msg lsipc --queues
+        if [ "$INCREMENTAL" = 1 ]; then
+                inc_round inc "$TMP/inc.conf" "$TMP/inc.sock" "$TMP/state-inc" \
+                        "$TMP/inc-daemon.log" "$STEADY_PER_RUN" \
+                        "$TOUCH" -p "$CHANGED_PERCENT" -o "$run"
+        fi
 done
 sum_runs lsipc-sum lsipc-shm lsipc-sem lsipc-msg
 
@@ -386,6 +428,19 @@ row "lsipc --shmems" lsipc-shm
 row "lsipc --semaphores" lsipc-sem
 row "lsipc --queues" lsipc-msg
 row "lsipc, the three summed" lsipc-sum
+if [ "$INCREMENTAL" = 1 ]; then
+        echo "  a running daemon's passes (durationSec; CPU: the daemon's; RSS: its VmHWM):"
+        row "first pass (fresh daemon)" inc-first
+        row "steady state: nothing changed" inc-steady
+        row "$CHANGED_PERCENT % changed since the last pass" inc-changed
+        row "  ipcreapctl --json scan, steady (process)" inc-steady-wall
+        row "  ipcreapctl --json scan, 1 % (process)" inc-changed-wall
+        echo "  what they read (the daemon's debug log):"
+        echo "    first:  $(inc_reads inc-first)"
+        echo "    steady: $(inc_reads inc-steady)"
+        echo "    1 %:    $(inc_reads inc-changed)"
+        echo "    touched per run: $(tail -n 1 "$TMP/touch.out" 2>/dev/null)"
+fi
 
 pass=$(field once-dry 1 | median)
 floor=$(field floor 1 | median)
@@ -431,6 +486,25 @@ target "ipcreapd --once --dry-run / floor" "$(ratio "$pass" "$floor")" "<=" 1.3 
 target "ipcreapd --once --dry-run / ipcs -a" "$(ratio "$pass" "$ipcs_a")" "<" 1 "x"
 target "removal: ipcreapd --once / raw IPC_RMID loop" "$(ratio "$removal" "$raw_rmid")" "<=" 1.5 "x"
 target "peak RSS of ipcreapd --once --dry-run" "$(mib "$once_rss")" "<" 64 "MiB"
+if [ "$INCREMENTAL" = 1 ]; then
+        inc_first=$(field inc-first 1 | median)
+        inc_steady=$(field inc-steady 1 | median)
+        inc_changed=$(field inc-changed 1 | median)
+        target "daemon's first pass / floor" "$(ratio "$inc_first" "$floor")" "<=" 1.3 "x"
+        target "steady-state pass / floor" "$(ratio "$inc_steady" "$floor")" "<=" 0.3 "x"
+        target "pass after $CHANGED_PERCENT % changed / floor" "$(ratio "$inc_changed" "$floor")" "<=" 0.4 "x"
+        echo "  (against ipcs -a: first pass $(ratio "$inc_first" "$ipcs_a"), steady" \
+             "$(ratio "$inc_steady" "$ipcs_a"), $CHANGED_PERCENT % changed $(ratio "$inc_changed" "$ipcs_a");"
+        echo "   CPU medians against the floor's: first $(ratio "$(field inc-first 4 | median)" \
+                "$(field floor 4 | median)"), steady $(ratio "$(field inc-steady 4 | median)" \
+                "$(field floor 4 | median)"), $CHANGED_PERCENT % $(ratio "$(field inc-changed 4 | median)" \
+                "$(field floor 4 | median)"); minimums against the floor's minimum: first" \
+             "$(ratio "$(field inc-first 1 | min_of)" "$(field floor 1 | min_of)"), steady" \
+             "$(ratio "$(field inc-steady 1 | min_of)" "$(field floor 1 | min_of)"), $CHANGED_PERCENT %" \
+             "$(ratio "$(field inc-changed 1 | min_of)" "$(field floor 1 | min_of)"))"
+else
+        echo "  (this ipcreapd rejects FullReadEvery=: no incremental passes measured)"
+fi
 echo "  (for reference: ipcreapd --once --dry-run / lsipc summed = $(ratio "$pass" "$lsipc_sum");"
 echo "   removal: ipcreapd --once / (floor + raw IPC_RMID loop) = $(ratio "$removal" \
         "$(awk -v a="$floor" -v b="$raw_rmid" 'BEGIN { print a + b }')"), the least a reaper that"
