@@ -65,7 +65,9 @@ static void help(void) {
                "  simulate FILE                What a candidate policy would do to today's "
                "objects\n"
                "  check-config [FILE]          Validate a policy offline (no daemon needed)\n"
-               "  metrics                      Prometheus text\n\n"
+               "  metrics                      Prometheus text\n"
+               "  quarantine                   Objects kept in the quarantine\n"
+               "  restore QID                  Bring a quarantined object back\n\n"
                "Options:\n"
                "     --socket PATH   The daemon's socket (default %s)\n"
                "     --json          Print the reply as one JSON document\n"
@@ -215,6 +217,26 @@ static int print_daemon_error(const char *command, const VarlinkError *e) {
                                 "ipcreapctl: the daemon knows no %s with id %" JSON_INTEGER_FORMAT
                                 "%s (as of its last scan); see 'ipcreapctl list'.\n",
                                 kind, id, where);
+        } else if (streq(name, VARLINK_INTERFACE ".QuarantineNotFound") ||
+                   streq(name, VARLINK_INTERFACE ".KeyInUse") ||
+                   streq(name, VARLINK_INTERFACE ".NamespaceGone")) {
+                const char *qid = "?";
+                (void) json_unpack(e->parameters, "{s?s}", "quarantineId", &qid);
+                if (streq(name, VARLINK_INTERFACE ".QuarantineNotFound"))
+                        fprintf(stderr,
+                                "ipcreapctl: no quarantine entry %s (restored or expired?); "
+                                "see 'ipcreapctl quarantine'.\n",
+                                qid);
+                else if (streq(name, VARLINK_INTERFACE ".KeyInUse"))
+                        fprintf(stderr,
+                                "ipcreapctl: cannot restore %s: an object with its key or name "
+                                "exists now; nothing was changed. Remove that one first.\n",
+                                qid);
+                else
+                        fprintf(stderr,
+                                "ipcreapctl: cannot restore %s: its IPC namespace (container) is "
+                                "gone; it is never restored into another one.\n",
+                                qid);
         } else if (streq(name, VARLINK_ERROR_INVALID_CONFIG)) {
                 json_t *errors = json_object_get(e->parameters, "errors"), *v;
                 size_t i;
@@ -590,12 +612,67 @@ static int command_history(void) {
                 table_free(t);
                 return -ENOMEM;
         }
+        /* The quarantine column only where some removal was quarantined (or restored). */
+        if (!table_column_used(t, HISTORY_COL_QUARANTINE)) {
+                size_t k = 0;
+                for (size_t i = 0; i < n_columns; i++)
+                        if (columns[i] != HISTORY_COL_QUARANTINE)
+                                columns[k++] = columns[i];
+                n_columns = k;
+        }
         if (table_rows(t) > 0) {
                 pager_open();
                 table_print_columns(t, stdout, columns, n_columns, 0);
         } else
                 printf("No removals recorded.\n");
         table_free(t);
+        return 0;
+}
+
+/* ---- quarantine, restore ---- */
+
+static int command_quarantine(void) {
+        json_t *reply = NULL;
+        _cleanup_free_ size_t *columns = NULL;
+        size_t n_columns = 0;
+        Table *t;
+        int r;
+
+        r = call_daemon("quarantine", VARLINK_INTERFACE ".ListQuarantine", NULL, false,
+                        arg_json ? print_json : keep_reply, &reply);
+        if (r != 0 || arg_json)
+                return r;
+        t = quarantine_table_new(json_object_get(reply, "entries"));
+        json_decref(reply);
+        if (!t ||
+            namespace_columns(t, QUARANTINE_COL_NAMESPACE, NULL, 0, &columns, &n_columns) < 0) {
+                table_free(t);
+                return -ENOMEM;
+        }
+        if (table_rows(t) > 0) {
+                pager_open();
+                table_print_columns(t, stdout, columns, n_columns, 0);
+        } else
+                printf("No objects in quarantine.\n");
+        table_free(t);
+        return 0;
+}
+
+static int command_restore(char **args) {
+        json_t *reply = NULL, *params;
+        int r;
+
+        if (!args[0] || args[1])
+                return usage_error("'restore' takes one QID (see 'ipcreapctl quarantine').");
+        params = json_pack("{s:s}", "quarantineId", args[0]);
+        if (!params)
+                return -ENOMEM;
+        r = call_daemon("restore", VARLINK_INTERFACE ".Restore", params, false,
+                        arg_json ? print_json : keep_reply, &reply);
+        if (r != 0 || arg_json)
+                return r;
+        restore_print(stdout, reply);
+        json_decref(reply);
         return 0;
 }
 
@@ -1022,6 +1099,8 @@ int main(int argc, char *argv[]) {
                 r = command_explain(words + 1);
         else if (streq(command, "simulate"))
                 r = command_simulate(words + 1);
+        else if (streq(command, "restore"))
+                r = command_restore(words + 1);
         else if (words[1])
                 r = usage_error("'%s' takes no arguments.", command);
         else if (streq(command, "status"))
@@ -1030,6 +1109,8 @@ int main(int argc, char *argv[]) {
                 r = command_list();
         else if (streq(command, "history"))
                 r = command_history();
+        else if (streq(command, "quarantine"))
+                r = command_quarantine();
         else if (streq(command, "scan"))
                 r = command_scan();
         else if (streq(command, "reload"))

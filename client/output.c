@@ -187,10 +187,21 @@ int namespace_columns(const Table *t, size_t ns_column, const size_t *base, size
 
 /* ---- history ---- */
 
+static const char *quarantine_text(char *buf, size_t size, json_t *e) {
+        const char *qid = json_string_value(json_object_get(e, "quarantineId"));
+        const char *action = json_string_value(json_object_get(e, "action"));
+
+        if (!qid)
+                return "-";
+        snprintf(buf, size, "%s%s", action && streq(action, "restore") ? "restored from " : "",
+                 qid);
+        return buf;
+}
+
 Table *history_table_new(json_t *events) {
-        static const char *const headers[] = { "TIME",    "KIND",      ">ID",   "KEY",
-                                               "OWNER",   ">SIZE",     ">IDLE", "RULE",
-                                               "CREATOR", "NAMESPACE", NULL };
+        static const char *const headers[] = { "TIME",    "KIND",       ">ID",       "KEY",
+                                               "OWNER",   ">SIZE",      ">IDLE",     "RULE",
+                                               "CREATOR", "QUARANTINE", "NAMESPACE", NULL };
         Table *t = table_new(headers);
         json_t *e;
         size_t i;
@@ -199,7 +210,7 @@ Table *history_table_new(json_t *events) {
                 return NULL;
         json_array_foreach(events, i, e) {
                 char time[64], id[24], key[16], owner[32], size[FORMAT_SIZE_MAX],
-                        idle[FORMAT_TIMESPAN_MAX], creator[64];
+                        idle[FORMAT_TIMESPAN_MAX], creator[64], quarantine[64];
                 const char *name = json_string_value(json_object_get(e, "name"));
                 const char *row[] = {
                         format_timestamp(time, sizeof(time), reply_int(e, "time")),
@@ -215,12 +226,82 @@ Table *history_table_new(json_t *events) {
                         format_timespan(idle, sizeof(idle), (uint64_t) reply_int(e, "idleSec")),
                         reply_str(e, "rule"),
                         creator_text(creator, sizeof(creator), json_object_get(e, "creator")),
+                        quarantine_text(quarantine, sizeof(quarantine), e),
                         reply_namespace(e),
                 };
                 if (table_add_row(t, row) < 0)
                         return table_free(t);
         }
         return t;
+}
+
+bool table_column_used(const Table *t, size_t c) {
+        for (size_t r = 0; r < table_rows(t); r++) {
+                const char *cell = table_get_cell(t, r, c);
+                if (cell && !streq(cell, "-"))
+                        return true;
+        }
+        return false;
+}
+
+/* ---- quarantine ---- */
+
+Table *quarantine_table_new(json_t *entries) {
+        static const char *const headers[] = { "QID",     "KIND",      "KEY",     ">ID",
+                                               "OWNER",   ">SIZE",     "REMOVED", "RULE",
+                                               "EXPIRES", "NAMESPACE", NULL };
+        Table *t = table_new(headers);
+        json_t *e;
+        size_t i;
+
+        if (!t)
+                return NULL;
+        json_array_foreach(entries, i, e) {
+                char removed[64], expires[64], key[32], id[24], owner[32], size[FORMAT_SIZE_MAX];
+                const char *name = json_string_value(json_object_get(e, "name"));
+                json_t *exp = json_object_get(e, "expiresAt");
+                const char *row[] = {
+                        reply_str(e, "quarantineId"),
+                        reply_str(e, "kind"),
+                        /* A POSIX object's name stands in its key's column. */
+                        name ? name : format_key(key, sizeof(key), (uint32_t) reply_int(e, "key")),
+                        name || !json_object_get(e, "id")
+                                ? "-"
+                                : (snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT,
+                                            reply_int(e, "id")),
+                                   id),
+                        format_user(owner, sizeof(owner), (uint32_t) reply_int(e, "ownerUid")),
+                        format_size(size, sizeof(size), (uint64_t) reply_int(e, "size")),
+                        format_timestamp(removed, sizeof(removed), reply_int(e, "removedAt")),
+                        reply_str(e, "rule"),
+                        json_is_integer(exp) ? format_timestamp(expires, sizeof(expires),
+                                                                json_integer_value(exp))
+                                             : "never",
+                        reply_namespace(e),
+                };
+                if (table_add_row(t, row) < 0)
+                        return table_free(t);
+        }
+        return t;
+}
+
+void restore_print(FILE *f, json_t *reply) {
+        const char *name = json_string_value(json_object_get(reply, "name"));
+        const char *ns = reply_namespace(reply);
+        char key[32];
+
+        if (name)
+                fprintf(f, "Restored %s %s", reply_str(reply, "kind"), name);
+        else
+                fprintf(f, "Restored %s key %s as id %" JSON_INTEGER_FORMAT "%s",
+                        reply_str(reply, "kind"),
+                        format_key(key, sizeof(key), (uint32_t) reply_int(reply, "key")),
+                        reply_int(reply, "id"),
+                        json_is_true(json_object_get(reply, "sameId")) ? " (its old id)"
+                                                                       : " (its old id was taken)");
+        if (!streq(ns, NAMESPACE_HOST))
+                fprintf(f, " in namespace %s", ns);
+        fprintf(f, " from %s.\n", reply_str(reply, "quarantineId"));
 }
 
 /* ---- status ---- */

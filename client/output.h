@@ -69,9 +69,21 @@ int list_table_add_object(Table *t, json_t *o);
 int namespace_columns(const Table *t, size_t ns_column, const size_t *base, size_t n_base,
                       size_t **ret, size_t *ret_n);
 
-/* The history table (its namespace column is HISTORY_COL_NAMESPACE), a row per event. */
-#define HISTORY_COL_NAMESPACE 9
+/* The history table (its namespace column is HISTORY_COL_NAMESPACE, its quarantine column
+ * HISTORY_COL_QUARANTINE: "-", the entry a removal's contents went to, or "restored from"
+ * it), a row per event. */
+#define HISTORY_COL_QUARANTINE 9
+#define HISTORY_COL_NAMESPACE  10
 Table *history_table_new(json_t *events);
+/* Whether some row of t has something other than "-" in column c. */
+bool table_column_used(const Table *t, size_t c);
+
+/* The quarantine table of ListQuarantine entries (its namespace column is
+ * QUARANTINE_COL_NAMESPACE), a row per entry. now: Unix seconds. */
+#define QUARANTINE_COL_NAMESPACE 9
+Table *quarantine_table_new(json_t *entries);
+/* 'restore' for people: what came back, and where. */
+void restore_print(FILE *f, json_t *reply);
 
 /* 'status' for people: the daemon, its last scan, totals, limits, then a line per IPC
  * namespace of GetStatus "namespaces" (none when the daemon sends none). now: Unix seconds. */

@@ -338,23 +338,6 @@ static int parse_scan_namespaces_value(ParseState *s, const ConfigKey *k, const 
         return 0;
 }
 
-static int parse_quarantine_value(ParseState *s, const ConfigKey *k, const char *value,
-                                  void *field) {
-        bool b;
-        if (parse_bool_value(s, k, value, &b) < 0)
-                return -EINVAL;
-        if (b) {
-                /* Reaping under a rule that promises an undo we cannot give would lose data. */
-                config_error(s,
-                             "%s=yes: this version of ipcreap has no quarantine store yet; "
-                             "use Quarantine=no",
-                             k->name);
-                return -EINVAL;
-        }
-        *(bool *) field = b;
-        return 0;
-}
-
 /* allocated is the caller's count of set->ranges' slots: doubling keeps long lists linear. */
 static int id_set_add(ParseState *s, IdSet *set, size_t *allocated, uint32_t first, uint32_t last) {
         if (set->n >= *allocated) {
@@ -789,7 +772,7 @@ static const ConfigKey config_keys[] = {
         RULE_KEY("RequireDeadPids", parse_bool_value, require_dead_pids),
         RULE_KEY("RequireNoOwnerProcesses", parse_bool_value, require_no_owner_processes),
         RULE_KEY("Action", parse_action_value, action),
-        RULE_KEY("Quarantine", parse_quarantine_value, quarantine),
+        RULE_KEY("Quarantine", parse_bool_value, quarantine),
 };
 
 /* ---- sections ---- */

@@ -189,6 +189,11 @@ Verdict policy_evaluate(const Policy *p, const IpcObject *o, const char *creator
                 else if (has < 0)
                         v.pending |= PENDING_OWNER_PROCESSES_UNKNOWN;
         }
+        /* Its messages cannot be read without consuming them: no removal that could not be
+         * undone. */
+        if (r->action == RULE_ACTION_REAP && r->quarantine && o->kind == IPC_KIND_POSIX_MQ &&
+            o->size > 0)
+                v.pending |= PENDING_QUARANTINE_UNCOPYABLE;
         v.state = v.pending ? OBJECT_IDLE : OBJECT_ORPHAN;
         return v;
 }
@@ -308,6 +313,17 @@ int verdict_reasons_detail(const Verdict *v, const IpcObject *o, const Policy *p
                 k = strv_extendf(&l,
                                  "cannot tell whether owner uid %" PRIu32 " has running processes",
                                  o->uid);
+        if (k >= 0 && v->pending & PENDING_QUARANTINE_UNCOPYABLE)
+                k = strv_extend(&l, o->kind == IPC_KIND_POSIX_MQ
+                                            ? "Quarantine=yes: a POSIX queue's messages cannot be "
+                                              "copied without consuming them, so a non-empty one "
+                                              "is kept"
+                                            : "Quarantine=yes: its contents cannot be copied "
+                                              "(a queue needs MSG_COPY, which this kernel lacks), "
+                                              "so it is kept");
+        if (k >= 0 && v->pending & PENDING_QUARANTINE_FULL)
+                k = strv_extend(&l, "Quarantine=yes: its copy does not fit in the quarantine "
+                                    "store (QuarantineMaxBytes, or the disk), so it is kept");
         if (k < 0)
                 return k;
         *ret = TAKE_PTR(l);

@@ -28,6 +28,11 @@ typedef enum PendingReason {
         PENDING_MSG_WAITERS_UNKNOWN = 1u << 12, /* a thread that may be cannot be read */
         PENDING_FILE_USERS = 1u << 13,          /* POSIX: mapped or open by a process */
         PENDING_FILE_USERS_UNKNOWN = 1u << 14,  /* POSIX: a process that may cannot be read */
+        /* Quarantine=yes and its contents cannot be copied: a non-empty POSIX queue (reading
+         * consumes), a queue where the kernel lacks MSG_COPY. */
+        PENDING_QUARANTINE_UNCOPYABLE = 1u << 15,
+        /* Quarantine=yes and its copy does not fit QuarantineMaxBytes (or the disk). */
+        PENDING_QUARANTINE_FULL = 1u << 16,
 } PendingReason;
 
 #define PENDING_IN_USE                                                                \

@@ -10,6 +10,7 @@
 #include "manager.h"
 #include "metrics.h"
 #include "policy.h"
+#include "quarantine-store.h"
 #include "scan.h"
 #include "strv.h"
 #include "tracker.h"
@@ -143,6 +144,11 @@ static int run_once(Policy *p) {
         persist = tracker_prepare_directory(dir) >= 0;
         if (persist)
                 (void) tracker_load(&tracker, dir);
+        /* Without it, Quarantine=yes rules keep their orphans. */
+        _cleanup_(quarantine_store_freep) QuarantineStore *store = NULL;
+        if (persist && quarantine_store_open(dir, p->daemon.quarantine_max_bytes,
+                                             p->daemon.quarantine_keep_sec, &store) >= 0)
+                opt.quarantine = store;
 
         r = scan_run(p, &tracker, &opt, &res);
         if (r >= 0) {

@@ -27,6 +27,8 @@ static const struct {
         [REMOVAL_FAILED] = { MESSAGE_ID_REMOVE_FAILED, "Failed to remove", LOG_WARNING },
         [REMOVAL_REPORTED] = { MESSAGE_ID_ORPHAN_REPORTED, "Orphan (reported, not removed)",
                                LOG_NOTICE },
+        [REMOVAL_QUARANTINED] = { MESSAGE_ID_QUARANTINED, "Removed (contents quarantined)",
+                                  LOG_NOTICE },
 };
 
 /* "1000 (alice)": cached whole, since a pass may log thousands of removals and an uncached
@@ -116,7 +118,11 @@ void journal_log_removal(RemovalEventType type, const IpcObject *o, const char *
                 }
         } else
                 strbuf_puts(&b, "unknown");
-        if (detail) {
+        if (detail && type == REMOVAL_QUARANTINED) {
+                strbuf_puts(&b, ": restore with `ipcreapctl restore ");
+                strbuf_puts(&b, detail);
+                strbuf_puts(&b, "`");
+        } else if (detail) {
                 strbuf_puts(&b, ": ");
                 strbuf_puts(&b, detail);
         }
@@ -150,7 +156,48 @@ void journal_log_removal(RemovalEventType type, const IpcObject *o, const char *
                         "IPCREAP_CREATOR_UNIT=%s", unit, "IPCREAP_DRY_RUN=%s",
                         type == REMOVAL_DRY_RUN ? "yes" : "no", "IPCREAP_DETAIL=%s",
                         strempty(detail), "IPCREAP_NAMESPACE=%s", ipc_object_namespace_name(o),
-                        "IPCREAP_NAMESPACE_INODE=%" PRIu64, o->ns ? o->ns->inode : 0, NULL);
+                        "IPCREAP_NAMESPACE_INODE=%" PRIu64, o->ns ? o->ns->inode : 0,
+                        "IPCREAP_QUARANTINE_ID=%s",
+                        type == REMOVAL_QUARANTINED ? strempty(detail) : "", NULL);
+}
+
+void journal_log_restored(const char *qid, const char *kind, const char *what,
+                          const char *namespace, uint32_t owner_uid, uint64_t size, int new_id) {
+        char owner[64], id[32] = "";
+
+        format_owner(owner, sizeof(owner), owner_uid);
+        if (new_id >= 0)
+                snprintf(id, sizeof(id), " as id %d", new_id);
+        if (!log_to_journal()) {
+                log_notice("Restored %s (%s) from quarantine entry %s%s: owner %s, namespace %s.",
+                           what, kind, qid, id, owner, namespace);
+                return;
+        }
+        sd_journal_send("MESSAGE=Restored %s from quarantine entry %s%s: owner %s, namespace %s.",
+                        what, qid, id, owner, namespace, "MESSAGE_ID=%s", MESSAGE_ID_RESTORED,
+                        "PRIORITY=%i", LOG_NOTICE, "IPCREAP_QUARANTINE_ID=%s", qid,
+                        "IPCREAP_KIND=%s", kind, "IPCREAP_ID=%d", new_id,
+                        "IPCREAP_OWNER_UID=%" PRIu32, owner_uid, "IPCREAP_SIZE=%" PRIu64, size,
+                        "IPCREAP_NAMESPACE=%s", namespace, NULL);
+}
+
+void journal_log_expired(const char *qid, const char *kind, const char *what, const char *namespace,
+                         uint32_t owner_uid, uint64_t size) {
+        char owner[64];
+
+        format_owner(owner, sizeof(owner), owner_uid);
+        if (!log_to_journal()) {
+                log_info("Quarantine entry %s (%s, owner %s, namespace %s) expired and was "
+                         "dropped (QuarantineKeepSec=).",
+                         qid, what, owner, namespace);
+                return;
+        }
+        sd_journal_send("MESSAGE=Quarantine entry %s (%s, owner %s, namespace %s) expired and "
+                        "was dropped (QuarantineKeepSec=).",
+                        qid, what, owner, namespace, "MESSAGE_ID=%s", MESSAGE_ID_EXPIRED,
+                        "PRIORITY=%i", LOG_INFO, "IPCREAP_QUARANTINE_ID=%s", qid, "IPCREAP_KIND=%s",
+                        kind, "IPCREAP_OWNER_UID=%" PRIu32, owner_uid, "IPCREAP_SIZE=%" PRIu64,
+                        size, "IPCREAP_NAMESPACE=%s", namespace, NULL);
 }
 
 void journal_log_policy_loaded(const char *path, size_t n_rules, bool reload) {

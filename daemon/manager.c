@@ -69,7 +69,10 @@ static void *worker_main(void *userdata) {
         ScanJob *job = userdata;
 
         (void) setpriority(PRIO_PROCESS, (id_t) gettid(), WORKER_NICE);
-        ScanOptions opt = { .procfs = "/proc", .dry_run = job->dry_run, .previous = job->previous };
+        ScanOptions opt = { .procfs = "/proc",
+                            .dry_run = job->dry_run,
+                            .previous = job->previous,
+                            .quarantine = job->quarantine };
         const DaemonSettings *d = &job->policy->daemon;
         ScanResult *res = calloc(1, sizeof(ScanResult));
         uint64_t one = 1;
@@ -106,11 +109,15 @@ static int start_pass(Manager *m) {
         sigset_t all, old;
         int r;
 
+        /* The restore's end starts it: both use the tracker's objects. */
+        if (m->restoring)
+                return 0;
         m->job = (ScanJob){
                 .policy = policy_ref(m->policy),
                 .dry_run = m->policy->daemon.dry_run,
                 .state_directory = m->state_directory,
                 .tracker = &m->tracker,
+                .quarantine = m->quarantine,
                 .done_fd = m->worker_fd,
         };
         for (size_t i = 0; i < m->n_waiting; i++)
@@ -325,6 +332,9 @@ static void schedule_next_pass(Manager *m) {
         (void) sd_event_source_set_enabled(m->scan_timer, SD_EVENT_ONESHOT);
 }
 
+static void start_next_restore(Manager *m);
+static void arm_expiry_timer(Manager *m);
+
 static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
         char summary[256];
@@ -354,24 +364,164 @@ static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *us
         }
         scan_job_done(&m->job);
         m->ready = true;
+        arm_expiry_timer(m);
 
         if (m->stopping)
                 return sd_event_exit(m->event, 0);
 
         take_queued(m);
-        if (m->n_waiting > 0 && start_pass(m) < 0)
+        start_next_restore(m);
+        if (m->n_waiting > 0 && !m->restoring && start_pass(m) < 0)
                 answer_waiting(m, NULL, -EAGAIN);
-        if (!m->scanning)
+        if (!m->scanning && !m->restoring)
                 schedule_next_pass(m);
         answer_pending_queries(m);
         return 0;
 }
 
+/* ---- restores ---- */
+
+static void *restore_main(void *userdata) {
+        Manager *m = userdata;
+        uint64_t one = 1;
+
+        (void) setpriority(PRIO_PROCESS, (id_t) gettid(), WORKER_NICE);
+        m->restore.error = quarantine_restore_entry(m->quarantine, &m->tracker, "/proc",
+                                                    m->restore.quarantine_id, &m->restore.result);
+        if (m->restore.error >= 0 && m->state_directory)
+                (void) tracker_save(&m->tracker, m->state_directory);
+        (void) write(m->restore_fd, &one, sizeof(one));
+        return NULL;
+}
+
+static void answer_restore(RestoreJob *job) {
+        const char *qid = job->quarantine_id;
+        int e = job->error;
+
+        if (!job->call)
+                return;
+        if (e >= 0) {
+                json_t *reply =
+                        json_pack("{s:s, s:s, s:s, s:b}", "quarantineId", qid, "kind",
+                                  ipc_kind_to_string(job->result.kind), "namespace",
+                                  strempty(job->result.namespace), "sameId", job->result.same_id);
+                if (reply && job->result.name)
+                        json_object_set_new(reply, "name", json_string(job->result.name));
+                else if (reply) {
+                        json_object_set_new(reply, "id", json_integer(job->result.id));
+                        json_object_set_new(reply, "key",
+                                            json_integer((json_int_t) (uint32_t) job->result.key));
+                }
+                (void) call_reply(job->call, reply);
+        } else if (e == -ENOENT || e == -EINVAL)
+                (void) call_error(job->call, "io.ipcreap.Reaper.QuarantineNotFound",
+                                  json_pack("{s:s}", "quarantineId", qid));
+        else if (e == -EEXIST)
+                (void) call_error(job->call, "io.ipcreap.Reaper.KeyInUse",
+                                  json_pack("{s:s}", "quarantineId", qid));
+        else if (e == -ENXIO)
+                (void) call_error(job->call, "io.ipcreap.Reaper.NamespaceGone",
+                                  json_pack("{s:s}", "quarantineId", qid));
+        else
+                (void) call_error(
+                        job->call, "io.ipcreap.Reaper.RestoreFailed",
+                        json_pack("{s:s, s:s}", "quarantineId", qid, "message", strerror(-e)));
+        call_unref(job->call);
+        job->call = NULL;
+        restore_result_done(&job->result);
+}
+
+static void start_next_restore(Manager *m) {
+        sigset_t all, old;
+        int r;
+
+        if (m->restoring || m->scanning || m->n_restore_queue == 0 || m->stopping)
+                return;
+        m->restore = m->restore_queue[0];
+        memmove(m->restore_queue, m->restore_queue + 1,
+                (--m->n_restore_queue) * sizeof(RestoreJob));
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        r = -pthread_create(&m->restore_thread, NULL, restore_main, m);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (r < 0) {
+                m->restore.error = r;
+                answer_restore(&m->restore);
+                return;
+        }
+        m->restoring = true;
+}
+
+static int on_restore_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        uint64_t v;
+
+        (void) read(fd, &v, sizeof(v));
+        if (!m->restoring)
+                return 0;
+        pthread_join(m->restore_thread, NULL);
+        m->restoring = false;
+        answer_restore(&m->restore);
+        manager_status_changed(m);
+        arm_expiry_timer(m);
+        if (m->stopping)
+                return sd_event_exit(m->event, 0);
+        start_next_restore(m);
+        if (m->restoring)
+                return 0;
+        if (m->n_waiting == 0)
+                take_queued(m);
+        if (m->n_waiting > 0 && start_pass(m) < 0)
+                answer_waiting(m, NULL, -EAGAIN);
+        if (!m->scanning)
+                schedule_next_pass(m);
+        return 0;
+}
+
+int manager_request_restore(Manager *m, Call *call, const char *qid) {
+        RestoreJob *q;
+
+        q = realloc(m->restore_queue, (m->n_restore_queue + 1) * sizeof(RestoreJob));
+        if (!q)
+                return -ENOMEM;
+        m->restore_queue = q;
+        q[m->n_restore_queue] = (RestoreJob){ .call = call_ref(call) };
+        snprintf(q[m->n_restore_queue].quarantine_id, QUARANTINE_ID_MAX, "%s", qid);
+        m->n_restore_queue++;
+        start_next_restore(m);
+        return 0;
+}
+
+/* ---- expiry ---- */
+
+static int on_expiry_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        quarantine_expire(m->quarantine);
+        arm_expiry_timer(m);
+        return 0;
+}
+
+/* At the earliest expiry (a reload may have moved it, a pass added entries). */
+static void arm_expiry_timer(Manager *m) {
+        int64_t next;
+
+        if (!m->quarantine || !m->expiry_timer)
+                return;
+        if (quarantine_store_next_expiry(m->quarantine, &next) < 0) {
+                (void) sd_event_source_set_enabled(m->expiry_timer, SD_EVENT_OFF);
+                return;
+        }
+        (void) sd_event_source_set_time(m->expiry_timer,
+                                        (uint64_t) MAX(next, (int64_t) 1) * 1000000ULL);
+        (void) sd_event_source_set_enabled(m->expiry_timer, SD_EVENT_ONESHOT);
+}
+
 static int on_scan_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
-        if (m->scanning || m->stopping)
-                return 0; /* The running pass reschedules when it ends. */
+        if (m->scanning || m->stopping || m->restoring)
+                return 0; /* The running pass (or restore) reschedules when it ends. */
         if (start_pass(m) < 0)
                 schedule_next_pass(m);
         return 0;
@@ -381,7 +531,7 @@ int manager_request_scan(Manager *m, Call *call, bool dry_run) {
         ScanRequest req = { .call = call_ref(call), .dry_run = dry_run };
         ScanRequest *q;
 
-        if (m->scanning) {
+        if (m->scanning || m->restoring) {
                 q = realloc(m->queued, (m->n_queued + 1) * sizeof(ScanRequest));
                 if (!q) {
                         call_unref(call);
@@ -436,6 +586,11 @@ int manager_reload(Manager *m, char ***ret_errors) {
 
                 if (tracker_set_history_size(&m->tracker, p->daemon.history_size) < 0)
                         log_oom();
+                if (m->quarantine) {
+                        quarantine_store_set_limits(m->quarantine, p->daemon.quarantine_max_bytes,
+                                                    p->daemon.quarantine_keep_sec);
+                        arm_expiry_timer(m);
+                }
                 m->policy = p;
                 m->need_full_read = true;
                 policy_free(old);
@@ -469,8 +624,8 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, v
         m->stopping = true;
         log_info("Stopping%s.", m->scanning ? " after the running pass" : "");
         (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
-        /* Never abandon a pass mid-removal: the worker's end exits the loop. */
-        if (!m->scanning)
+        /* Never abandon a pass mid-removal (nor a restore): its end exits the loop. */
+        if (!m->scanning && !m->restoring)
                 return sd_event_exit(m->event, 0);
         return 0;
 }
@@ -564,6 +719,20 @@ static void manager_done(Manager *m) {
                 m->scanning = false;
                 scan_job_done(&m->job);
         }
+        if (m->restoring) {
+                pthread_join(m->restore_thread, NULL);
+                m->restoring = false;
+                answer_restore(&m->restore);
+        }
+        for (size_t i = 0; i < m->n_restore_queue; i++) {
+                m->restore_queue[i].error = -ECANCELED;
+                answer_restore(&m->restore_queue[i]);
+        }
+        free(m->restore_queue);
+        m->restore_source = sd_event_source_disable_unref(m->restore_source);
+        m->expiry_timer = sd_event_source_disable_unref(m->expiry_timer);
+        if (m->restore_fd >= 0)
+                close(m->restore_fd);
         if (m->state_directory && m->tracker.dirty)
                 (void) tracker_save(&m->tracker, m->state_directory);
         answer_waiting(m, NULL, -ECANCELED);
@@ -584,6 +753,7 @@ static void manager_done(Manager *m) {
         m->snapshot = scan_result_unref(m->snapshot);
         free(m->status_cache.text);
         tracker_done(&m->tracker);
+        m->quarantine = quarantine_store_free(m->quarantine);
         pthread_mutex_destroy(&m->tracker_lock);
         free(m->state_directory);
         policy_free(m->policy);
@@ -596,6 +766,7 @@ int manager_run(Policy *policy, const char *config_path, const PolicyOverrides *
                 .config_path = config_path,
                 .overrides = *o,
                 .worker_fd = -1,
+                .restore_fd = -1,
                 .start_time = time(NULL),
         };
         int listen_fd = -1, r;
@@ -610,6 +781,13 @@ int manager_run(Policy *policy, const char *config_path, const PolicyOverrides *
                         goto finish;
                 }
                 (void) tracker_load(&m.tracker, m.state_directory);
+                /* Before the first pass: it settles removals under way at the last stop
+                 * against the store (incomplete copies are gone by then). */
+                if (quarantine_store_open(m.state_directory, policy->daemon.quarantine_max_bytes,
+                                          policy->daemon.quarantine_keep_sec, &m.quarantine) < 0)
+                        log_warning("Without a quarantine store, Quarantine=yes rules keep "
+                                    "their orphans.");
+                m.tracker.quarantine = m.quarantine;
         }
         m.tracker.lock = &m.tracker_lock;
 
@@ -639,6 +817,20 @@ int manager_run(Policy *policy, const char *config_path, const PolicyOverrides *
                 r = log_error_errno(errno, "Failed to create an eventfd: %m");
                 goto finish;
         }
+        m.restore_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (m.restore_fd < 0) {
+                r = log_error_errno(errno, "Failed to create an eventfd: %m");
+                goto finish;
+        }
+        r = sd_event_add_io(m.event, &m.restore_source, m.restore_fd, EPOLLIN, on_restore_done, &m);
+        if (r >= 0 && m.quarantine)
+                r = sd_event_add_time(m.event, &m.expiry_timer, CLOCK_REALTIME, UINT64_MAX,
+                                      1000 * 1000, on_expiry_timer, &m);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up the quarantine's events: %m");
+                goto finish;
+        }
+        arm_expiry_timer(&m);
         r = sd_event_add_io(m.event, &m.worker_source, m.worker_fd, EPOLLIN, on_worker_done, &m);
         if (r >= 0)
                 r = sd_event_add_time_relative(m.event, &m.scan_timer, CLOCK_MONOTONIC, 0,

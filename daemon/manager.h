@@ -8,6 +8,7 @@
 #include <systemd/sd-event.h>
 
 #include "policy.h"
+#include "quarantine.h"
 #include "scan.h"
 #include "tracker.h"
 #include "varlink-server.h"
@@ -38,10 +39,21 @@ typedef struct ScanJob {
         /* The last pass, for the semaphore pids of sets unchanged since (a reference);
          * NULL: a full read. */
         ScanResult *previous;
+        QuarantineStore *quarantine; /* the Manager's, thread-safe */
 
         ScanResult *result; /* NULL if the pass failed */
         int error;
 } ScanJob;
+
+/* A Restore call, run on a thread of its own between passes (it records the restored object
+ * in the tracker, whose objects a pass owns while it runs). */
+typedef struct RestoreJob {
+        Call *call;
+        char quarantine_id[QUARANTINE_ID_MAX];
+        /* Outputs, read by the loop after joining the thread. */
+        int error;
+        RestoreResult result;
+} RestoreJob;
 
 typedef struct Manager {
         sd_event *event;
@@ -85,6 +97,19 @@ typedef struct Manager {
                 uint64_t reaped, reclaimed;
         } status_cache;
 
+        /* StateDirectory/quarantine; NULL when it cannot be opened (Quarantine=yes rules
+         * then keep their orphans). Expired on a timer. */
+        QuarantineStore *quarantine;
+        sd_event_source *expiry_timer;
+        /* The restore in progress, and those waiting for it or for the running pass. */
+        bool restoring;
+        pthread_t restore_thread;
+        RestoreJob restore;
+        int restore_fd;
+        sd_event_source *restore_source;
+        RestoreJob *restore_queue;
+        size_t n_restore_queue;
+
         sd_event_source *scan_timer;
         Server *server;
         char *bound_socket; /* set when we bound it ourselves (removed at exit) */
@@ -107,6 +132,10 @@ int manager_request_scan(Manager *m, Call *call, bool dry_run);
 int manager_reload(Manager *m, char ***ret_errors);
 
 json_t *scan_result_summary_json(const ScanResult *r);
+
+/* Restores quarantine entry qid on a worker thread, after the running pass if any; call is
+ * answered when it is done. */
+int manager_request_restore(Manager *m, Call *call, const char *qid);
 
 /* For a query that needs m->snapshot while there is none yet: keeps the call until the
  * first pass ends (then runs handler again) or SNAPSHOT_WAIT_USEC pass, or answers NotReady

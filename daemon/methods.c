@@ -219,10 +219,50 @@ static const char interface_description[] =
         "  changes: []Change\n"
         ")\n"
         "\n"
+        "# One object kept in the quarantine (Quarantine=yes): its contents can be restored.\n"
+        "# key (System V) or name (POSIX); size: segment, file or queued bytes; removedAt,\n"
+        "# expiresAt: Unix seconds (expiresAt null: kept until restored).\n"
+        "type QuarantineEntry (\n"
+        "  quarantineId: string,\n"
+        "  kind: string,\n"
+        "  namespace: string,\n"
+        "  key: ?int,\n"
+        "  name: ?string,\n"
+        "  id: ?int,\n"
+        "  mode: ?int,\n"
+        "  ownerUid: int,\n"
+        "  ownerGid: ?int,\n"
+        "  size: int,\n"
+        "  removedAt: int,\n"
+        "  rule: string,\n"
+        "  expiresAt: ?int\n"
+        ")\n"
+        "\n"
+        "# Objects removed under Quarantine=yes, oldest first. Root or AdminGroup only.\n"
+        "method ListQuarantine() -> (entries: []QuarantineEntry)\n"
+        "\n"
+        "# Recreates a quarantined object in its namespace with its key or name, owner, group,\n"
+        "# mode and contents, and its old id when free (sameId). Root or AdminGroup only.\n"
+        "method Restore(quarantineId: string) -> (\n"
+        "  quarantineId: string,\n"
+        "  kind: string,\n"
+        "  namespace: string,\n"
+        "  id: ?int,\n"
+        "  key: ?int,\n"
+        "  name: ?string,\n"
+        "  sameId: bool\n"
+        ")\n"
+        "\n"
         "error NoSuchObject (kind: string, id: ?int, name: ?string)\n"
         "error PermissionDenied (method: string)\n"
         "error InvalidConfig (errors: []string)\n"
         "error ScanFailed (message: string)\n"
+        "error QuarantineNotFound (quarantineId: string)\n"
+        "# An object with that key or name exists now: nothing was changed.\n"
+        "error KeyInUse (quarantineId: string)\n"
+        "# No IPC namespace has the entry's identity (inode, start time, name) any more.\n"
+        "error NamespaceGone (quarantineId: string)\n"
+        "error RestoreFailed (quarantineId: string, message: string)\n"
         "\n"
         "# Sent, before any call, to a connection over a quota, which is then closed: scope\n"
         "# \"user\" (this uid's connections) or \"all\" (those open to users other than root\n"
@@ -909,6 +949,45 @@ static int method_simulate(Call *call, json_t *parameters, void *userdata) {
                                           counts_to_json(r, current), "changes", changes));
 }
 
+static int method_list_quarantine(Call *call, json_t *parameters, void *userdata) {
+        Manager *m = userdata;
+        QuarantineEntry *e = NULL;
+        json_t *entries;
+        size_t n = 0;
+        int r;
+
+        if (!caller_is_admin(m, call))
+                return deny(call, "ListQuarantine");
+        entries = json_array();
+        if (!entries)
+                return -ENOMEM;
+        r = m->quarantine ? quarantine_store_list(m->quarantine, &e, &n) : 0;
+        if (r < 0) {
+                json_decref(entries);
+                return r;
+        }
+        for (size_t i = 0; i < n; i++)
+                json_array_append_new(entries, quarantine_entry_to_json(&e[i]));
+        quarantine_entry_array_free(e, n);
+        return call_reply(call, json_pack("{s:o}", "entries", entries));
+}
+
+static int method_restore(Call *call, json_t *parameters, void *userdata) {
+        Manager *m = userdata;
+        const char *qid;
+
+        if (!caller_is_admin(m, call))
+                return deny(call, "Restore");
+        if (json_unpack(parameters, "{s:s}", "quarantineId", &qid) < 0)
+                return call_error_invalid_parameter(call, "quarantineId");
+        if (!m->quarantine || !quarantine_id_is_valid(qid) ||
+            quarantine_store_get(m->quarantine, qid, NULL) < 0)
+                return call_error(call, "io.ipcreap.Reaper.QuarantineNotFound",
+                                  json_pack("{s:s}", "quarantineId", qid));
+        /* On a thread, after the running pass: a copy of a GiB never stalls the loop. */
+        return manager_request_restore(m, call, qid);
+}
+
 static int method_get_info(Call *call, json_t *parameters, void *userdata) {
         return call_reply(call, json_pack("{s:s, s:s, s:s, s:s, s:[s, s]}", "vendor", "ipcreap",
                                           "product", "ipcreapd", "version", IPCREAP_VERSION, "url",
@@ -945,6 +1024,8 @@ static Method methods[] = {
         { .name = VARLINK_INTERFACE ".Scan", .handler = method_scan },
         { .name = VARLINK_INTERFACE ".Reload", .handler = method_reload },
         { .name = VARLINK_INTERFACE ".Simulate", .handler = method_simulate },
+        { .name = VARLINK_INTERFACE ".ListQuarantine", .handler = method_list_quarantine },
+        { .name = VARLINK_INTERFACE ".Restore", .handler = method_restore },
         { .name = VARLINK_SERVICE_INTERFACE ".GetInfo", .handler = method_get_info },
         { .name = VARLINK_SERVICE_INTERFACE ".GetInterfaceDescription",
           .handler = method_get_interface_description },

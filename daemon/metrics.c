@@ -8,6 +8,7 @@
 #include "log.h"
 #include "macro.h"
 #include "metrics.h"
+#include "quarantine-store.h"
 
 /* Label values are rule names, fixed words and namespace names, which come from cgroup
  * paths anyone who can make a cgroup chooses: escape backslash, quote and newline as the
@@ -195,7 +196,22 @@ int metrics_format(const ScanResult *r, Tracker *t, char **ret) {
         header(f, "ipcreap_reclaimed_bytes_total", "counter",
                "Bytes of shared memory and queued messages freed by removals.");
         fprintf(f, "ipcreap_reclaimed_bytes_total %" PRIu64 "\n", t->reclaimed_bytes);
+        header(f, "ipcreap_restored_total", "counter",
+               "Objects brought back from the quarantine by Restore.");
+        fprintf(f, "ipcreap_restored_total %" PRIu64 "\n", t->restored_total);
         tracker_unlock(t);
+        if (t->quarantine) {
+                size_t n = 0;
+                uint64_t bytes = 0;
+
+                quarantine_store_usage(t->quarantine, &n, &bytes);
+                header(f, "ipcreap_quarantine_objects", "gauge",
+                       "Removed objects whose contents the quarantine keeps for a restore.");
+                fprintf(f, "ipcreap_quarantine_objects %zu\n", n);
+                header(f, "ipcreap_quarantine_bytes", "gauge",
+                       "Bytes of contents in the quarantine (QuarantineMaxBytes caps them).");
+                fprintf(f, "ipcreap_quarantine_bytes %" PRIu64 "\n", bytes);
+        }
 
         if (r) {
                 header(f, "ipcreap_scan_duration_seconds", "gauge", "How long the last scan took.");

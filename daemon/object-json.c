@@ -74,6 +74,13 @@ json_t *removal_event_to_json_detail(const RemovalEvent *ev, CreatorDetail detai
                 json_decref(j);
                 return NULL;
         }
+        if (j && ev->quarantine_id[0] &&
+            (json_object_set_new(j, "quarantineId", json_string(ev->quarantine_id)) < 0 ||
+             json_object_set_new(j, "action", json_string(ev->restore ? "restore" : "remove")) <
+                     0)) {
+                json_decref(j);
+                return NULL;
+        }
         return j;
 }
 
@@ -125,6 +132,11 @@ int removal_event_from_json(json_t *j, RemovalEvent *ret) {
                 free(ev.name);
                 return -ENOMEM;
         }
+        const char *qid = json_string_value(json_object_get(j, "quarantineId")),
+                   *action = json_string_value(json_object_get(j, "action"));
+        if (qid && strlen(qid) < sizeof(ev.quarantine_id))
+                strcpy(ev.quarantine_id, qid);
+        ev.restore = action && streq(action, "restore");
         if (creator_from_json(json_object_get(j, "creator"), &ev.creator) < 0 ||
             namespace_from_json(j, &ev.ns) < 0) {
                 removal_event_done(&ev);

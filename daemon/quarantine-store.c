@@ -705,6 +705,135 @@ int quarantine_store_commit(QuarantineStore *s, QuarantineWriter *writer, json_t
         return 0;
 }
 
+/* The batch: every entry's contents and metadata are written and their writeback started
+ * first, then each is fsync'd (the file system commits them together: one journal commit
+ * carries many), renamed into place, and the directory is fsync'd once for all. */
+int quarantine_store_commit_many(QuarantineStore *s, QuarantineWriter **writers, json_t **metadata,
+                                 size_t n, int *results) {
+        _cleanup_free_ QuarantineEntry *e = calloc(MAX(n, (size_t) 1), sizeof(QuarantineEntry));
+        _cleanup_free_ int *tmp_fd = calloc(MAX(n, (size_t) 1), sizeof(int));
+        uint64_t keep_sec;
+        size_t ok = 0;
+        int r;
+
+        if (!e || !tmp_fd) {
+                for (size_t i = 0; i < n; i++) {
+                        results[i] = -ENOMEM;
+                        writers[i] = quarantine_store_abort(writers[i]);
+                }
+                return -ENOMEM;
+        }
+        {
+                STORE_LOCKED(s);
+                keep_sec = s->keep_sec;
+        }
+        for (size_t i = 0; i < n; i++) {
+                QuarantineWriter *w = writers[i];
+                _cleanup_free_ char *text = NULL;
+                char tmp[NAME_MAX_LEN];
+                struct stat st;
+
+                tmp_fd[i] = -1;
+                results[i] = 0;
+                if (!w || w->store != s || !w->id[0] || !json_is_object(metadata[i])) {
+                        results[i] = -EINVAL;
+                        continue;
+                }
+                if (fstat(w->fd, &st) < 0) {
+                        results[i] = log_error_errno(
+                                errno, "Failed to look at quarantine entry %s: %m", w->id);
+                        continue;
+                }
+                if ((uint64_t) st.st_size > w->reserved) {
+                        results[i] = log_error_errno(EFBIG,
+                                                     "Quarantine entry %s holds %" PRIu64
+                                                     " bytes, more than the %" PRIu64 " reserved.",
+                                                     w->id, (uint64_t) st.st_size, w->reserved);
+                        continue;
+                }
+                if ((uint64_t) st.st_size < w->reserved && ftruncate(w->fd, st.st_size) < 0)
+                        log_debug_errno(errno, "Failed to trim %s/%s%s, ignoring: %m", s->path,
+                                        w->id, DATA_SUFFIX);
+                memcpy(e[i].id, w->id, sizeof(e[i].id));
+                e[i].size = (uint64_t) st.st_size;
+                e[i].stored_at = (int64_t) time(NULL);
+                e[i].expires_at = expiry_of(e[i].stored_at, keep_sec);
+                e[i].metadata = metadata_build(metadata[i], e[i].id, e[i].size, e[i].stored_at,
+                                               e[i].expires_at);
+                text = e[i].metadata ? json_dumps(e[i].metadata, JSON_INDENT(2)) : NULL;
+                if (!text) {
+                        results[i] = -ENOMEM;
+                        continue;
+                }
+                name_of(tmp, w->id, TEMPORARY_SUFFIX);
+                tmp_fd[i] = openat(s->dir_fd, tmp,
+                                   O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (tmp_fd[i] < 0) {
+                        results[i] =
+                                log_error_errno(errno, "Failed to create %s/%s: %m", s->path, tmp);
+                        continue;
+                }
+                r = loop_write(tmp_fd[i], text, strlen(text));
+                if (r >= 0)
+                        r = loop_write(tmp_fd[i], "\n", 1);
+                if (r < 0) {
+                        results[i] = log_error_errno(r, "Failed to write %s/%s: %m", s->path, tmp);
+                        continue;
+                }
+                (void) sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+                (void) sync_file_range(tmp_fd[i], 0, 0, SYNC_FILE_RANGE_WRITE);
+        }
+        for (size_t i = 0; i < n; i++) {
+                char tmp[NAME_MAX_LEN], name[NAME_MAX_LEN];
+
+                if (results[i] < 0)
+                        continue;
+                if (fsync(writers[i]->fd) < 0 || fsync(tmp_fd[i]) < 0)
+                        results[i] =
+                                log_error_errno(errno, "Failed to write quarantine entry %s/%s: %m",
+                                                s->path, e[i].id);
+                name_of(tmp, e[i].id, TEMPORARY_SUFFIX);
+                name_of(name, e[i].id, METADATA_SUFFIX);
+                if (results[i] >= 0 && renameat(s->dir_fd, tmp, s->dir_fd, name) < 0)
+                        results[i] =
+                                log_error_errno(errno, "Failed to write %s/%s: %m", s->path, name);
+                if (results[i] >= 0)
+                        ok++;
+        }
+        /* Until the directory is synced the renames may not survive a crash: no object may
+         * be removed before. */
+        if (ok > 0 && fsync(s->dir_fd) < 0) {
+                r = log_error_errno(errno, "Failed to sync %s: %m", s->path);
+                for (size_t i = 0; i < n; i++)
+                        if (results[i] >= 0) {
+                                results[i] = r;
+                                (void) entry_unlink(s, e[i].id);
+                        }
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (tmp_fd[i] >= 0)
+                        close(tmp_fd[i]);
+                if (results[i] >= 0) {
+                        STORE_LOCKED(s);
+                        results[i] = store_insert(s, &e[i]);
+                        if (results[i] < 0)
+                                (void) entry_unlink(s, e[i].id);
+                } else if (e[i].id[0]) {
+                        char tmp[NAME_MAX_LEN];
+                        name_of(tmp, e[i].id, TEMPORARY_SUFFIX);
+                        (void) unlinkat(s->dir_fd, tmp, 0);
+                }
+                if (results[i] < 0) {
+                        quarantine_entry_done(&e[i]);
+                        writers[i] = quarantine_store_abort(writers[i]);
+                } else {
+                        writer_release(writers[i], true);
+                        writers[i] = mfree(writers[i]);
+                }
+        }
+        return 0;
+}
+
 /* ---- reading and removing entries ---- */
 
 void quarantine_store_usage(QuarantineStore *s, size_t *ret_n, uint64_t *ret_bytes) {

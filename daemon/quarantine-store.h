@@ -98,6 +98,12 @@ const char *quarantine_writer_id(const QuarantineWriter *w);
 int quarantine_store_commit(QuarantineStore *s, QuarantineWriter *w, json_t *metadata,
                             char **ret_id);
 
+/* quarantine_store_commit() of n entries at once, with one directory fsync for all: the cost
+ * of a durable commit shared by a batch. results[i] is the outcome of writers[i] (0, or an error
+ * as quarantine_store_commit()'s); every writer is consumed (writers[i] set to NULL). */
+int quarantine_store_commit_many(QuarantineStore *s, QuarantineWriter **writers, json_t **metadata,
+                                 size_t n, int *results);
+
 /* Drops an unfinished entry: removes its file and gives its room back. Accepts NULL, returns
  * NULL. */
 QuarantineWriter *quarantine_store_abort(QuarantineWriter *w);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Safe removal: fence a batch, wait one grace period, re-read and re-judge each object from
- * scratch, then remove it or give its mode back. */
+ * scratch, then remove it or give its mode back; under Quarantine=yes, copy and commit its
+ * contents first and re-check again. */
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include "macro.h"
 #include "posixipc.h"
 #include "process.h"
+#include "quarantine-copy.h"
 #include "reaper.h"
 #include "sysvipc.h"
 
@@ -134,6 +136,12 @@ static int real_owner_has_processes(uint32_t uid, void *userdata) {
         return k->cache_valid ? process_uid_has_processes(&k->cache, uid) : -EAGAIN;
 }
 
+static int real_copy(const IpcObject *o, int fd, json_t *meta, uint64_t *ret_bytes,
+                     void *userdata) {
+        RealKernel *k = userdata;
+        return quarantine_copy(&k->src, o, fd, meta, ret_bytes);
+}
+
 int real_kernel_new(const KindSources *src, uint64_t ns_inode, RealKernel **ret) {
         RealKernel *k = calloc(1, sizeof(RealKernel));
 
@@ -154,6 +162,7 @@ int real_kernel_new(const KindSources *src, uint64_t ns_inode, RealKernel **ret)
                 .begin_recheck = real_begin_recheck,
                 .pid_alive = real_pid_alive,
                 .owner_has_processes = real_owner_has_processes,
+                .copy = real_copy,
                 .userdata = k,
         };
         *ret = k;
@@ -246,6 +255,8 @@ static void unfence(const ReaperKernel *k, ReapCandidate *c) {
         c->fenced = false;
 }
 
+static void remove_checked(const ReaperKernel *k, ReapCandidate *c);
+
 /* The re-check after the grace period: the object is read afresh and judged afresh, with
  * the daemon's own fence taken out of the comparison. */
 static void recheck(const ReaperKernel *k, const Policy *p, int64_t now, ReapCandidate *c) {
@@ -297,8 +308,14 @@ static void recheck(const ReaperKernel *k, const Policy *p, int64_t now, ReapCan
 
         /* Judged as the pass judged it, with fresh liveness and waiters, and the ctime the
          * object had before the daemon's fence. */
+        int64_t fresh_ctime = fresh.ctime;
+        uint32_t kernel_cuid = fresh.cuid, kernel_cgid = fresh.cgid;
         fresh.ctime = seen->ctime;
         fresh.creator_unknown = seen->creator_unknown;
+        if (c->restored) {
+                fresh.cuid = c->restored_cuid;
+                fresh.cgid = c->restored_cgid;
+        }
         for (size_t i = 0; i < fresh.n_pids; i++)
                 fresh.pids[i].alive = k->pid_alive(fresh.pids[i].pid,
                                                    ipc_object_last_activity(&fresh), k->userdata);
@@ -320,6 +337,27 @@ static void recheck(const ReaperKernel *k, const Policy *p, int64_t now, ReapCan
                 goto keep;
         }
 
+        if (c->writer) {
+                /* Copied, committed and re-checked again before it goes. */
+                fresh.ctime = fresh_ctime;
+                fresh.cuid = kernel_cuid;
+                fresh.cgid = kernel_cgid;
+                c->checked = fresh;
+                c->awaiting_copy = true;
+                return;
+        }
+        remove_checked(k, c);
+        goto done;
+keep:
+        unfence(k, c);
+done:
+        ipc_object_done(&fresh);
+}
+
+static void remove_checked(const ReaperKernel *k, ReapCandidate *c) {
+        const IpcObject *seen = c->seen;
+        int r;
+
         r = k->remove(seen, k->userdata);
         if (r == -EINVAL || r == -EIDRM || r == -ENOENT) {
                 set_outcome(c, REAP_GONE, 0, "already gone");
@@ -328,16 +366,13 @@ static void recheck(const ReaperKernel *k, const Policy *p, int64_t now, ReapCan
                 set_outcome(c, REAP_FAILED, -r,
                             r == -EPERM ? "permission denied (needs CAP_SYS_ADMIN)"
                                         : "IPC_RMID failed");
-                goto keep;
         } else {
                 set_outcome(c, REAP_REMOVED, 0, NULL);
                 c->fenced = false;
+                return;
         }
-        goto done;
-keep:
-        unfence(k, c);
-done:
-        ipc_object_done(&fresh);
+        if (r < 0 && c->fenced && r != -EINVAL && r != -EIDRM && r != -ENOENT)
+                unfence(k, c);
 }
 
 /* Marks the fenced candidates in the log: after a crash, only an object the daemon had
@@ -358,14 +393,184 @@ static int log_fenced(RemovalLog *log, const RemovalIntent *intents, const ReapC
         return removal_log_write_outcomes(log, marks, outcomes, m);
 }
 
+/* ---- the quarantine ---- */
+
+const char *reaper_changed_since_copy(const IpcObject *before, const IpcObject *after,
+                                      int64_t fence_ctime, pid_t self) {
+        if (!ipc_object_same_object(before, after))
+                return ipc_kind_is_posix(before->kind) ? "the name now names another file"
+                                                       : "the id now names another object";
+        if ((after->mode & 0777) != 0)
+                return "its owner changed it since the fence";
+        if (after->ctime != fence_ctime)
+                return "it was used while its contents were copied";
+        if (ipc_object_in_use(after) != 0)
+                return "it came into use while its contents were copied";
+        switch (before->kind) {
+        case IPC_KIND_SHM:
+                /* The copy's attach and detach: lpid becomes the daemon's, atime and dtime
+                 * move. Another process's attach leaves its pid, or is still attached. */
+                if (after->cpid != before->cpid || after->size != before->size ||
+                    (after->lpid != before->lpid && after->lpid != self))
+                        return "it was attached while its contents were copied";
+                break;
+        default:
+                if (!same_activity(before, after))
+                        return "it was used while its contents were copied";
+        }
+        for (size_t i = 0; i < after->n_pids; i++)
+                if (!has_pid(before, after->pids[i].pid))
+                        return "a recorded pid changed while its contents were copied";
+        return NULL;
+}
+
+/* The copies of the candidates that passed the re-check, committed together, then each
+ * re-checked once more and removed, or kept with its mode back and its copy dropped. */
+static void quarantine_batch(const ReaperKernel *k, ReapCandidate *c, size_t n,
+                             QuarantineStore *store, unsigned kinds) {
+        _cleanup_free_ QuarantineWriter **writers = NULL;
+        _cleanup_free_ json_t **metas = NULL;
+        _cleanup_free_ size_t *index = NULL;
+        _cleanup_free_ int *results = NULL;
+        size_t m = 0;
+        int r;
+
+        for (size_t i = 0; i < n; i++)
+                if (c[i].awaiting_copy)
+                        m++;
+        if (m == 0)
+                return;
+        writers = calloc(m, sizeof(QuarantineWriter *));
+        metas = calloc(m, sizeof(json_t *));
+        index = calloc(m, sizeof(size_t));
+        results = calloc(m, sizeof(int));
+        m = 0;
+        for (size_t i = 0; i < n; i++) {
+                ReapCandidate *ci = &c[i];
+                uint64_t bytes = 0;
+                json_t *meta;
+
+                if (!ci->awaiting_copy)
+                        continue;
+                meta = ci->metadata ? json_deep_copy(ci->metadata) : json_object();
+                r = !writers || !metas || !index || !results || !meta || !store ? -ENOMEM : 0;
+                if (r >= 0)
+                        r = k->copy(ci->seen, quarantine_writer_fd(ci->writer), meta, &bytes,
+                                    k->userdata);
+                if (r >= 0 && ci->restored &&
+                    (json_object_set_new(meta, "creatorUid",
+                                         json_integer((json_int_t) ci->restored_cuid)) < 0 ||
+                     json_object_set_new(meta, "creatorGid",
+                                         json_integer((json_int_t) ci->restored_cgid)) < 0))
+                        r = -ENOMEM;
+                if (r < 0) {
+                        const char *why = quarantine_copy_kept_reason(r);
+                        json_decref(meta);
+                        ci->quarantine_refused = why != NULL;
+                        set_outcome(ci, why ? REAP_CHANGED : REAP_FAILED, why ? 0 : -r,
+                                    why ? why : "cannot copy its contents to the quarantine");
+                        if (r == -ESTALE)
+                                set_outcome(ci, REAP_CHANGED, 0,
+                                            "it changed while its contents were copied");
+                        ci->awaiting_copy = false;
+                        ci->writer = quarantine_store_abort(ci->writer);
+                        ipc_object_done(&ci->checked);
+                        unfence(k, ci);
+                        continue;
+                }
+                writers[m] = TAKE_PTR(ci->writer);
+                metas[m] = meta;
+                index[m++] = i;
+        }
+        if (m == 0)
+                return;
+
+        (void) quarantine_store_commit_many(store, writers, metas, m, results);
+        for (size_t j = 0; j < m; j++)
+                json_decref(metas[j]);
+
+        /* What the copies did to the process views (none) and what others did meanwhile:
+         * read afresh, as for the first re-check. */
+        r = k->begin_recheck(kinds, k->userdata);
+        for (size_t j = 0; j < m; j++) {
+                ReapCandidate *ci = &c[index[j]];
+                IpcObject after = { 0 };
+                const char *changed;
+                char id[QUARANTINE_ID_MAX];
+                int q;
+
+                ci->awaiting_copy = false;
+                snprintf(id, sizeof(id), "%s", ci->quarantine_id);
+                if (results[j] < 0) {
+                        set_outcome(ci, REAP_FAILED, -results[j],
+                                    results[j] == -ENOSPC
+                                            ? "the quarantine store or its disk is full"
+                                            : "cannot write its copy to the quarantine store");
+                        ci->quarantine_refused = results[j] == -ENOSPC;
+                        goto keep;
+                }
+                if (r < 0) {
+                        set_outcome(ci, REAP_FAILED, -r, "cannot re-read the processes");
+                        goto drop;
+                }
+                q = k->stat(ci->seen, &after, k->userdata);
+                if (q == -EINVAL || q == -EIDRM || q == -ENOENT) {
+                        /* Someone else removed it: not the daemon's removal. */
+                        set_outcome(ci, REAP_GONE, 0, "already gone");
+                        ci->fenced = false;
+                        goto drop;
+                }
+                if (q < 0) {
+                        set_outcome(ci, REAP_FAILED, -q, "could not re-read it");
+                        goto drop;
+                }
+                if (!after.ns)
+                        after.ns = ipc_namespace_ref(ci->seen->ns);
+                changed =
+                        reaper_changed_since_copy(&ci->checked, &after, ci->fence_ctime, getpid());
+                if (changed && !ipc_object_same_object(&ci->checked, &after))
+                        ci->fenced = false;
+                else if (changed && (after.mode & 0777) != 0)
+                        ci->fenced = false;
+                ipc_object_done(&after);
+                if (changed) {
+                        set_outcome(ci,
+                                    ipc_object_in_use(&ci->checked) ? REAP_IN_USE : REAP_CHANGED, 0,
+                                    changed);
+                        goto drop;
+                }
+                remove_checked(k, ci);
+                if (ci->outcome == REAP_REMOVED) {
+                        ipc_object_done(&ci->checked);
+                        continue;
+                }
+        drop:
+                /* The object stays (or went some other way): its copy is no removal's. */
+                if (quarantine_store_remove(store, id) < 0)
+                        log_warning("Failed to drop quarantine entry %s of an object kept.", id);
+                ci->quarantine_id[0] = 0;
+        keep:
+                ipc_object_done(&ci->checked);
+                if (ci->fenced)
+                        unfence(k, ci);
+        }
+}
+
 void reaper_remove_batch(const ReaperKernel *k, const Policy *p, int64_t now, ReapCandidate *c,
-                         size_t n, RemovalLog *log, const RemovalIntent *intents) {
+                         size_t n, RemovalLog *log, const RemovalIntent *intents,
+                         QuarantineStore *store) {
         unsigned kinds = 0;
         size_t fenced = 0;
         int r;
 
         for (size_t i = 0; i < n; i++) {
                 c[i].fenced = false;
+                c[i].awaiting_copy = false;
+                c[i].checked = (IpcObject){ 0 };
+                c[i].quarantine_id[0] = 0;
+                if (c[i].writer)
+                        snprintf(c[i].quarantine_id, sizeof(c[i].quarantine_id), "%s",
+                                 quarantine_writer_id(c[i].writer));
                 set_outcome(&c[i], REAP_FAILED, 0, "not reached");
                 fence(k, &c[i]);
                 if (c[i].fenced) {
@@ -373,8 +578,13 @@ void reaper_remove_batch(const ReaperKernel *k, const Policy *p, int64_t now, Re
                         kinds |= 1u << c[i].seen->kind;
                 }
         }
-        if (fenced == 0)
+        if (fenced == 0) {
+                for (size_t i = 0; i < n; i++) {
+                        c[i].writer = quarantine_store_abort(c[i].writer);
+                        c[i].quarantine_id[0] = 0;
+                }
                 return;
+        }
 
         /* One grace period for the whole batch: it costs tens of milliseconds. */
         r = log && intents ? log_fenced(log, intents, c, n, fenced) : 0;
@@ -394,23 +604,42 @@ void reaper_remove_batch(const ReaperKernel *k, const Policy *p, int64_t now, Re
                                             "cannot wait out calls already past the fence");
                                 unfence(k, &c[i]);
                         }
+                for (size_t i = 0; i < n; i++) {
+                        c[i].writer = quarantine_store_abort(c[i].writer);
+                        c[i].quarantine_id[0] = 0;
+                }
                 return;
         }
         for (size_t i = 0; i < n; i++)
                 if (c[i].fenced)
                         recheck(k, p, now, &c[i]);
+        quarantine_batch(k, c, n, store, kinds);
+        for (size_t i = 0; i < n; i++)
+                c[i].writer = quarantine_store_abort(c[i].writer);
 }
 
 /* ---- after a crash ---- */
 
 /* One intent settled against the kernel: its outcome, or a negative errno to try later. */
-static int recover_one(const ReaperKernel *k, RemovalIntent *in, RemovalOutcome *ret,
-                       size_t *restored) {
+/* The intent's quarantine copy, when the object was not removed: no removal's, dropped. */
+static void drop_copy(QuarantineStore *store, RemovalIntent *in) {
+        const char *id = in->event.quarantine_id;
+
+        if (!store || !id[0])
+                return;
+        if (quarantine_store_get(store, id, NULL) >= 0 && quarantine_store_remove(store, id) >= 0)
+                log_info("Dropped quarantine entry %s: its object was not removed.", id);
+        in->event.quarantine_id[0] = 0;
+}
+
+static int recover_one(const ReaperKernel *k, QuarantineStore *store, RemovalIntent *in,
+                       RemovalOutcome *ret, size_t *restored) {
         IpcObject probe = removal_intent_object(in), now = { 0 };
         int r;
 
         if (!k) {
                 *ret = REMOVAL_OUTCOME_KEPT;
+                drop_copy(store, in);
                 return 0;
         }
         r = k->stat(&probe, &now, k->userdata);
@@ -423,6 +652,15 @@ static int recover_one(const ReaperKernel *k, RemovalIntent *in, RemovalOutcome 
                  * miscounted); if not, it went some other way and is no removal of
                  * the daemon's. */
                 *ret = in->fenced ? REMOVAL_OUTCOME_REMOVED : REMOVAL_OUTCOME_KEPT;
+                /* A quarantined object is removed only after its copy is complete in the
+                 * store: without it, it went some other way. */
+                if (in->event.quarantine_id[0] &&
+                    (!store || quarantine_store_get(store, in->event.quarantine_id, NULL) < 0)) {
+                        *ret = REMOVAL_OUTCOME_KEPT;
+                        in->event.quarantine_id[0] = 0;
+                }
+                if (*ret == REMOVAL_OUTCOME_KEPT)
+                        drop_copy(store, in);
                 ipc_object_done(&now);
                 return 0;
         }
@@ -432,6 +670,7 @@ static int recover_one(const ReaperKernel *k, RemovalIntent *in, RemovalOutcome 
                                        "the next pass: %m",
                                        ipc_kind_to_string(in->kind), in->id);
         *ret = REMOVAL_OUTCOME_KEPT;
+        drop_copy(store, in);
         if ((now.mode & 0777) == 0 && (in->mode & 0777) != 0) {
                 int64_t ctime;
                 r = k->set_mode(&probe, -1, 0, in->mode & 0777, &ctime, k->userdata);
@@ -453,7 +692,7 @@ static int recover_one(const ReaperKernel *k, RemovalIntent *in, RemovalOutcome 
         return 0;
 }
 
-int reaper_recover(const ReaperKernel *k, Tracker *t,
+int reaper_recover(const ReaperKernel *k, Tracker *t, QuarantineStore *store,
                    bool (*select)(const RemovalIntent *in, void *userdata), void *userdata) {
         RemovalLog *log = t->removal_log;
         _cleanup_free_ RemovalOutcome *outcomes = NULL;
@@ -474,7 +713,7 @@ int reaper_recover(const ReaperKernel *k, Tracker *t,
 
                 if (select && !select(in, userdata))
                         continue;
-                r = recover_one(k, in, &outcomes[n], &restored);
+                r = recover_one(k, store, in, &outcomes[n], &restored);
                 if (r < 0)
                         return r;
                 index[n] = i;

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "macro.h"
 #include "posixipc.h"
+#include "quarantine.h"
 #include "reaper.h"
 #include "scan.h"
 #include "sem-cache.h"
@@ -230,9 +231,22 @@ static void settle_batch(ScanResult *res, Tracker *tracker, const size_t *which,
                 uint64_t idle = ipc_object_idle_sec(o, res->time);
                 char buf[256];
 
+                if (c[j].quarantine_refused) {
+                        info->verdict.state = OBJECT_IDLE;
+                        info->verdict.pending |= c[j].outcome == REAP_FAILED
+                                                         ? PENDING_QUARANTINE_FULL
+                                                         : PENDING_QUARANTINE_UNCOPYABLE;
+                }
                 switch (c[j].outcome) {
                 case REAP_REMOVED:
-                        journal_log_removal(REMOVAL_DONE, o, rule, idle, &info->creator, NULL);
+                        if (c[j].quarantine_id[0])
+                                journal_log_removal(REMOVAL_QUARANTINED, o, rule, idle,
+                                                    &info->creator, c[j].quarantine_id);
+                        else
+                                journal_log_removal(REMOVAL_DONE, o, rule, idle, &info->creator,
+                                                    NULL);
+                        snprintf(intents[j].event.quarantine_id,
+                                 sizeof(intents[j].event.quarantine_id), "%s", c[j].quarantine_id);
                         if (tracker_record_removal(tracker, &intents[j].event) < 0)
                                 log_oom();
                         tracker_forget_object(tracker, o);
@@ -273,12 +287,32 @@ static void settle_batch(ScanResult *res, Tracker *tracker, const size_t *which,
         tracker->dirty = true;
 }
 
+/* An orphan of a Quarantine=yes rule whose copy has no room (or no store): it stays, and the
+ * journal and Explain say why. */
+static void keep_for_quarantine(ScanResult *res, size_t i, int error, QuarantineStore *store) {
+        const IpcObject *o = &res->table.objects[i];
+        ObjectInfo *info = &res->info[i];
+        char buf[160];
+
+        info->verdict.state = OBJECT_IDLE;
+        info->verdict.pending |= PENDING_QUARANTINE_FULL;
+        snprintf(buf, sizeof(buf), "Quarantine=yes: %s",
+                 !store             ? "there is no quarantine store (see the log at start)"
+                 : error == -ENOSPC ? "its copy does not fit in QuarantineMaxBytes or on the disk"
+                                    : strerror(-error));
+        journal_log_removal(REMOVAL_SKIPPED, o, res->policy->rules[info->verdict.rule].name,
+                            ipc_object_idle_sec(o, res->time), &info->creator, buf);
+        res->skipped++;
+}
+
 /* Removes the orphans which[0..n) of reap rules, in batches: intents written durably, then
  * fence, one grace period, re-check, removal, outcomes. Runs in the orphans' namespace. */
 static void reap_orphans(ScanResult *res, Tracker *tracker, const ReaperKernel *kernel,
-                         const size_t *which, size_t n, bool *gone) {
+                         QuarantineStore *store, const size_t *which, size_t n, bool *gone) {
         _cleanup_free_ RemovalIntent *intents = NULL;
         _cleanup_free_ ReapCandidate *c = NULL;
+        _cleanup_free_ IpcObject *kernel_view = NULL;
+        _cleanup_free_ size_t *picked = NULL;
         size_t batch = MIN(n, (size_t) SCAN_REAP_BATCH_MAX);
 
         if (n == 0)
@@ -292,18 +326,42 @@ static void reap_orphans(ScanResult *res, Tracker *tracker, const ReaperKernel *
         }
         intents = calloc(batch, sizeof(RemovalIntent));
         c = calloc(batch, sizeof(ReapCandidate));
-        if (!intents || !c) {
+        kernel_view = calloc(batch, sizeof(IpcObject));
+        picked = calloc(batch, sizeof(size_t));
+        if (!intents || !c || !kernel_view || !picked) {
                 log_oom();
                 return;
         }
         for (size_t first = 0; first < n; first += batch) {
-                size_t m = MIN(batch, n - first);
+                size_t m = 0, size = MIN(batch, n - first);
 
-                for (size_t j = 0; j < m; j++) {
-                        const IpcObject *o = &res->table.objects[which[first + j]];
-                        ObjectInfo *info = &res->info[which[first + j]];
+                for (size_t l = 0; l < size; l++) {
+                        const IpcObject *o = &res->table.objects[which[first + l]];
+                        ObjectInfo *info = &res->info[which[first + l]];
                         const Rule *rule = &res->policy->rules[info->verdict.rule];
+                        QuarantineWriter *writer = NULL;
+                        json_t *meta = NULL;
+                        size_t j = m;
 
+                        if (rule->quarantine) {
+                                /* No removal without room for its copy: kept, and said why. */
+                                int q = store ? quarantine_prepare(store, o, rule->name,
+                                                                   &info->creator, res->time,
+                                                                   &writer, &meta)
+                                              : -ENOSPC;
+                                if (q < 0) {
+                                        keep_for_quarantine(res, which[first + l], q, store);
+                                        continue;
+                                }
+                        }
+                        /* The kernel's calls need the object as the kernel has it. */
+                        kernel_view[j] = *o;
+                        if (info->restored) {
+                                kernel_view[j].cuid = info->kernel_cuid;
+                                kernel_view[j].cgid = info->kernel_cgid;
+                        }
+                        o = &kernel_view[j];
+                        picked[m++] = which[first + l];
                         intents[j] = (RemovalIntent){
                                 .kind = o->kind,
                                 .id = o->id,
@@ -322,20 +380,36 @@ static void reap_orphans(ScanResult *res, Tracker *tracker, const ReaperKernel *
                                 .seen = o,
                                 .rule = info->verdict.rule,
                                 .creator_comm = info->creator.comm,
+                                .writer = writer,
+                                .metadata = meta,
+                                .restored = info->restored,
+                                .restored_cuid = res->table.objects[which[first + l]].cuid,
+                                .restored_cgid = res->table.objects[which[first + l]].cgid,
                         };
+                        if (writer)
+                                snprintf(intents[j].event.quarantine_id,
+                                         sizeof(intents[j].event.quarantine_id), "%s",
+                                         quarantine_writer_id(writer));
                 }
+                if (m == 0)
+                        continue;
                 if (removal_log_write_intents(tracker->removal_log, intents, m) < 0) {
                         /* Nothing was touched: keep them all, say so once. */
                         log_error("Keeping %zu orphan%s: their removal could not be recorded.", m,
                                   m == 1 ? "" : "s");
-                        for (size_t j = 0; j < m; j++)
+                        for (size_t j = 0; j < m; j++) {
                                 removal_intent_done(&intents[j]);
+                                quarantine_store_abort(c[j].writer);
+                                json_decref(c[j].metadata);
+                        }
                         res->failed += m;
                         continue;
                 }
                 reaper_remove_batch(kernel, res->policy, res->time, c, m, tracker->removal_log,
-                                    intents);
-                settle_batch(res, tracker, which + first, intents, c, m, gone);
+                                    intents, store);
+                for (size_t j = 0; j < m; j++)
+                        json_decref(c[j].metadata);
+                settle_batch(res, tracker, picked, intents, c, m, gone);
         }
 }
 
@@ -393,7 +467,8 @@ static int namespace_read(void *userdata) {
 
         if (w->tracker->removal_log && w->tracker->removal_log->n_unfinished > 0 &&
             namespace_kernel(w, &real, &kernel) >= 0) {
-                (void) reaper_recover(kernel, w->tracker, intent_in_namespace, (void *) w->h);
+                (void) reaper_recover(kernel, w->tracker, w->opt->quarantine, intent_in_namespace,
+                                      (void *) w->h);
                 real_kernel_free(real);
         }
 
@@ -507,7 +582,8 @@ static int namespace_reap(void *userdata) {
                                           w->n_which == 1 ? "" : "s", w->h->ns->name);
                         w->res->failed += w->n_which;
                 } else
-                        reap_orphans(w->res, w->tracker, kernel, w->which, w->n_which, w->gone);
+                        reap_orphans(w->res, w->tracker, kernel, w->opt->quarantine, w->which,
+                                     w->n_which, w->gone);
                 real_kernel_free(real);
         }
         return 0;
@@ -586,7 +662,7 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
          * its identity): their objects went with it. Only with every namespace looked for. */
         if (policy->daemon.scan_namespaces == SCAN_NAMESPACES_ALL && tracker->removal_log &&
             tracker->removal_log->n_unfinished > 0)
-                (void) reaper_recover(NULL, tracker, intent_namespace_gone, &set);
+                (void) reaper_recover(NULL, tracker, opt->quarantine, intent_namespace_gone, &set);
 
         res.info = calloc(MAX(res.table.n, (size_t) 1), sizeof(ObjectInfo));
         gone = calloc(MAX(res.table.n, (size_t) 1), sizeof(bool));
@@ -608,6 +684,14 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
 
                 fill_liveness(&cache, o);
                 tracked = tracker_observe(tracker, o, res.time);
+                if (tracked && tracked->restored) {
+                        /* Judged and shown as the object it was, not as the daemon's. */
+                        info->restored = true;
+                        info->kernel_cuid = o->cuid;
+                        info->kernel_cgid = o->cgid;
+                        o->cuid = tracked->restored_cuid;
+                        o->cgid = tracked->restored_cgid;
+                }
                 if (tracked) {
                         attribute_creator(&cache, tracker, tracked, o);
                         info->first_seen = tracked->first_seen;

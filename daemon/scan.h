@@ -20,6 +20,10 @@ typedef struct ObjectInfo {
         Verdict verdict;
         int64_t first_seen;
         Creator creator; /* a copy; pid 0 when unknown */
+        /* Restored from the quarantine: the object shows its original cuid and cgid; the
+         * kernel's (the daemon's) are these, which the reaper's kernel calls need. */
+        bool restored;
+        uint32_t kernel_cuid, kernel_cgid;
 } ObjectInfo;
 
 /* What a pass found in one IPC namespace. */
@@ -73,6 +77,9 @@ typedef struct ScanOptions {
         /* The POSIX directories; NULL: /dev/shm and /dev/mqueue. */
         const char *shm_dir, *mqueue_dir;
         const ReaperKernel *kernel; /* NULL: the real one */
+        /* Where Quarantine=yes rules keep what they remove; NULL: none, and their orphans
+         * are kept (no removal that could not be undone). */
+        QuarantineStore *quarantine;
         /* The last pass, whose semaphore pids may be kept for sets unchanged since; NULL: a
          * full read (at start, after a reload, every FullReadEvery= passes). */
         const ScanResult *previous;

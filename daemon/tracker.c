@@ -227,15 +227,20 @@ static int count_removal(Tracker *t, IpcKind kind, const char *rule, uint64_t co
         return 0;
 }
 
-int tracker_record_removal(Tracker *t, RemovalEvent *ev) {
-        int r;
+static int record_event(Tracker *t, RemovalEvent *ev, bool restore) {
+        int r = 0;
 
         /* Kept within what state.json can carry, so that it always loads again. */
         ev->size = MIN(ev->size, TRACKER_COUNTER_MAX);
         ev->idle_sec = MIN(ev->idle_sec, TRACKER_COUNTER_MAX);
+        ev->restore = restore;
         tracker_lock(t);
-        r = count_removal(t, ev->kind, strempty(ev->rule), 1);
-        t->reclaimed_bytes = saturating_add(t->reclaimed_bytes, ev->size);
+        if (restore)
+                t->restored_total = saturating_add(t->restored_total, 1);
+        else {
+                r = count_removal(t, ev->kind, strempty(ev->rule), 1);
+                t->reclaimed_bytes = saturating_add(t->reclaimed_bytes, ev->size);
+        }
         t->dirty = true;
         t->history_version++;
         if (t->history_capacity == 0) {
@@ -253,6 +258,14 @@ int tracker_record_removal(Tracker *t, RemovalEvent *ev) {
         tracker_unlock(t);
         *ev = (RemovalEvent){ 0 };
         return r;
+}
+
+int tracker_record_removal(Tracker *t, RemovalEvent *ev) {
+        return record_event(t, ev, false);
+}
+
+int tracker_record_restore(Tracker *t, RemovalEvent *ev) {
+        return record_event(t, ev, true);
 }
 
 /* ---- state.json ---- */
@@ -311,6 +324,9 @@ static int state_write(FILE *f, void *userdata) {
                                 r = -ENOMEM;
                         json_decref(n);
                 }
+                if (o->restored)
+                        fprintf(f, ",\"restoredCuid\":%" PRIu32 ",\"restoredCgid\":%" PRIu32,
+                                o->restored_cuid, o->restored_cgid);
                 if (o->creator.pid > 0) {
                         json_t *c = creator_to_json(&o->creator);
                         fputs(",\"creator\":", f);
@@ -323,8 +339,10 @@ static int state_write(FILE *f, void *userdata) {
         }
         tracker_lock(t);
         fprintf(f,
-                "],\"reclaimedBytes\":%" PRIu64 ",\"removalLogApplied\":%" PRIu64 ",\"history\":[",
+                "],\"reclaimedBytes\":%" PRIu64 ",\"restoredTotal\":%" PRIu64
+                ",\"removalLogApplied\":%" PRIu64 ",\"history\":[",
                 MIN(t->reclaimed_bytes, TRACKER_COUNTER_MAX),
+                MIN(t->restored_total, TRACKER_COUNTER_MAX),
                 MIN(t->log_applied, TRACKER_COUNTER_MAX));
         /* Oldest first, so a load replays them in order. */
         for (size_t i = t->n_history; i > 0; i--) {
@@ -384,13 +402,13 @@ int namespace_from_json(json_t *j, IpcNamespace **ret) {
  * caller throws it away). */
 static int state_from_json(Tracker *t, json_t *root) {
         json_t *objects, *history, *counters = NULL, *j;
-        json_int_t version, reclaimed = 0, applied = 0;
+        json_int_t version, reclaimed = 0, applied = 0, restored = 0;
         size_t i;
         int r;
 
-        if (json_unpack(root, "{s:I, s:o, s:o, s?o, s?I, s?I}", "version", &version, "objects",
+        if (json_unpack(root, "{s:I, s:o, s:o, s?o, s?I, s?I, s?I}", "version", &version, "objects",
                         &objects, "history", &history, "reaped", &counters, "reclaimedBytes",
-                        &reclaimed, "removalLogApplied", &applied) < 0)
+                        &reclaimed, "removalLogApplied", &applied, "restoredTotal", &restored) < 0)
                 return -EBADMSG;
         if (version != TRACKER_STATE_VERSION || !json_is_array(objects) ||
             !json_is_array(history) || applied < 0)
@@ -400,6 +418,7 @@ static int state_from_json(Tracker *t, json_t *root) {
                 log_warning("State file: reclaimedBytes is negative, counting from 0.");
         t->reclaimed_bytes = reclaimed < 0 ? 0 : (uint64_t) reclaimed;
         t->log_applied = (uint64_t) applied;
+        t->restored_total = restored < 0 ? 0 : (uint64_t) restored;
 
         json_array_foreach(objects, i, j) {
                 json_int_t id, key, ctime, cuid, first_seen;
@@ -432,6 +451,15 @@ static int state_from_json(Tracker *t, json_t *root) {
                 if (!o)
                         return -ENOMEM;
                 o->first_seen = first_seen;
+                json_int_t rcuid = -1, rcgid = -1;
+                if (json_unpack(j, "{s?I, s?I}", "restoredCuid", &rcuid, "restoredCgid", &rcgid) <
+                    0)
+                        return -EBADMSG;
+                if (rcuid >= 0 && rcuid <= UINT32_MAX && rcgid >= 0 && rcgid <= UINT32_MAX) {
+                        o->restored = true;
+                        o->restored_cuid = (uint32_t) rcuid;
+                        o->restored_cgid = (uint32_t) rcgid;
+                }
                 creator_done(&o->creator);
                 if (creator_from_json(json_object_get(j, "creator"), &o->creator) < 0)
                         return -EBADMSG;

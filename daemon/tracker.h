@@ -30,6 +30,10 @@ typedef struct TrackedObject {
         Creator creator; /* pid 0: not known (yet) */
         bool seen;       /* in the current pass */
         bool announced;  /* its orphan (dry-run or report) was logged: once per lifetime */
+        /* Recreated by a restore: the kernel gave it the daemon's cuid and cgid, and it
+         * reports (and is judged by) the original ones kept in the quarantine. */
+        bool restored;
+        uint32_t restored_cuid, restored_cgid;
 } TrackedObject;
 
 typedef struct RemovalEvent {
@@ -44,6 +48,10 @@ typedef struct RemovalEvent {
         uint64_t idle_sec;
         Creator creator;
         IpcNamespace *ns; /* a reference; NULL: the host's */
+        /* The quarantine entry holding its contents ("": none). */
+        char quarantine_id[16];
+        /* Not a removal: the object was restored from quarantine_id (id: its new id). */
+        bool restore;
 } RemovalEvent;
 
 typedef struct ReapCounter {
@@ -67,6 +75,9 @@ typedef struct Tracker {
         ReapCounter *counters;
         size_t n_counters;
         uint64_t reclaimed_bytes;
+        uint64_t restored_total; /* objects restored from the quarantine */
+        /* The quarantine store (for the metrics); NULL: none. Not the tracker's. */
+        struct QuarantineStore *quarantine;
 
         bool dirty; /* changed since the last save */
         /* Bumped by every recorded removal: a change that is saved at once, while changes
@@ -105,6 +116,8 @@ void tracker_forget_object(Tracker *t, const IpcObject *o);
 
 /* Takes ownership of the event's strings. */
 int tracker_record_removal(Tracker *t, RemovalEvent *ev);
+/* A restore, for History: takes the event's strings; counts no removal. */
+int tracker_record_restore(Tracker *t, RemovalEvent *ev);
 /* i = 0 is the newest event. */
 const RemovalEvent *tracker_history_get(const Tracker *t, size_t i);
 void removal_event_done(RemovalEvent *ev);

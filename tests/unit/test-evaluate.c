@@ -870,7 +870,12 @@ static void verdict_reasons_keep_a_fixed_order(void **state) {
                                "no pid recorded and the owner's processes cannot be told: the "
                                "creator may be alive",
                                "owner uid 1000 has running processes",
-                               "cannot tell whether owner uid 1000 has running processes", NULL });
+                               "cannot tell whether owner uid 1000 has running processes",
+                               "Quarantine=yes: its contents cannot be copied (a queue needs "
+                               "MSG_COPY, which this kernel lacks), so it is kept",
+                               "Quarantine=yes: its copy does not fit in the quarantine store "
+                               "(QuarantineMaxBytes, or the disk), so it is kept",
+                               NULL });
 }
 
 static void walked_pids_are_counted_not_named_for_other_callers(void **state) {

@@ -56,7 +56,7 @@ static void every_method_has_a_handler_and_parameters_from_its_description(void 
                 assert_non_null(m->handler);
                 assert_non_null(m->params);
         }
-        assert_int_equal(n, 10);
+        assert_int_equal(n, 12);
         /* A second call hands back the same table, parsed once. */
         assert_ptr_equal(manager_methods(), methods);
 }
@@ -65,6 +65,7 @@ static void methods_without_parameters_take_none(void **state) {
         assert_params(VARLINK_INTERFACE ".GetStatus", NULL, 0);
         assert_params(VARLINK_INTERFACE ".Metrics", NULL, 0);
         assert_params(VARLINK_INTERFACE ".Reload", NULL, 0);
+        assert_params(VARLINK_INTERFACE ".ListQuarantine", NULL, 0);
         assert_params(VARLINK_SERVICE_INTERFACE ".GetInfo", NULL, 0);
 }
 
@@ -82,6 +83,7 @@ static void required_parameters_have_their_types(void **state) {
                       { "id", PARAM_INT, false }, { "name", PARAM_STRING, false },
                       { "namespace", PARAM_STRING, false });
         ASSERT_PARAMS(VARLINK_INTERFACE ".Simulate", { "config", PARAM_STRING, true });
+        ASSERT_PARAMS(VARLINK_INTERFACE ".Restore", { "quarantineId", PARAM_STRING, true });
         ASSERT_PARAMS(VARLINK_SERVICE_INTERFACE ".GetInterfaceDescription",
                       { "interface", PARAM_STRING, true });
 }

@@ -75,7 +75,9 @@ static void metrics_before_the_first_scan_are_zeros_and_totals(void **state) {
         rest = without_help(text);
         assert_string_equal(rest, OBJECTS_ZERO "# TYPE ipcreap_reaped_total counter\n"
                                                "# TYPE ipcreap_reclaimed_bytes_total counter\n"
-                                               "ipcreap_reclaimed_bytes_total 0\n");
+                                               "ipcreap_reclaimed_bytes_total 0\n"
+                                               "# TYPE ipcreap_restored_total counter\n"
+                                               "ipcreap_restored_total 0\n");
         /* No scan yet: no scan duration, timestamp or limits to report. */
         assert_null(strstr(text, "ipcreap_scan_duration_seconds"));
         assert_null(strstr(text, "ipcreap_last_scan_timestamp_seconds"));
@@ -151,6 +153,8 @@ static void metrics_after_a_scan_give_exact_lines(void **state) {
                 "ipcreap_reaped_total{kind=\"msg\",rule=\"queues\"} 1\n"
                 "# TYPE ipcreap_reclaimed_bytes_total counter\n"
                 "ipcreap_reclaimed_bytes_total 5368713316\n"
+                "# TYPE ipcreap_restored_total counter\n"
+                "ipcreap_restored_total 0\n"
                 "# TYPE ipcreap_scan_duration_seconds gauge\n"
                 "ipcreap_scan_duration_seconds 1.234567\n"
                 "# TYPE ipcreap_last_scan_timestamp_seconds gauge\n"

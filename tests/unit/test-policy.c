@@ -982,11 +982,12 @@ static void a_duplicate_rule_name_in_a_dropin_names_the_main_file(void **state) 
         strv_free(errors);
 }
 
-static void quarantine_yes_is_refused_and_no_is_accepted(void **state) {
+static void quarantine_yes_and_no_are_accepted(void **state) {
         Policy *p;
 
-        assert_only_error("[Rule r]\nAction=reap\nQuarantine=yes\n", NAME ":3: ",
-                          "Quarantine=yes: this version of ipcreap has no quarantine store");
+        p = load_string_ok("[Rule r]\nAction=reap\nQuarantine=yes\n");
+        assert_true(p->rules[0].quarantine);
+        policy_free(p);
         assert_only_error("[Rule r]\nQuarantine=sometimes\n",
                           NAME ":2: ", "Quarantine=: invalid boolean \"sometimes\"");
         p = load_string_ok("[Rule r]\nQuarantine=no\n");
@@ -1029,7 +1030,7 @@ static void several_errors_in_one_file_are_all_reported_in_order(void **state) {
                 { F ":12: ", "Key=: invalid key \"0x5000-0x10\"" },
                 { F ":13: ", "duplicate rule name \"good\" (first defined at " F ":8)" },
                 { F ":15: ", "unknown section [Nonsense]" },
-                { F ":18: ", "Quarantine=yes" },
+                { F ":18: ", "Quarantine=: invalid boolean \"maybe\"" },
                 { F ":19: ", "syntax error" },
                 { F ".d/10-more.conf:3: ", "Socket=: \"relative/path\" is not an absolute path" },
         };
@@ -2348,7 +2349,7 @@ int main(void) {
                 cmocka_unit_test(an_invalid_rule_name_is_refused),
                 cmocka_unit_test(a_duplicate_rule_name_names_the_first_definition),
                 cmocka_unit_test(a_duplicate_rule_name_in_a_dropin_names_the_main_file),
-                cmocka_unit_test(quarantine_yes_is_refused_and_no_is_accepted),
+                cmocka_unit_test(quarantine_yes_and_no_are_accepted),
                 cmocka_unit_test(a_line_without_equals_is_a_syntax_error),
                 cmocka_unit_test(every_syntax_error_is_reported_not_just_the_first),
                 cmocka_unit_test(several_errors_in_one_file_are_all_reported_in_order),

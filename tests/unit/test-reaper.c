@@ -231,7 +231,7 @@ static void reap_all(Run *r) {
                 r->c[i] = (ReapCandidate){ .seen = &r->seen[i], .rule = 0 };
         }
         r->fake.calls[0] = 0;
-        reaper_remove_batch(&k, r->policy, NOW, r->c, r->n, NULL, NULL);
+        reaper_remove_batch(&k, r->policy, NOW, r->c, r->n, NULL, NULL, NULL);
 }
 
 static void assert_kept_with_mode(Run *r, size_t i, ReapOutcome outcome, uint32_t mode) {
@@ -272,7 +272,7 @@ static void object_changed_before_the_fence_is_not_touched(void **state) {
         r->c[0] = (ReapCandidate){ .seen = &r->seen[0] };
         /* Its owner changed it with IPC_SET after the pass read it. */
         r->fake.objects[0].o.ctime = T0 + 50;
-        reaper_remove_batch(&k, r->policy, NOW, r->c, 1, NULL, NULL);
+        reaper_remove_batch(&k, r->policy, NOW, r->c, 1, NULL, NULL, NULL);
         assert_kept_with_mode(r, 0, REAP_CHANGED, 0640);
         assert_null(strstr(r->fake.calls, "grace"));
 }
@@ -286,7 +286,7 @@ static void object_gone_before_the_fence_is_gone(void **state) {
         r->n = 1;
         r->c[0] = (ReapCandidate){ .seen = &r->seen[0] };
         r->fake.objects[0].exists = false;
-        reaper_remove_batch(&k, r->policy, NOW, r->c, 1, NULL, NULL);
+        reaper_remove_batch(&k, r->policy, NOW, r->c, 1, NULL, NULL, NULL);
         assert_int_equal(r->c[0].outcome, REAP_GONE);
 }
 
@@ -472,7 +472,7 @@ static void young_object_at_the_recheck_is_kept(void **state) {
         r->n = 1;
         r->c[0] = (ReapCandidate){ .seen = &r->seen[0] };
         /* The rule needs 1h idle; judged at T0 + 10min it is not an orphan. */
-        reaper_remove_batch(&k, r->policy, T0 + 600, r->c, 1, NULL, NULL);
+        reaper_remove_batch(&k, r->policy, T0 + 600, r->c, 1, NULL, NULL, NULL);
         assert_kept_with_mode(r, 0, REAP_CHANGED, 0640);
 }
 
@@ -515,7 +515,7 @@ static void restart_gives_fenced_objects_their_mode_back_and_counts_removed_ones
         tracker_init(&t, 10);
         assert_int_equal(tracker_load(&t, dir), 0);
         assert_int_equal(t.removal_log->n_unfinished, 4);
-        assert_int_equal(reaper_recover(&k, &t, NULL, NULL), 0);
+        assert_int_equal(reaper_recover(&k, &t, NULL, NULL, NULL), 0);
         assert_int_equal(r->fake.objects[0].o.mode & 0777, 0640);
         assert_int_equal(r->fake.objects[1].o.mode & 0777, 0640);
         /* Only 3, fenced and gone, was the daemon's removal; 4 went some other way. */
