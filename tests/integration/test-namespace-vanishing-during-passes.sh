@@ -37,10 +37,10 @@ ns_leak() {
         done 2>/dev/null || true # The container may be killed under it.
 }
 
-# Passes back to back, each reply kept.
+# Passes back to back, each reply kept, until told to stop.
 (
         set +e
-        while :; do
+        while [ ! -e "$TMP/stop" ]; do
                 ctl --json scan >>"$TMP/scans.json" 2>>"$TMP/scan-errors" ||
                         echo "ctl scan exited $?" >>"$TMP/scan-errors"
         done
@@ -70,7 +70,8 @@ while [ $SECONDS -lt $end ]; do
                         fail "the daemon did not answer GetStatus within 5 s while containers churned"
         fi
 done
-kill_wait "$scanner"
+touch "$TMP/stop"
+wait "$scanner"
 [ ${#survivors[@]} -gt 0 ] || fail "no container survived the churn ($made made)"
 
 ctl scan >/dev/null
