@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -34,6 +35,8 @@ typedef struct Fake {
         int set_mode_error, unfence_error, grace_error, remove_error;
         /* Runs inside grace_period: what another process does while the batch is fenced. */
         void (*meanwhile)(struct Fake *f);
+        /* Runs inside copy: what another process (or the copy itself) does to the object. */
+        void (*during_copy)(struct Fake *f, FakeObject *fo);
         pid_t alive_pids[4];
         bool owner_runs;
         char calls[512];
@@ -115,6 +118,22 @@ static int fake_remove(const IpcObject *o, void *userdata) {
         return 0;
 }
 
+static int fake_copy(const IpcObject *o, int fd, json_t *meta, uint64_t *ret_bytes,
+                     void *userdata) {
+        Fake *f = userdata;
+        FakeObject *fo = find(f, o->kind, o->id);
+
+        note(f, "copy", o->id);
+        if (!fo)
+                return -EINVAL;
+        if (f->during_copy)
+                f->during_copy(f, fo);
+        assert_int_equal(write(fd, "contents", 8), 8);
+        json_object_set_new(meta, "kind", json_string(ipc_kind_to_string(o->kind)));
+        *ret_bytes = 8;
+        return 0;
+}
+
 static int fake_begin_recheck(unsigned kinds, void *userdata) {
         return 0;
 }
@@ -140,6 +159,7 @@ static ReaperKernel fake_ops(Fake *f) {
                 .begin_recheck = fake_begin_recheck,
                 .pid_alive = fake_pid_alive,
                 .owner_has_processes = fake_owner_has_processes,
+                .copy = fake_copy,
                 .userdata = f,
         };
 }
@@ -539,6 +559,166 @@ static void restart_gives_fenced_objects_their_mode_back_and_counts_removed_ones
         assert_int_equal(rmdir(dir), 0);
 }
 
+/* ---- the quarantine: copy, commit, second re-check ---- */
+
+static void quarantine_all(Run *r, QuarantineStore *store) {
+        ReaperKernel k = fake_ops(&r->fake);
+
+        r->n = r->fake.n;
+        for (size_t i = 0; i < r->n; i++) {
+                QuarantineWriter *w = NULL;
+                assert_int_equal(fake_stat(&r->fake.objects[i].o, &r->seen[i], &r->fake), 0);
+                for (size_t j = 0; j < r->seen[i].n_pids; j++)
+                        r->seen[i].pids[j].alive = false;
+                assert_int_equal(quarantine_store_begin(store, 64, &w), 0);
+                r->c[i] = (ReapCandidate){ .seen = &r->seen[i], .rule = 0, .writer = w };
+        }
+        r->fake.calls[0] = 0;
+        reaper_remove_batch(&k, r->policy, NOW, r->c, r->n, NULL, NULL, store);
+}
+
+static QuarantineStore *temporary_store(char *dir) {
+        QuarantineStore *s = NULL;
+        strcpy(dir, "/tmp/test-reaper-XXXXXX");
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(quarantine_store_open(dir, 1 << 20, 0, &s), 0);
+        return s;
+}
+
+static void remove_store(QuarantineStore *s, const char *dir) {
+        char cmd[128];
+        quarantine_store_free(s);
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
+static size_t store_entries(QuarantineStore *s) {
+        size_t n = 0;
+        quarantine_store_usage(s, &n, NULL);
+        return n;
+}
+
+static void a_quarantined_segment_goes_only_after_its_copy_is_committed(void **state) {
+        Run *r = *state;
+        char dir[64];
+        QuarantineStore *s = temporary_store(dir);
+
+        add_shm(&r->fake, 1);
+        quarantine_all(r, s);
+        assert_int_equal(r->c[0].outcome, REAP_REMOVED);
+        assert_true(quarantine_id_is_valid(r->c[0].quarantine_id));
+        assert_int_equal(quarantine_store_get(s, r->c[0].quarantine_id, NULL), 0);
+        assert_string_equal(r->fake.calls, "fence 1, grace 0, stat 1, copy 1, stat 1, remove 1");
+        remove_store(s, dir);
+}
+
+/* The copy's own attach and detach: nattch back to 0, lpid the daemon's, new times. */
+static void the_daemon_attaches(Fake *f, FakeObject *fo) {
+        fo->o.lpid = getpid();
+        fo->o.atime = fo->o.dtime = NOW;
+}
+
+static void the_copy_own_attach_is_not_a_change(void **state) {
+        Run *r = *state;
+        char dir[64];
+        QuarantineStore *s = temporary_store(dir);
+
+        add_shm(&r->fake, 1);
+        r->fake.during_copy = the_daemon_attaches;
+        quarantine_all(r, s);
+        assert_int_equal(r->c[0].outcome, REAP_REMOVED);
+        assert_int_equal(store_entries(s), 1);
+        remove_store(s, dir);
+}
+
+static void another_attaches_and_stays(Fake *f, FakeObject *fo) {
+        fo->o.nattch = 1;
+        fo->o.lpid = 777;
+        fo->pid_storage[1] = 777;
+}
+
+static void another_attaches_and_leaves(Fake *f, FakeObject *fo) {
+        fo->o.lpid = 778;
+        fo->pid_storage[1] = 778;
+        fo->o.atime = fo->o.dtime = NOW;
+}
+
+static void an_attach_during_the_copy_keeps_it_and_drops_the_copy(void **state) {
+        void (*attaches[])(Fake *, FakeObject *) = { another_attaches_and_stays,
+                                                     another_attaches_and_leaves };
+
+        for (size_t i = 0; i < ELEMENTSOF(attaches); i++) {
+                Run *r = calloc(1, sizeof(Run));
+                _cleanup_strv_free_ char **errors = NULL;
+                char dir[64];
+                QuarantineStore *s = temporary_store(dir);
+
+                assert_int_equal(policy_load_string("[Rule r]\nMinIdleSec=1h\n", "test.conf",
+                                                    &r->policy, &errors),
+                                 0);
+                add_shm(&r->fake, 1);
+                r->fake.during_copy = attaches[i];
+                quarantine_all(r, s);
+                assert_true(r->c[0].outcome == REAP_IN_USE || r->c[0].outcome == REAP_CHANGED);
+                assert_false(r->c[0].fenced);
+                assert_int_equal(r->fake.objects[0].o.mode & 0777, 0640);
+                assert_true(r->fake.objects[0].exists);
+                assert_int_equal(store_entries(s), 0);
+                assert_null(strstr(r->fake.calls, "remove"));
+                remove_store(s, dir);
+                run_teardown((void **) &r);
+        }
+}
+
+static void a_semop_during_the_copy_keeps_the_set(void **state) {
+        Run *r = *state;
+        char dir[64];
+        QuarantineStore *s = temporary_store(dir);
+
+        add_sem(&r->fake, 2);
+        r->fake.during_copy = another_attaches_and_leaves; /* a pid and a time moved */
+        r->fake.objects[0].o.otime = T0 + 5;
+        quarantine_all(r, s);
+        /* For a set, pids are per-semaphore: the new one keeps it. */
+        assert_int_not_equal(r->c[0].outcome, REAP_REMOVED);
+        assert_int_equal(store_entries(s), 0);
+        assert_true(r->fake.objects[0].exists);
+        remove_store(s, dir);
+}
+
+static void changed_since_copy_ignores_only_the_daemon(void **state) {
+        IpcObject before = { .kind = IPC_KIND_SHM,
+                             .id = 1,
+                             .key = 5,
+                             .cuid = 1,
+                             .ctime = 50,
+                             .cpid = 10,
+                             .lpid = 11,
+                             .atime = 20,
+                             .dtime = 21,
+                             .size = 4096 };
+        IpcObject after = before;
+
+        assert_null(reaper_changed_since_copy(&before, &after, 50, 99));
+        after.lpid = 99;
+        after.atime = after.dtime = 60;
+        assert_null(reaper_changed_since_copy(&before, &after, 50, 99));
+        after.lpid = 12;
+        assert_non_null(reaper_changed_since_copy(&before, &after, 50, 99));
+        after = before;
+        after.nattch = 1;
+        assert_non_null(reaper_changed_since_copy(&before, &after, 50, 99));
+        after = before;
+        after.ctime = 51;
+        assert_non_null(reaper_changed_since_copy(&before, &after, 50, 99));
+        after = before;
+        after.mode = 0600;
+        assert_non_null(reaper_changed_since_copy(&before, &after, 50, 99));
+        after = before;
+        after.key = 6;
+        assert_non_null(reaper_changed_since_copy(&before, &after, 50, 99));
+}
+
 int main(void) {
 #define reap_test(f) cmocka_unit_test_setup_teardown(f, run_setup, run_teardown)
         const struct CMUnitTest tests[] = {
@@ -560,6 +740,11 @@ int main(void) {
                 reap_test(removal_that_fails_gives_the_mode_back),
                 reap_test(young_object_at_the_recheck_is_kept),
                 reap_test(restart_gives_fenced_objects_their_mode_back_and_counts_removed_ones),
+                reap_test(a_quarantined_segment_goes_only_after_its_copy_is_committed),
+                reap_test(the_copy_own_attach_is_not_a_change),
+                reap_test(an_attach_during_the_copy_keeps_it_and_drops_the_copy),
+                reap_test(a_semop_during_the_copy_keeps_the_set),
+                cmocka_unit_test(changed_since_copy_ignores_only_the_daemon),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
