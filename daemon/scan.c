@@ -608,7 +608,7 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
         NamespaceSet set = { 0 };
         _cleanup_free_ NamespaceWork *work = NULL;
         uint64_t start = now_usec(CLOCK_MONOTONIC);
-        size_t kept = 0, n_which = 0, *which = NULL;
+        size_t kept = 0, n_which = 0, *which = NULL, container_objects = 0;
         bool *gone = NULL;
         const KindSources src = {
                 .procfs = opt->procfs,
@@ -646,6 +646,21 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
                 r = namespace_run(&set.handles[k], namespace_read, &work[k]);
                 if (r < 0 && k == 0)
                         goto fail; /* The host's own tables: the pass fails. */
+                if (r >= 0 && k > 0 && container_objects + work[k].n > SCAN_CONTAINER_OBJECTS_MAX) {
+                        /* Over the bound on what containers may hold in the daemon's memory:
+                         * this one and the rest wait (root's containers come first). */
+                        for (size_t i = work[k].first; i < res.table.n; i++)
+                                ipc_object_done(&res.table.objects[i]);
+                        res.table.n = work[k].first;
+                        log_warning("The IPC namespaces of containers hold more than %d objects: "
+                                    "%zu namespace%s not read this pass, from %s on.",
+                                    SCAN_CONTAINER_OBJECTS_MAX, set.n - k,
+                                    set.n - k == 1 ? "" : "s", set.handles[k].ns->name);
+                        ipc_namespace_unref(nr->ns);
+                        for (size_t j = k; j < set.n; j++)
+                                work[j].nr = NULL;
+                        break;
+                }
                 if (r < 0) {
                         /* Gone, or not ours to enter: skipped, its objects with it. */
                         log_debug_errno(r, "Skipping IPC namespace %s (pid " PID_FMT "): %m",
@@ -654,6 +669,8 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
                         work[k].nr = NULL;
                         continue;
                 }
+                if (k > 0)
+                        container_objects += work[k].n;
                 res.n_namespaces++;
         }
         for (size_t k = 0; k < res.n_namespaces; k++)

@@ -69,6 +69,11 @@ typedef struct ScanResult {
         size_t n_namespaces;
 } ScanResult;
 
+/* At most this many objects of all containers' IPC namespaces together are held in a pass
+ * (about 250 bytes each, twice while a pass replaces the last): any user can fill a
+ * thousand namespaces of their own with 98,304 objects each. */
+#define SCAN_CONTAINER_OBJECTS_MAX 500000
+
 /* Orphans fenced together behind one grace period (tens of milliseconds each). */
 #define SCAN_REAP_BATCH_MAX 4096
 
