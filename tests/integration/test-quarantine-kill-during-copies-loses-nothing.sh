@@ -45,7 +45,7 @@ for ((round = 0; round < ROUNDS; round++)); do
                 for ((spin = 0; spin < 200000; spin++)); do
                         [ -s "$STATE/removals.log" ] && break
                 done
-                sleep "$(printf '0.%03d' $((RANDOM % 60)))"
+                sleep "$(printf '0.%03d' $((RANDOM % 15)))"
         else
                 sleep "$(printf '0.%03d' $((RANDOM % 40 + 1)))"
         fi
