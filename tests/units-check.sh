@@ -1,7 +1,8 @@
 #!/bin/sh
 # Checks the systemd units as they would be installed, pointing at the binaries in BUILD:
 # systemd-analyze verify (unknown keys fatal) and the offline security exposure score,
-# which must be 1.5 or lower.
+# which must be 1.7 or lower (1.5 until the quarantine: restoring a POSIX file's owner needs
+# CAP_CHOWN and the @chown calls, which systemd-analyze scores 0.2 each).
 set -eu
 build=$1
 dir=$build/units-check
@@ -19,8 +20,8 @@ echo "systemd-analyze verify: ipcreapd.service and ipcreapd.socket are valid"
 score=$(systemd-analyze security --offline=true "$dir/ipcreapd.service" |
         sed -n 's/.*Overall exposure level for ipcreapd.service: \([0-9.]*\).*/\1/p')
 [ -n "$score" ] || { echo "units-check: no exposure score" >&2; exit 1; }
-echo "systemd-analyze security: exposure $score (must be 1.5 or lower)"
-awk -v s="$score" 'BEGIN { exit !(s <= 1.5) }' || {
+echo "systemd-analyze security: exposure $score (must be 1.7 or lower)"
+awk -v s="$score" 'BEGIN { exit !(s <= 1.7) }' || {
         systemd-analyze security --offline=true "$dir/ipcreapd.service" | grep '✗' >&2
         exit 1
 }
