@@ -4,7 +4,7 @@
 # states, column lists for -o and --sort, user names for --owner, files for check-config,
 # and for "explain KIND" the ids a running daemon lists (in the test's private IPC
 # namespace; those of the --namespace typed, host without), for --namespace the namespaces
-# it lists, nothing when no daemon answers. Each line alone and with Debian's
+# it lists, for "restore" the QIDs of its quarantine, nothing when no daemon answers. Each line alone and with Debian's
 # bash-completion loaded.
 # A pid namespace of its own: the daemon finds the IPC namespaces of the processes it sees,
 # so only this test's namespaces are listed, not those of whatever else runs on the host.
@@ -30,7 +30,7 @@ C=$IPCREAPCTL
 # The commands --help lists, which must include these.
 commands=$("$C" --help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1; next } on { exit }' |
         sort | tr '\n' ' ')
-for c in check-config explain history list metrics reload scan simulate status; do
+for c in check-config explain history list metrics quarantine reload restore scan simulate status; do
         [[ " $commands " == *" $c "* ]] || fail "--help does not list the command $c: $commands"
 done
 expect "${commands% }" "$C" ""
@@ -40,6 +40,10 @@ expect "--help --json --kind --namespace --no-pager --noheadings --output --owne
 expect "--namespace" "$C" explain --na
 expect "--help --json --lines --no-pager --socket --timeout --version -n" "$C" history -
 expect "--dry-run" "$C" scan --d
+expect "quarantine" "$C" quar
+expect "restore" "$C" --json res
+expect "--help --json --no-pager --socket --timeout --version" "$C" restore --
+expect "--help --json --no-pager --socket --timeout --version" "$C" quarantine --
 kinds=$("$C" --help | awk '$1 == "Kinds:" { $1 = ""; print }' | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ')
 expect "${kinds% }" "$C" list --kind ""
 for k in shm sem msg; do [[ " $kinds " == *" $k "* ]] || fail "kind $k is not offered: $kinds"; done
@@ -52,10 +56,17 @@ expect "$TOP/Makefile" "$C" check-config "$TOP/Makef"
 pass "commands, options per command, kinds ($kinds), states, columns for -o and --sort, users, files"
 
 # Ids from the daemon, for the kind typed, through the --socket of the command line.
+# Queues are quarantined at the first pass: their QIDs are what restore offers.
 policy <<'P'
 [Daemon]
 ScanIntervalSec=1h
+[Rule quarantined]
+Kind=msg
+MinIdleSec=0
+Quarantine=yes
 P
+create msg >/dev/null
+create msg >/dev/null
 shm1=$(create shm)
 shm2=$(create shm)
 sem1=$(create sem)
@@ -83,9 +94,16 @@ want=$(printf '%s\n' host "$container_ns" | sort | tr '\n' ' ')
 expect "${want% }" "$C" --socket "$SOCKET" list --namespace ""
 expect "${want% }" "$C" --socket "$SOCKET" explain --namespace ""
 expect "host" "$C" --socket "$SOCKET" explain --namespace h
+qids=$(ctl --json quarantine | jq -r '.entries[].quarantineId' | sort | tr '\n' ' ')
+[ "$(wc -w <<<"$qids")" = 2 ] || fail "expected two quarantined queues: $(ctl --json quarantine)"
+expect "${qids% }" "$C" --socket "$SOCKET" restore ""
+expect "${qids% }" "$C" --socket "$SOCKET" --json restore q
+expect "" "$C" --socket "$SOCKET" restore "${qids%% *}" ""
+expect "" "$C" --socket "$SOCKET" restore x
 stop_daemon
 start=$(date +%s)
 expect "" "$C" --socket "$SOCKET" explain shm ""
 expect "" "$C" --socket "$SOCKET" list --namespace ""
+expect "" "$C" --socket "$SOCKET" restore ""
 [ $(($(date +%s) - start)) -le 5 ] || fail "completing ids without a daemon took over 5 s"
-pass "explain KIND <TAB> offers the daemon's ids of that kind (shm $shm1 $shm2, sem $sem1) in the --namespace typed (host without; $container_ns: $container_ids), --namespace <TAB> the namespaces listed; nothing without a daemon"
+pass "explain KIND <TAB> offers the daemon's ids of that kind (shm $shm1 $shm2, sem $sem1) in the --namespace typed (host without; $container_ns: $container_ids), --namespace <TAB> the namespaces listed, restore <TAB> the QIDs of the quarantine (${qids% }); nothing without a daemon"
