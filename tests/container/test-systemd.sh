@@ -5,7 +5,10 @@
 # capabilities, the journal entries and their catalog, good and bad reloads, the watchdog
 # and a clean stop; and, in a second systemd-nspawn container registered with
 # systemd-machined inside the first, a leak the daemon names machine-leaky.scope and removes
-# only under a Namespace= rule, next to an attached segment it keeps.
+# only under a Namespace= rule, next to an attached segment it keeps; and the quarantine:
+# another user's segment and POSIX file removed under Quarantine=yes and restored with their
+# bytes, owner, mode and (the segment) id, which takes the unit's ReadWritePaths= for the
+# *_next_id sysctls, CAP_DAC_READ_SEARCH, CAP_CHOWN and the @chown system calls.
 #
 # Needs root, debootstrap, systemd-nspawn (systemd-container), jq. Runs in a cgroup of its
 # own and in private mount, pid and IPC namespaces (`unshare --kill-child`: nothing outlives
@@ -220,14 +223,14 @@ uid=$(ct id -u ipcreap </dev/null)
 [ "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' <<<"$proc_status")" = "$uid $uid $uid $uid" ] ||
         fail "ipcreapd does not run as ipcreap (uid $uid): $(grep '^Uid:' <<<"$proc_status")"
 # CAP_SYS_ADMIN (21), CAP_SYS_PTRACE (19), CAP_IPC_OWNER (15), CAP_FOWNER (3),
-# CAP_DAC_READ_SEARCH (2).
-want_caps=000000000028800c
+# CAP_DAC_READ_SEARCH (2), CAP_CHOWN (0).
+want_caps=000000000028800d
 for cap in CapEff CapPrm CapBnd; do
         got=$(awk -v c="$cap:" '$1 == c { print $2 }' <<<"$proc_status")
         [ "$got" = "$want_caps" ] ||
-                fail "ipcreapd's $cap is $got, expected $want_caps (only CAP_SYS_ADMIN, CAP_IPC_OWNER, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH and CAP_FOWNER)"
+                fail "ipcreapd's $cap is $got, expected $want_caps (only CAP_SYS_ADMIN, CAP_IPC_OWNER, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_FOWNER and CAP_CHOWN)"
 done
-pass "ipcreapd runs as user ipcreap (uid $uid) with only CAP_SYS_ADMIN, CAP_IPC_OWNER, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH and CAP_FOWNER (CapEff $want_caps)"
+pass "ipcreapd runs as user ipcreap (uid $uid) with only CAP_SYS_ADMIN, CAP_IPC_OWNER, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_FOWNER and CAP_CHOWN (CapEff $want_caps)"
 
 # ---- b. a leak is removed and journaled ----
 
@@ -531,6 +534,123 @@ wait_until 10 ns_gone || fail "$NS_NAME is still in ipcreapctl status after the 
 write_policy <<<"$TEST_POLICY"
 ct systemctl reload ipcreapd.service </dev/null || fail "reload with the test policy failed"
 pass "the stopped container's namespace left ipcreapctl status"
+
+# ---- c3. quarantine and restore under the hardened unit ----
+
+# Quarantine=yes needs permissions of the unit that nothing above uses: restoring a segment's
+# old id writes kernel/shm_next_id (ReadWritePaths= under ProtectKernelTunables=yes, as user
+# ipcreap with CAP_SYS_ADMIN); copying another user's POSIX file reads it
+# (CAP_DAC_READ_SEARCH); restoring it gives it its owner back (CAP_CHOWN and the @chown
+# system calls, otherwise refused by ~@privileged). Each is checked by its effect: the same
+# id, the same bytes, the same owner.
+Q_POLICY='[Daemon]
+ScanIntervalSec=2s
+
+[Rule system-users]
+Owner=0-999
+Action=keep
+
+[Rule test-quarantine-shm]
+Kind=shm
+Owner=1000-60000
+MinIdleSec=0
+RequireDeadPids=yes
+Action=reap
+Quarantine=yes
+
+[Rule test-quarantine-posix]
+Kind=posix-shm
+Owner=1000-60000
+MinIdleSec=0
+RequireDeadPids=no
+Action=reap
+Quarantine=yes
+'
+# While restoring, nothing may be reaped again at once (MinIdleSec=0 would).
+HOLD_POLICY='[Daemon]
+ScanIntervalSec=2s
+
+[Rule hold-everything]
+Action=keep
+'
+# A pattern no two pages share, of a size no page divides, in the segment and the file.
+QKEY3=0x7e570020
+QSIZE=70001
+QFILE=ipcreap-test-quarantined
+PATTERN_PERL='sub pattern { join "", map { chr(($_ * 131 + int($_ / 4096) * 7 + 5) % 256) } 0 .. '$((QSIZE - 1))' }'
+write_policy <<<"$Q_POLICY"
+out=$(ct systemctl reload ipcreapd.service </dev/null 2>&1) || fail "reloading with Quarantine=yes rules failed: $out"
+ct setpriv --reuid=1000 --regid=1000 --clear-groups perl -e "$PATTERN_PERL;
+        my \$id = shmget($QKEY3, $QSIZE, 01640) // die \"shmget: \$!\\n\";
+        shmwrite(\$id, pattern(), 0, $QSIZE) or die \"shmwrite: \$!\\n\"" </dev/null ||
+        fail "making the segment $QKEY3 as uid 1000 failed"
+ct setpriv --reuid=1000 --regid=1000 --clear-groups sh -c \
+        "umask 027 && perl -e '$PATTERN_PERL; print pattern()' >/dev/shm/$QFILE" </dev/null ||
+        fail "making /dev/shm/$QFILE as uid 1000 failed"
+# shm_fields ID: "key id perms uid gid" of a segment, as the kernel shows it.
+shm_fields() {
+        ct cat /proc/sysvipc/shm </dev/null | awk -v id="$1" 'NR > 1 && $2 == id { print $1, $2, $3, $8, $9 }'
+}
+qshm_id=$(ct cat /proc/sysvipc/shm </dev/null | awk -v k=$((QKEY3)) 'NR > 1 && $1 == k { print $2 }')
+[ -n "$qshm_id" ] || fail "no segment with key $QKEY3"
+shm_before=$(shm_fields "$qshm_id")
+[ "$shm_before" = "$((QKEY3)) $qshm_id 640 1000 1000" ] || fail "the segment is not what was made: $shm_before"
+file_before=$(ct stat -c '%u %g %a %s' "/dev/shm/$QFILE" </dev/null)
+[ "$file_before" = "1000 1000 640 $QSIZE" ] || fail "the POSIX file is not what was made: $file_before"
+qfile_gone() { ! ct test -e "/dev/shm/$QFILE" </dev/null; }
+wait_until 15 segment_gone "$qshm_id" ||
+        fail "shm $qshm_id (uid 1000, creator exited) was not quarantined and removed: $(ct ipcreapctl --no-pager explain shm "$qshm_id" </dev/null 2>&1)"
+wait_until 10 qfile_gone ||
+        fail "/dev/shm/$QFILE (uid 1000, mode 0640) was not quarantined and removed: $(ct ipcreapctl --no-pager explain posix-shm "$QFILE" </dev/null 2>&1)"
+# The policy that keeps everything, before anything is restored.
+write_policy <<<"$HOLD_POLICY"
+out=$(ct systemctl reload ipcreapd.service </dev/null 2>&1) || fail "reloading with a keep-everything policy failed: $out"
+
+quarantine=$(ct ipcreapctl --json quarantine </dev/null 2>&1) || fail "ipcreapctl --json quarantine failed: $quarantine"
+qid_shm=$(jq -r --argjson k $((QKEY3)) --argjson id "$qshm_id" --argjson s $QSIZE '.entries[] |
+        select(.kind == "shm" and .key == $k and .id == $id and .ownerUid == 1000 and .size == $s and
+               .rule == "test-quarantine-shm" and .namespace == "host") | .quarantineId' <<<"$quarantine")
+qid_file=$(jq -r --arg n "$QFILE" --argjson s $QSIZE '.entries[] |
+        select(.kind == "posix-shm" and .name == $n and .ownerUid == 1000 and .size == $s and
+               .rule == "test-quarantine-posix") | .quarantineId' <<<"$quarantine")
+[ -n "$qid_shm" ] && [ "$(wc -l <<<"$qid_shm")" = 1 ] ||
+        fail "ipcreapctl --json quarantine has no single entry for shm $qshm_id: $quarantine"
+[ -n "$qid_file" ] && [ "$(wc -l <<<"$qid_file")" = 1 ] ||
+        fail "ipcreapctl --json quarantine has no single entry for /dev/shm/$QFILE: $quarantine"
+store=$(ct stat -c '%a %U %G' /var/lib/ipcreap/quarantine </dev/null 2>&1) || fail "no store: $store"
+[ "$store" = "700 ipcreap ipcreap" ] || fail "the store /var/lib/ipcreap/quarantine is '$store', not '700 ipcreap ipcreap'"
+pass "Quarantine=yes: shm $qshm_id and /dev/shm/$QFILE of uid 1000 were copied and removed ($qid_shm, $qid_file); the store is mode 0700, owned by ipcreap"
+
+out=$(ct ipcreapctl --no-pager restore "$qid_shm" </dev/null 2>&1) || fail "ipcreapctl restore $qid_shm failed: $out"
+[[ "$out" == *"as id $qshm_id (its old id)"* ]] ||
+        fail "shm $qshm_id did not get its old id back (is kernel/shm_next_id writable?): $out"
+shm_after=$(shm_fields "$qshm_id")
+[ "$shm_after" = "$shm_before" ] || fail "restored segment: '$shm_after', was '$shm_before' (key id perms uid gid)"
+ct perl -e "$PATTERN_PERL; my \$b; shmread($qshm_id, \$b, 0, $QSIZE) or die \"shmread: \$!\\n\";
+        exit(\$b eq pattern() ? 0 : 1)" </dev/null || fail "restored shm $qshm_id: the bytes differ"
+# (In List after the next pass.)
+restored_creator() {
+        ct ipcreapctl --json list --kind shm </dev/null | jq -e --argjson id "$qshm_id" \
+                '.objects[] | select(.id == $id) | .creatorUid == 1000 and .creatorGid == 1000' >/dev/null
+}
+wait_until 10 restored_creator ||
+        fail "the restored segment does not report its original creator uid and gid: $(ct ipcreapctl --json list --kind shm </dev/null)"
+pass "restore $qid_shm: shm $qshm_id is back byte for byte with key $QKEY3, owner 1000:1000, mode 640 and its old id (kernel/shm_next_id written by user ipcreap under ProtectKernelTunables=yes)"
+
+out=$(ct ipcreapctl --no-pager restore "$qid_file" </dev/null 2>&1) || fail "ipcreapctl restore $qid_file failed: $out"
+file_after=$(ct stat -c '%u %g %a %s' "/dev/shm/$QFILE" </dev/null 2>&1)
+[ "$file_after" = "$file_before" ] ||
+        fail "restored /dev/shm/$QFILE: '$file_after' (uid gid mode size), was '$file_before' (CAP_CHOWN, @chown?)"
+ct perl -e "$PATTERN_PERL; local \$/; open(my \$f, '<', '/dev/shm/$QFILE') or die; binmode \$f;
+        exit(<\$f> eq pattern() ? 0 : 1)" </dev/null || fail "restored /dev/shm/$QFILE: the bytes differ"
+quarantine=$(ct ipcreapctl --json quarantine </dev/null)
+[ "$(jq '.entries | length' <<<"$quarantine")" = 0 ] || fail "restored entries are still listed: $quarantine"
+pass "restore $qid_file: /dev/shm/$QFILE is back byte for byte (CAP_DAC_READ_SEARCH) with owner 1000:1000 (CAP_CHOWN, @chown) and mode 640"
+
+ct ipcrm -m "$qshm_id" </dev/null || fail "removing the restored segment failed"
+ct rm -f "/dev/shm/$QFILE" </dev/null
+write_policy <<<"$TEST_POLICY"
+ct systemctl reload ipcreapd.service </dev/null || fail "reload with the test policy failed"
 
 # ---- d. the watchdog ----
 
