@@ -566,7 +566,12 @@ static int create_sysv(const KindSources *src, const Meta *mt, uint64_t nsems) {
         if (mt->id >= 0) {
                 r = write_next_id(src, mt->kind, mt->id);
                 if (r < 0)
-                        log_debug_errno(r, "Cannot ask for id %d, taking a new one: %m", mt->id);
+                        /* Not an error of the restore, but the admin's to know: a unit
+                         * without the *_next_id files writable (ReadWritePaths=) gets here. */
+                        log_warning_errno(r,
+                                          "Cannot ask the kernel for the old id %d (%s_next_id), "
+                                          "restoring under a new one: %m",
+                                          mt->id, ipc_kind_to_string(mt->kind));
                 asked = r >= 0;
         }
         switch (mt->kind) {
