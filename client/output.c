@@ -297,8 +297,9 @@ void restore_print(FILE *f, json_t *reply) {
                         reply_str(reply, "kind"),
                         format_key(key, sizeof(key), (uint32_t) reply_int(reply, "key")),
                         reply_int(reply, "id"),
-                        json_is_true(json_object_get(reply, "sameId")) ? " (its old id)"
-                                                                       : " (its old id was taken)");
+                        json_is_true(json_object_get(reply, "sameId"))
+                                ? " (its old id)"
+                                : " (not its old id: taken, or see the journal)");
         if (!streq(ns, NAMESPACE_HOST))
                 fprintf(f, " in namespace %s", ns);
         fprintf(f, " from %s.\n", reply_str(reply, "quarantineId"));
