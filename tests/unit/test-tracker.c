@@ -584,6 +584,37 @@ static void assert_trackers_equal(const Tracker *a, const Tracker *b) {
         assert_true(a->reclaimed_bytes == b->reclaimed_bytes);
 }
 
+static void a_new_object_alone_does_not_make_a_save_due_but_a_removal_does(void **state) {
+        StateDir *d = *state;
+        Tracker t;
+        IpcObject o = object(IPC_KIND_SHM, 7, 0x1234, 1700000000, 1000);
+        RemovalEvent ev = { .time = 1700000100, .kind = IPC_KIND_SHM, .id = 7 };
+
+        tracker_init(&t, 10);
+        /* Never saved: the first save is due as soon as something changed. */
+        assert_false(tracker_save_due(&t));
+        assert_non_null(tracker_observe(&t, &o, 1700000001));
+        assert_true(tracker_save_due(&t));
+        assert_int_equal(tracker_save(&t, d->path), 0);
+        assert_false(tracker_save_due(&t));
+
+        /* One new object: changed, but the state of 100,000 is not rewritten for it before
+         * TRACKER_SAVE_INTERVAL_SEC have passed. */
+        o.id = 8;
+        assert_non_null(tracker_observe(&t, &o, 1700000002));
+        assert_true(t.dirty);
+        assert_false(tracker_save_due(&t));
+
+        /* A removal is saved at once. */
+        ev.rule = strdup("r");
+        assert_non_null(ev.rule);
+        assert_int_equal(tracker_record_removal(&t, &ev), 0);
+        assert_true(tracker_save_due(&t));
+        assert_int_equal(tracker_save(&t, d->path), 0);
+        assert_false(tracker_save_due(&t));
+        tracker_done(&t);
+}
+
 static void state_survives_a_save_and_load(void **state) {
         StateDir *d = *state;
         _cleanup_free_ char *entries = NULL, *text = NULL;
@@ -1267,6 +1298,7 @@ int main(void) {
                 cmocka_unit_test(counters_are_kept_per_kind_and_rule),
                 cmocka_unit_test(history_event_keeps_what_was_recorded),
                 state_test(state_survives_a_save_and_load),
+                state_test(a_new_object_alone_does_not_make_a_save_due_but_a_removal_does),
                 state_test(creator_without_cmdline_or_unit_survives_a_restart),
                 state_test(loading_into_a_smaller_history_keeps_the_newest_events),
                 state_test(missing_state_file_is_a_fresh_start),
