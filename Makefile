@@ -235,6 +235,7 @@ bench: all
 	BUILD=$(abspath $(BUILD)) bench/file-users.sh
 	BUILD=$(abspath $(BUILD)) bench/posix.sh $(BENCH_ARGS)
 	BUILD=$(abspath $(BUILD)) bench/namespaces.sh $(BENCH_ARGS)
+	BUILD=$(abspath $(BUILD)) bench/quarantine.sh $(BENCH_ARGS)
 
 # ---- install ----
 
