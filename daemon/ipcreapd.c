@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <malloc.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "log.h"
@@ -200,6 +201,13 @@ int main(int argc, char *argv[]) {
          * than mapped and unmapped each time, the next pass reuses those pages instead of
          * faulting in fresh zeroed ones (an eighth of a steady pass). The resident size stays
          * at the peak it had anyway. */
+        /* A quarantine batch holds two descriptors per object (up to 4,096 objects) and a pass
+         * one per namespace: the soft limit of 1024 systemd gives services is too few. */
+        struct rlimit nofile;
+        if (getrlimit(RLIMIT_NOFILE, &nofile) >= 0 && nofile.rlim_cur < nofile.rlim_max) {
+                nofile.rlim_cur = nofile.rlim_max;
+                (void) setrlimit(RLIMIT_NOFILE, &nofile);
+        }
         (void) mallopt(M_MMAP_THRESHOLD, 32 << 20);
         (void) mallopt(M_TRIM_THRESHOLD, 128 << 20);
         r = manager_run(TAKE_PTR(policy), arg_config, &arg_overrides);

@@ -381,6 +381,8 @@ static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *us
 
 /* ---- restores ---- */
 
+static uint64_t monotonic_usec(void);
+
 static void *restore_main(void *userdata) {
         Manager *m = userdata;
         uint64_t one = 1;
@@ -388,7 +390,13 @@ static void *restore_main(void *userdata) {
         (void) setpriority(PRIO_PROCESS, (id_t) gettid(), WORKER_NICE);
         m->restore.error = quarantine_restore_entry(m->quarantine, &m->tracker, "/proc",
                                                     m->restore.quarantine_id, &m->restore.result);
-        if (m->restore.error >= 0 && m->state_directory)
+        /* At most one state save a second for restores: a thousand in a row would otherwise
+         * rewrite the whole state a thousand times (six times the restores' own cost). What
+         * waits is saved by the next one or the next pass (its history changed), and a crash
+         * meanwhile loses only the restore's History line and the restored object's original
+         * creator: the object itself is in the kernel, and counts as its owner's. */
+        if (m->restore.error >= 0 && m->state_directory &&
+            monotonic_usec() / 1000000 >= (uint64_t) m->tracker.saved_at + 1)
                 (void) tracker_save(&m->tracker, m->state_directory);
         (void) write(m->restore_fd, &one, sizeof(one));
         return NULL;
