@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ipcreapd: options, policy loading, and either one pass (--once) or the daemon's loop. */
 #include <getopt.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -196,11 +195,6 @@ int main(int argc, char *argv[]) {
                 return r < 0 ? 1 : 0;
         }
 
-        /* Each pass builds a snapshot of every object (100,000 take about 20 MiB) while the
-         * last one is still being served, then frees the old one. Kept in the heap rather
-         * than mapped and unmapped each time, the next pass reuses those pages instead of
-         * faulting in fresh zeroed ones (an eighth of a steady pass). The resident size stays
-         * at the peak it had anyway. */
         /* A quarantine batch holds two descriptors per object (up to 4,096 objects) and a pass
          * one per namespace: the soft limit of 1024 systemd gives services is too few. */
         struct rlimit nofile;
@@ -208,8 +202,6 @@ int main(int argc, char *argv[]) {
                 nofile.rlim_cur = nofile.rlim_max;
                 (void) setrlimit(RLIMIT_NOFILE, &nofile);
         }
-        (void) mallopt(M_MMAP_THRESHOLD, 32 << 20);
-        (void) mallopt(M_TRIM_THRESHOLD, 128 << 20);
         r = manager_run(TAKE_PTR(policy), arg_config, &arg_overrides);
         return r < 0 ? 1 : 0;
 }

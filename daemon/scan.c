@@ -801,8 +801,11 @@ int scan_run(Policy *policy, Tracker *tracker, const ScanOptions *opt, ScanResul
                         }
                         res.counts[res.table.objects[i].kind][res.info[i].verdict.state]++;
                         w->nr->counts[res.table.objects[i].kind][res.info[i].verdict.state]++;
-                        res.table.objects[kept] = res.table.objects[i];
-                        res.info[kept++] = res.info[i];
+                        if (kept != i) {
+                                res.table.objects[kept] = res.table.objects[i];
+                                res.info[kept] = res.info[i];
+                        }
+                        kept++;
                 }
                 w->first = w->nr->first = first;
                 w->n = w->nr->n = kept - first;
