@@ -2,7 +2,7 @@
 # SIGKILL at random moments while the daemon quarantines 500 orphans: after each restart every
 # object is in the kernel (with its mode: nothing left fenced) or completely in the store,
 # never neither, and none is both in the kernel and kept in the store or recorded as removed.
-# ROUNDS rounds (10 here; tests/stress runs 100); a last pass quarantines what is left, and
+# ROUNDS rounds (10 here; tests/stress runs 50); a last pass quarantines what is left, and
 # then History holds every segment once, each with the quarantine id of its complete entry.
 source "$(dirname "$0")/lib.sh"
 
