@@ -347,6 +347,10 @@ static int on_worker_done(sd_event_source *s, int fd, uint32_t revents, void *us
         m->scanning = false;
         m->last_error = m->job.result ? 0 : m->job.error;
         manager_status_changed(m);
+        /* The pass's reference to the last snapshot goes first: the old snapshot is then
+         * freed by retire_snapshot()'s thread (and its memory trimmed), never here on the
+         * event loop when the job is done. */
+        m->job.previous = scan_result_unref(m->job.previous);
 
         if (m->job.result) {
                 retire_snapshot(TAKE_PTR(m->snapshot));
