@@ -34,8 +34,9 @@ kernel_keys() {
         awk 'NR > 1 && $1 >= 1048576 && $1 < 2147483632 { print $1 }' /proc/sysvipc/shm | sort -n
 }
 
-killed_copying=0
+killed_copying=0 killed_among_copies=0
 for ((round = 0; round < ROUNDS; round++)); do
+        stored_before=$(compgen -G "$STATE/quarantine/q*.data" | wc -l || true)
         first=$((0x100000 + round * PER_ROUND))
         "$HELPER" shm-create-many "$first" $PER_ROUND || fail "round $round: cannot create"
         "$IPCREAPD" --config "$POLICY" --state-dir "$STATE" --socket "$SOCKET" \
@@ -45,14 +46,26 @@ for ((round = 0; round < ROUNDS; round++)); do
                 for ((spin = 0; spin < 200000; spin++)); do
                         [ -s "$STATE/removals.log" ] && break
                 done
+                # Half the time, aim at the copies themselves: once the first one is
+                # being written (the fence and the grace period come before it).
+                if ((RANDOM % 2)); then
+                        for ((spin = 0; spin < 100000; spin++)); do
+                                compgen -G "$STATE/quarantine/q*.data" >/dev/null && break
+                        done
+                fi
                 sleep "$(printf '0.%03d' $((RANDOM % 15)))"
         else
                 sleep "$(printf '0.%03d' $((RANDOM % 40 + 1)))"
         fi
+        # Copies of this round on disk, complete or not, as it dies.
+        copies_before=$(compgen -G "$STATE/quarantine/q*.data" | wc -l || true)
         kill -KILL "$DAEMON_PID"
         wait "$DAEMON_PID" 2>/dev/null || true
         DAEMON_PID=
         [ -s "$STATE/removals.log" ] && killed_copying=$((killed_copying + 1))
+        if [ "$copies_before" -gt "$stored_before" ]; then
+                killed_among_copies=$((killed_among_copies + 1))
+        fi
         # A start settles what was under way (and drops incomplete copies).
         once --dry-run >/dev/null || fail "round $round: the restart failed"
         fenced=$(awk 'NR > 1 && $3 == "0"' /proc/sysvipc/shm | wc -l)
@@ -85,7 +98,8 @@ missing=0
 for qid in $(jq -r '.history[].quarantineId' "$STATE/state.json"); do
         [ -e "$STATE/quarantine/$qid.json" ] || missing=$((missing + 1))
 done
-echo "$ROUNDS rounds: $killed_copying killed while quarantining; $total quarantined," \
+echo "$ROUNDS rounds: $killed_copying killed with removals in the log," \
+        "$killed_among_copies after the round's copies had begun; $total quarantined," \
         "history $history ($distinct distinct), $missing without their entry"
 [ "$history" = "$total" ] && [ "$distinct" = "$total" ] || fail "history: $history, $distinct"
 [ "$missing" = 0 ] || fail "$missing removals name a quarantine entry that is not there"
